@@ -1,0 +1,20 @@
+# stfusion: spatiotemporal and spatio-temporal-spectral fusion of satellite images.
+# Run `snakemake --cores N`; pick another config with `--configfile config/examples/<name>.yaml`.
+from snakemake.utils import min_version
+
+min_version("8.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/demo.smk"
+include: "workflow/rules/preprocess.smk"
+include: "workflow/rules/simulate.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

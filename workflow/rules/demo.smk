@@ -1,0 +1,15 @@
+# The built-in demo: simulated raw products and their truth, from a fixed seed.
+
+if DEMO_DIR:
+
+    rule demo:
+        output:
+            demo_files(DEMO_DIR),
+        log:
+            f"{RESULTS}/logs/demo.log",
+        conda:
+            "../../envs/geo.yaml"
+        params:
+            out_dir=DEMO_DIR,
+        script:
+            "../scripts/make_demo.py"

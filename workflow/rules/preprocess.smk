@@ -1,0 +1,100 @@
+# Preprocessing (SPEC 2.1-2.4): catalogue, reprojection to the site's UTM grid with scale
+# harmonisation, quality filtering with a scene inventory, and band matching.
+
+
+rule catalogue:
+    input:
+        site_raw_files,
+    output:
+        catalogue=f"{RESULTS}/{{site}}/catalogue.tsv",
+        grid=f"{RESULTS}/{{site}}/grid.json",
+    log:
+        f"{RESULTS}/logs/{{site}}/catalogue.log",
+    conda:
+        "../../envs/geo.yaml"
+    params:
+        rows=lambda wildcards: SCENES[SCENES.site == wildcards.site].to_dict("records"),
+        site=site_config,
+    script:
+        "../scripts/catalogue.py"
+
+
+rule reproject:
+    input:
+        unpack(raw_inputs),
+        # ancient: a new scene re-runs the catalogue but must not re-run the other scenes' jobs
+        catalogue=ancient(f"{RESULTS}/{{site}}/catalogue.tsv"),
+    output:
+        reflectance=f"{RESULTS}/{{site}}/grid/{{sensor}}/{{date}}.tif",
+        flags=f"{RESULTS}/{{site}}/grid/{{sensor}}/{{date}}_flags.tif",
+    log:
+        f"{RESULTS}/logs/{{site}}/reproject/{{sensor}}_{{date}}.log",
+    conda:
+        "../../envs/geo.yaml"
+    params:
+        site=site_config,
+        upsampling=config["reproject"]["upsampling"],
+    script:
+        "../scripts/reproject.py"
+
+
+rule quality:
+    input:
+        reflectance=rules.reproject.output.reflectance,
+        flags=rules.reproject.output.flags,
+    output:
+        report=f"{RESULTS}/{{site}}/qa/{{sensor}}/{{date}}.json",
+        clean=f"{RESULTS}/{{site}}/clean/{{sensor}}/{{date}}.tif",
+    log:
+        f"{RESULTS}/logs/{{site}}/quality/{{sensor}}_{{date}}.log",
+    conda:
+        "../../envs/geo.yaml"
+    params:
+        quality=config["quality"],
+        ratio=lambda wildcards: config["sites"][wildcards.site]["sensors"][wildcards.sensor],
+    script:
+        "../scripts/quality.py"
+
+
+rule inventory:
+    input:
+        catalogue=f"{RESULTS}/{{site}}/catalogue.tsv",
+        reports=lambda wildcards: [
+            f"{RESULTS}/{wildcards.site}/qa/{sensor}/{date}.json" for sensor, date in site_scenes(wildcards.site)
+        ],
+    output:
+        f"{RESULTS}/{{site}}/qa/inventory.tsv",
+    log:
+        f"{RESULTS}/logs/{{site}}/inventory.log",
+    conda:
+        "../../envs/geo.yaml"
+    script:
+        "../scripts/inventory.py"
+
+
+rule band_table:
+    output:
+        f"{RESULTS}/{{site}}/matched/bands.json",
+    log:
+        f"{RESULTS}/logs/{{site}}/band_table.log",
+    conda:
+        "../../envs/geo.yaml"
+    params:
+        site=site_config,
+        min_overlap=config["band_matching"]["min_overlap"],
+    script:
+        "../scripts/band_table.py"
+
+
+rule match_bands:
+    input:
+        clean=rules.quality.output.clean,
+        bands=rules.band_table.output[0],
+    output:
+        f"{RESULTS}/{{site}}/matched/{{sensor}}/{{date}}.tif",
+    log:
+        f"{RESULTS}/logs/{{site}}/match_bands/{{sensor}}_{{date}}.log",
+    conda:
+        "../../envs/geo.yaml"
+    script:
+        "../scripts/match_bands.py"

@@ -1,0 +1,16 @@
+# Spectral and spatial simulation (SPEC 2.5): a target sensor simulated from a finer-spectrum one.
+
+
+rule simulate:
+    input:
+        f"{RESULTS}/{{site}}/clean/{{source}}/{{date}}.tif",
+    output:
+        f"{RESULTS}/{{site}}/simulated/{{sensor}}/from_{{source}}/{{date}}.tif",
+    log:
+        f"{RESULTS}/logs/{{site}}/simulate/{{sensor}}_from_{{source}}_{{date}}.log",
+    conda:
+        "../../envs/geo.yaml"
+    params:
+        simulation=simulation,
+    script:
+        "../scripts/simulate.py"

@@ -1,0 +1,7 @@
+"""Rule demo: generate the built-in demo's raw scenes and truth."""
+from stfusion.demo.products import write_demo
+from stfusion.runlog import log_to
+
+log = log_to(snakemake.log[0])
+write_demo(snakemake.params.out_dir)
+log.info("demo written to %s", snakemake.params.out_dir)

@@ -1,0 +1,60 @@
+"""Checks of a validated config that a JSON schema cannot express, and the objects it defines.
+
+Run at DAG build time (``workflow/rules/common.smk``), so a wrong key fails before any job runs.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from .errors import ConfigError
+from .grid import SiteGrid, build_site_grid
+from .sensors import Sensor, load_sensor
+
+
+def site_sensors(config: Mapping, site: str) -> dict[str, Sensor]:
+    """The sensors of a site, loaded from the registry or the config's ``sensors:``."""
+    return {name: load_sensor(name, config.get("sensors")) for name in config["sites"][site]["sensors"]}
+
+
+def site_grid(config: Mapping, site: str) -> SiteGrid:
+    """The site's grid, from its ``bounds``, ``pixel_size``, ``epsg``, ``anchor`` and sensor ratios."""
+    spec = config["sites"][site]
+    return build_site_grid(
+        bounds=spec["bounds"],
+        pixel_size=spec["pixel_size"],
+        ratios=spec["sensors"],
+        bounds_crs=spec.get("bounds_crs", "EPSG:4326"),
+        epsg=spec.get("epsg"),
+        anchor=spec.get("anchor", (0.0, 0.0)),
+    )
+
+
+def check_config(config: Mapping) -> None:
+    """Cross-key checks: sensors exist, fusion roles fit the ratios, simulate entries name real things."""
+    for site, spec in config["sites"].items():
+        key = f"sites.{site}"
+        sensors = site_sensors(config, site)
+        fusion = spec.get("fusion")
+        if fusion:
+            for role in ("fine", "coarse"):
+                if fusion[role] not in sensors:
+                    raise ConfigError(
+                        f"{key}.fusion.{role} is {fusion[role]!r}, which is not one of {key}.sensors "
+                        f"({', '.join(sensors)}): add it there or fix the name"
+                    )
+            if spec["sensors"][fusion["fine"]] != 1:
+                raise ConfigError(f"{key}.fusion.fine ({fusion['fine']}) must have ratio 1 in {key}.sensors")
+        if spec.get("band_mapping") and not fusion:
+            raise ConfigError(f"{key}.band_mapping needs {key}.fusion (fine and coarse sensors) to apply to")
+        for table in ("storage", "qa"):
+            for name in spec.get(table, {}):
+                if name not in sensors:
+                    raise ConfigError(f"{key}.{table}.{name} names a sensor that is not in {key}.sensors")
+        site_grid(config, site)
+    for i, sim in enumerate(config.get("simulate", [])):
+        key = f"simulate[{i}]"
+        if sim["site"] not in config["sites"]:
+            raise ConfigError(f"{key}.site {sim['site']!r} is not a site of the config (sites: {', '.join(config['sites'])})")
+        if sim["source"] not in config["sites"][sim["site"]]["sensors"]:
+            raise ConfigError(f"{key}.source {sim['source']!r} is not a sensor of site {sim['site']}")
+        load_sensor(sim["target"], config.get("sensors"))

@@ -1,0 +1,1 @@
+"""Synthetic demo site: hyperspectral ground truth, landscape, clouds and stripes (NumPy/SciPy only)."""

@@ -1,0 +1,128 @@
+"""What the built-in demo observes: two sites, their dates, and how each raw product is stored.
+
+``demo`` is a spatiotemporal-fusion site (paper 001's setting): Landsat 8 OLI at 30 m on a few
+dates, two of them cloudy, and MODIS bands 1-7 at ratio 16 on every date, two of them with
+missing scan lines. ``demo_sts`` is the 3:2:1 layout of paper 000: ZY1-02D VNIC at 10 m (fine),
+GF-6 WFV at 20 m (high-temporal multispectral) and ZY1-02D AHSI at 30 m (hyperspectral).
+Raw products are stored as distributed: integer reflectance x 10^4 with a QA file, in their own
+CRS and pixel grid (MODIS sinusoidal; VNIC geographic; GF-6 at its native 16 m).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MODIS_SINUSOIDAL = "+proj=sinu +lon_0=0 +x_0=0 +y_0=0 +R=6371007.181 +units=m +no_defs"
+MODIS_PIXEL_M = 463.312716528
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """One raw scene: its sensor and date, and the cloud cover and stripe count it suffers."""
+
+    sensor: str
+    date: str
+    cloud: float = 0.0
+    stripes: int = 0
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    """A demo site: its fine grid (UTM), sensors with ratios and native storage, and acquisitions."""
+
+    name: str
+    epsg: int
+    x_min: float
+    y_max: float
+    pixel_size: float
+    size: int
+    ratios: dict[str, int]
+    native: dict[str, tuple[str, float]]  # sensor -> (CRS, pixel size in CRS units)
+    acquisitions: tuple[Acquisition, ...]
+    seed: int
+    wavelength_step_nm: float
+    margin: int = 32  # fine pixels rendered around the site, so raw scenes overhang it
+    hyperspectral: tuple[str, ...] = field(default=())
+
+    @property
+    def dates(self) -> list[str]:
+        return sorted({a.date for a in self.acquisitions})
+
+
+def _series(sensor: str, dates: list[str], cloud: dict[str, float] | None = None, stripes: dict[str, int] | None = None):
+    cloud, stripes = cloud or {}, stripes or {}
+    return tuple(Acquisition(sensor, d, cloud.get(d, 0.0), stripes.get(d, 0)) for d in dates)
+
+
+ST_DATES = ["2021-03-20", "2021-04-10", "2021-05-01", "2021-05-22", "2021-06-12",
+            "2021-07-03", "2021-07-24", "2021-08-14", "2021-09-04", "2021-09-25"]
+STS_DATES = ["2021-04-15", "2021-05-01", "2021-05-17", "2021-06-02", "2021-06-18", "2021-07-04", "2021-07-20"]
+
+SITES = (
+    DemoSite(
+        name="demo",
+        epsg=32650,
+        x_min=544320.0,
+        y_max=4047360.0,
+        pixel_size=30.0,
+        size=256,
+        ratios={"landsat8_oli": 1, "modis": 16},
+        native={"landsat8_oli": ("EPSG:32650", 30.0), "modis": (MODIS_SINUSOIDAL, MODIS_PIXEL_M)},
+        acquisitions=_series(
+            "landsat8_oli",
+            ["2021-03-20", "2021-05-01", "2021-05-22", "2021-07-03", "2021-08-14", "2021-09-25"],
+            cloud={"2021-05-01": 0.25, "2021-07-03": 0.015},
+        )
+        + _series("modis", ST_DATES, cloud={"2021-07-24": 0.4}, stripes={"2021-06-12": 2, "2021-09-04": 1}),
+        seed=11,
+        wavelength_step_nm=10.0,
+    ),
+    DemoSite(
+        name="demo_sts",
+        epsg=32650,
+        x_min=545280.0,
+        y_max=4046400.0,
+        pixel_size=10.0,
+        size=192,
+        ratios={"zy1_02d_vnic": 1, "gf6_wfv": 2, "zy1_02d_ahsi": 3},
+        native={"zy1_02d_vnic": ("EPSG:4326", 1e-4), "gf6_wfv": ("EPSG:32650", 16.0), "zy1_02d_ahsi": ("EPSG:32650", 30.0)},
+        acquisitions=_series("zy1_02d_vnic", ["2021-04-15", "2021-05-17", "2021-06-18", "2021-07-20"], cloud={"2021-06-18": 0.02})
+        + _series("gf6_wfv", STS_DATES)
+        + _series("zy1_02d_ahsi", ["2021-04-15", "2021-05-17", "2021-06-18", "2021-07-20"]),
+        seed=23,
+        wavelength_step_nm=5.0,
+        margin=12,
+        hyperspectral=("zy1_02d_ahsi",),
+    ),
+)
+
+
+def raw_path(out_dir: str | Path, site: str, sensor: str, date: str, qa: bool = False) -> str:
+    return f"{out_dir}/raw/{site}/{sensor}/{date}{'_qa' if qa else ''}.tif"
+
+
+def truth_path(out_dir: str | Path, site: str, sensor: str, date: str, fine: bool = False) -> str:
+    """Noise-free, cloud-free truth on the site grid at the sensor's ratio (or at the fine pixel size)."""
+    return f"{out_dir}/truth/{site}/{sensor}{'_fine' if fine else ''}/{date}.tif"
+
+
+def scene_rows(out_dir: str | Path) -> list[dict[str, str]]:
+    """The demo's scene table, in the column order of config/scenes.tsv."""
+    return [
+        {"site": s.name, "sensor": a.sensor, "date": a.date,
+         "path": raw_path(out_dir, s.name, a.sensor, a.date), "qa": raw_path(out_dir, s.name, a.sensor, a.date, qa=True)}
+        for s in SITES
+        for a in s.acquisitions
+    ]
+
+
+def truth_files(out_dir: str | Path) -> list[str]:
+    """Every truth file the demo writes: each sensor on every date of its site."""
+    files = []
+    for s in SITES:
+        for date in s.dates:
+            for sensor in s.ratios:
+                files.append(truth_path(out_dir, s.name, sensor, date))
+                if sensor in s.hyperspectral:
+                    files.append(truth_path(out_dir, s.name, sensor, date, fine=True))
+    return files

@@ -1,0 +1,81 @@
+"""Raster output: float32 Cloud-Optimized GeoTIFFs written atomically, with band names and tags.
+
+A killed job must never leave a half-written raster that Snakemake could mistake for a finished
+one, so every file is written to a temporary name beside its target and renamed at the end.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+
+import numpy as np
+import rasterio
+from affine import Affine
+
+from . import __version__
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it onto ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_cog(
+    path: str | Path,
+    data: np.ndarray,
+    crs: str,
+    transform: Affine,
+    band_names: Sequence[str],
+    tags: Mapping[str, object] | None = None,
+    nodata: float | None = float("nan"),
+) -> None:
+    """Write a (bands, rows, cols) array as a deflate-compressed COG with names and tags."""
+    if data.ndim != 3 or data.shape[0] != len(band_names):
+        raise ValueError(f"data of shape {data.shape} does not match {len(band_names)} band names")
+    profile = dict(
+        driver="COG",
+        count=data.shape[0],
+        height=data.shape[1],
+        width=data.shape[2],
+        dtype=data.dtype.name,
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+        compress="deflate",
+        predictor=3 if data.dtype.kind == "f" else 2,
+        blocksize=256,
+        overview_resampling="average",
+    )
+    all_tags = {"stfusion_version": __version__, **(tags or {})}
+    with atomic_path(path) as tmp:
+        with rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(data)
+            dst.descriptions = tuple(band_names)
+            dst.update_tags(**{k: str(v) for k, v in all_tags.items()})
+
+
+def read_stack(path: str | Path) -> np.ndarray:
+    """All bands of a raster as float32 (bands, rows, cols), nodata as NaN."""
+    with rasterio.open(path) as src:
+        data = src.read(masked=True).astype("float32")
+    return data.filled(np.nan)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write a small text file (TSV, JSON) atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)

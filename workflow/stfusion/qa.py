@@ -1,0 +1,102 @@
+"""Quality filtering (SPEC 2.3): cloud, shadow and nodata flags from QA bands, and the keep/drop rule.
+
+Flags are bits of a uint8 mask: NODATA, CLOUD, SHADOW. QA encodings decoded here:
+
+- ``landsat_qa_pixel``: Landsat Collection 2 QA_PIXEL; bit 0 fill, bit 1 dilated cloud, bit 2
+  cirrus, bit 3 cloud, bit 4 cloud shadow (USGS Landsat 8-9 C2 L2 Science Product Guide, table 6-3).
+- ``modis_state``: MOD09GA ``state_1km``; bits 0-1 cloud state (01 cloudy, 10 mixed), bit 2 cloud
+  shadow, bit 10 internal cloud algorithm flag (MODIS Surface Reflectance User's Guide, table 13).
+- ``mask``: a plain mask, 0 clear, 1 cloud, 2 cloud shadow, any other non-zero value cloud.
+- ``none``: nodata only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+NODATA, CLOUD, SHADOW = 1, 2, 4
+QA_KINDS = ("landsat_qa_pixel", "modis_state", "mask", "none")
+
+
+def _bit(qa: np.ndarray, bit: int) -> np.ndarray:
+    return (qa.astype(np.int64) >> bit) & 1 == 1
+
+
+def decode_qa(qa: np.ndarray, kind: str) -> np.ndarray:
+    """Decode a QA raster of the given encoding into NODATA / CLOUD / SHADOW flag bits."""
+    flags = np.zeros(qa.shape, dtype=np.uint8)
+    if kind == "landsat_qa_pixel":
+        flags[_bit(qa, 0)] |= NODATA
+        flags[_bit(qa, 1) | _bit(qa, 2) | _bit(qa, 3)] |= CLOUD
+        flags[_bit(qa, 4)] |= SHADOW
+    elif kind == "modis_state":
+        state = qa.astype(np.int64) & 0b11
+        flags[(state == 1) | (state == 2) | _bit(qa, 10)] |= CLOUD
+        flags[_bit(qa, 2)] |= SHADOW
+    elif kind == "mask":
+        flags[qa == 2] |= SHADOW
+        flags[(qa != 0) & (qa != 2)] |= CLOUD
+    elif kind != "none":
+        raise ValueError(f"unknown QA kind {kind!r}; known: {', '.join(QA_KINDS)}")
+    return flags
+
+
+def scene_flags(reflectance: np.ndarray, qa_flags: np.ndarray | None) -> np.ndarray:
+    """Combine QA flags with nodata from the reflectance (a pixel missing in any band is nodata)."""
+    flags = np.zeros(reflectance.shape[1:], dtype=np.uint8) if qa_flags is None else qa_flags.copy()
+    flags[np.isnan(reflectance).any(axis=0)] |= NODATA
+    return flags
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """Fractions of the site area, and the decision with its reason."""
+
+    nodata_fraction: float
+    cloud_fraction: float
+    shadow_fraction: float
+    kept: bool
+    reason: str
+
+
+def assess(flags: np.ndarray, max_cloud: float, max_nodata: float) -> QualityReport:
+    """Keep a scene unless it is empty or over a threshold (paper 001: fine cloud > 5 %, coarse nodata > 1 %).
+
+    The cloud fraction counts cloud and shadow pixels that are not nodata, over the site area.
+    """
+    nodata = (flags & NODATA) > 0
+    cloud = ((flags & CLOUD) > 0) & ~nodata
+    shadow = ((flags & SHADOW) > 0) & ~nodata & ~cloud
+    fractions = {
+        "nodata_fraction": float(nodata.mean()),
+        "cloud_fraction": float(cloud.mean()),
+        "shadow_fraction": float(shadow.mean()),
+    }
+    obscured = fractions["cloud_fraction"] + fractions["shadow_fraction"]
+    if nodata.all():
+        reason = "all pixels are nodata"
+    elif (nodata | cloud | shadow).all():
+        reason = "no clear pixel: all cloud, shadow or nodata"
+    elif fractions["nodata_fraction"] > max_nodata:
+        reason = f"nodata {fractions['nodata_fraction']:.1%} > max_nodata {max_nodata:.1%}"
+    elif obscured > max_cloud:
+        reason = f"cloud+shadow {obscured:.1%} > max_cloud {max_cloud:.1%}"
+    else:
+        reason = "clear enough"
+    return QualityReport(**{k: round(v, 6) for k, v in fractions.items()}, kept=reason == "clear enough", reason=reason)
+
+
+def mask_obscured(reflectance: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Reflectance with every flagged pixel (nodata, cloud, shadow) set to NaN in all bands."""
+    out = reflectance.copy()
+    out[:, flags > 0] = np.nan
+    return out
+
+
+def thresholds(quality: Mapping, sensor: str, ratio: int) -> dict[str, float]:
+    """``quality.sensors.<sensor>`` if given, else ``quality.fine`` (ratio 1) or ``quality.coarse``."""
+    role = "fine" if ratio == 1 else "coarse"
+    return {**quality[role], **quality.get("sensors", {}).get(sensor, {})}
+

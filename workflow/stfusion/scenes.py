@@ -1,0 +1,56 @@
+"""The scene table (SPEC 2.1): one row per raw scene, checked before the DAG is built."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from .errors import ConfigError
+
+COLUMNS = ["site", "sensor", "date", "path", "qa"]
+
+
+def read_scene_table(path: str | Path) -> pd.DataFrame:
+    """Read the TSV as strings; a missing ``qa`` column or cell becomes ''."""
+    if not Path(path).is_file():
+        raise ConfigError(f"scene table {path} (config key `scenes`) does not exist: create it or fix the key")
+    table = pd.read_csv(path, sep="\t", dtype=str, comment="#").fillna("")
+    if "qa" not in table.columns:
+        table["qa"] = ""
+    return table
+
+
+def check_scene_table(table: pd.DataFrame, config: Mapping, table_path: str, generated_dir: str | None = None) -> None:
+    """Sites, sensors, dates, duplicates and file existence, each error naming the table row.
+
+    Files under ``generated_dir`` are made by a rule (the demo) and need not exist yet.
+    """
+    sites = config["sites"]
+    for i, row in enumerate(table.itertuples(index=False), start=2):
+        where = f"{table_path} line {i}"
+        if row.site not in sites:
+            raise ConfigError(f"{where}: site {row.site!r} is not in the config's `sites` ({', '.join(sites)}): add it or fix the row")
+        if row.sensor not in sites[row.site]["sensors"]:
+            raise ConfigError(
+                f"{where}: sensor {row.sensor!r} is not one of `sites.{row.site}.sensors` "
+                f"({', '.join(sites[row.site]['sensors'])}): add it there with its ratio, or fix the row"
+            )
+        try:
+            dt.date.fromisoformat(row.date)
+        except ValueError:
+            raise ConfigError(f"{where}: date {row.date!r} is not a calendar date in YYYY-MM-DD form: fix the row") from None
+        for column in ("path", "qa"):
+            value = getattr(row, column)
+            generated = generated_dir is not None and Path(value).is_relative_to(generated_dir)
+            if value and not generated and not Path(value).is_file():
+                raise ConfigError(f"{where}: {column} file {value} does not exist: fix the path or remove the row")
+    duplicated = table[table.duplicated(["site", "sensor", "date"], keep=False)]
+    if not duplicated.empty:
+        lines = ", ".join(str(i + 2) for i in duplicated.index)
+        first = duplicated.iloc[0]
+        raise ConfigError(
+            f"{table_path} lines {lines}: more than one scene for site {first.site}, sensor {first.sensor}, "
+            f"date {first.date}: keep one row per site, sensor and date"
+        )
