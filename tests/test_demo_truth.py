@@ -233,11 +233,15 @@ def test_shadows_are_clouds_displaced_anti_solar():
     d_row, d_col = (int(round(d)) for d in shadow_offset_px(**args))
     assert shadow.any()
     rows, cols = np.nonzero(shadow)
-    source_r, source_c = rows - d_row, cols - d_col
-    inside = (source_r >= 0) & (source_r < 256) & (source_c >= 0) & (source_c < 256)
-    assert inside.any() and np.all(cloud[source_r[inside], source_c[inside]])
-    centroid_shift = np.array(np.nonzero(shadow)).mean(axis=1) - np.array(np.nonzero(cloud)).mean(axis=1)
-    assert centroid_shift @ np.array([d_row, d_col]) > 0
+
+    def cloud_fraction_at(r: np.ndarray, c: np.ndarray) -> float:
+        inside = (r >= 0) & (r < 256) & (c >= 0) & (c < 256)
+        assert inside.sum() > 50
+        return float(cloud[r[inside], c[inside]].mean())
+
+    # every shadow pixel's cloud sits towards the sun; looking the other way finds mostly clear sky
+    assert cloud_fraction_at(rows - d_row, cols - d_col) == 1.0
+    assert cloud_fraction_at(rows + d_row, cols + d_col) < 0.5
 
 
 def test_nodata_stripes():

@@ -4,10 +4,9 @@ import sys
 
 from snakemake.utils import validate
 
-WORKFLOW_DIR = os.path.join(workflow.basedir, "workflow")
-sys.path.insert(0, WORKFLOW_DIR)
-# Scripts run in their own Python process: let them import the stfusion package too.
-os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (WORKFLOW_DIR, os.environ.get("PYTHONPATH")) if p)
+# The stfusion package; scripts import it through the workflow/scripts/stfusion link, because
+# Snakemake puts a script's own folder on its sys.path.
+sys.path.insert(0, os.path.join(workflow.basedir, "workflow"))
 
 from stfusion.config import check_config, site_grid
 from stfusion.demo.scenario import scene_rows, truth_files
@@ -96,7 +95,7 @@ def site_config(wildcards):
 
 
 def demo_files(out_dir):
-    """Every file the demo rule writes: raw scenes, their QA files and the truth."""
+    """Every file that the demo writes (raw scenes, their QA files and the truth)."""
     rows = scene_rows(out_dir)
     return [r["path"] for r in rows] + [r["qa"] for r in rows] + truth_files(out_dir)
 

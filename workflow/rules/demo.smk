@@ -9,7 +9,5 @@ if DEMO_DIR:
             f"{RESULTS}/logs/demo.log",
         conda:
             "../../envs/geo.yaml"
-        params:
-            out_dir=DEMO_DIR,
         script:
             "../scripts/make_demo.py"

@@ -3,5 +3,6 @@ from stfusion.demo.products import write_demo
 from stfusion.runlog import log_to
 
 log = log_to(snakemake.log[0])
-write_demo(snakemake.params.out_dir)
-log.info("demo written to %s", snakemake.params.out_dir)
+out_dir = snakemake.config["demo"]["out_dir"]
+write_demo(out_dir)
+log.info("demo written to %s", out_dir)

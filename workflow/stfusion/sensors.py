@@ -133,7 +133,7 @@ def _location(source: Path | None, name: str, key: str = "") -> str:
 def _build(definition: Any, source: Path | None) -> Sensor:
     """Validate one definition (from the file ``source``, or the config if None) and build the Sensor."""
     name = definition.get("name", "") if isinstance(definition, dict) else ""
-    error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(_schema()).iter_errors(definition))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema()).iter_errors(definition))
     if error is not None:
         key = ".".join(str(part) for part in error.absolute_path)
         raise ConfigError(f"{_location(source, name, key)}: {error.message} (schema: {SCHEMA_NAME})")

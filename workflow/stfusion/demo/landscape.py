@@ -171,7 +171,7 @@ class _Meander:
         """Approximate distance (m) to the centreline: |q - q_c(p)| / sqrt(1 + q_c'(p)^2)."""
         p, q = _rotate(x - self.centre[0], y - self.centre[1], self.angle)
         qc, slope = np.zeros_like(p), np.zeros_like(p)
-        for a, lam, phi in zip(self.amplitudes, self.wavelengths, self.phases):
+        for a, lam, phi in zip(self.amplitudes, self.wavelengths, self.phases, strict=True):
             k = 2.0 * math.pi / lam
             qc += a * np.sin(k * p + phi)
             slope += a * k * np.cos(k * p + phi)
@@ -209,7 +209,7 @@ def _pick_site(
     """The candidate (x, y) in the inner 70 % of the scene with the highest score(x, y)."""
     xs = rng.uniform(0.15, 0.85, candidates) * extent[1]
     ys = rng.uniform(0.15, 0.85, candidates) * extent[0]
-    best = int(np.argmax([score(x, y) for x, y in zip(xs, ys)]))
+    best = int(np.argmax([score(x, y) for x, y in zip(xs, ys, strict=True)]))
     return float(xs[best]), float(ys[best])
 
 
@@ -271,9 +271,7 @@ def _assign_parcels(rng: np.random.Generator, centres_xy: np.ndarray, river: _Me
     return np.where(near, near_type, far_type)
 
 
-def _paint_settlement(
-    cover: np.ndarray, inside: np.ndarray, parcels: _Parcels
-) -> None:
+def _paint_settlement(cover: np.ndarray, inside: np.ndarray, parcels: _Parcels) -> None:
     """Built-up blocks with a street grid aligned to the farm roads, inside `inside`."""
     street = ((parcels.u % _STREET_SPACING_M) < _STREET_WIDTH_M) | (
         (parcels.v % _STREET_SPACING_M) < _STREET_WIDTH_M
@@ -336,9 +334,9 @@ def make_landscape(shape: tuple[int, int], pixel_size_m: float, seed: int) -> La
 
     size = max(extent)
     rng = _rng(seed, "patches")
+    radius = min(max(0.03 * size, 120.0), 250.0)
     for _ in range(2):
         centre = (rng.uniform(0.1, 0.9) * extent[1], rng.uniform(0.1, 0.9) * extent[0])
-        radius = min(max(0.03 * size, 120.0), 250.0)
         cover[_blob(x, y, centre, (radius, 0.7 * radius), rng.uniform(0, math.pi),
                     0.2 * noise("patch_edge", 40.0))] = BARE_SOIL
 

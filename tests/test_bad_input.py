@@ -1,0 +1,342 @@
+"""Bad inputs through snakemake for real (SPEC 2.1-2.4): each case is one mutation of a tiny valid run.
+
+The scenario is self-contained in the test's working directory: one UTM site of 64 x 64 fine
+pixels at 30 m, a Landsat-8-like scene with its QA_PIXEL file and a MODIS-like scene in the
+sinusoidal projection (int16 reflectance x 10^4 with tagged nodata). Failures found at DAG build
+must stop snakemake before any job runs and leave no ``results/``; failures found by a job
+(the catalogue opens every raw file) must leave no gridded output of the site. Every message must
+name the file, line or config key at fault, where a user would look for it (snakemake's output or
+the job's log under ``results/logs/``).
+"""
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import yaml
+from rasterio.transform import from_origin
+from rasterio.warp import transform_bounds
+
+from conftest import make_workdir, snakemake
+
+SITE = "tiny"
+UTM = "EPSG:32633"
+SINU = "+proj=sinu +lon_0=0 +x_0=0 +y_0=0 +R=6371007.181 +units=m +no_defs"
+MODIS_PIXEL = 463.312716528
+# 64 x 64 fine pixels of 30 m; both edges on multiples of 30 m x 16 (the MODIS ratio), so the
+# grid that the pipeline builds is exactly these bounds.
+BOUNDS = (499680.0, 4999680.0, 501600.0, 5001600.0)
+LANDSAT_NODATA = -9999
+MODIS_NODATA = -28672
+QA_CLEAR = 21824  # Landsat C2 QA_PIXEL "clear, low confidence cloud/cirrus/snow"
+QA_CLOUD = QA_CLEAR | (1 << 3)  # bit 3: cloud
+LANDSAT_DATE, MODIS_DATE = "2021-06-01", "2021-06-01"
+
+CONFIG = {
+    "scenes": "scenes.tsv",
+    "results": "results",
+    "seed": 1,
+    "demo": {"enabled": False, "out_dir": "data/demo"},
+    "sites": {
+        SITE: {
+            "bounds": list(BOUNDS),
+            "bounds_crs": UTM,
+            "epsg": 32633,
+            "pixel_size": 30,
+            "sensors": {"landsat8_oli": 1, "modis": 16},
+            "fusion": {"fine": "landsat8_oli", "coarse": "modis"},
+            "storage": {"landsat8_oli": {"scale": 1.0e-4, "offset": 0}},
+        }
+    },
+    "quality": {"fine": {"max_cloud": 0.05, "max_nodata": 0.05}, "coarse": {"max_cloud": 0.05, "max_nodata": 0.01}},
+    "reproject": {"upsampling": "bilinear"},
+    "band_matching": {"min_overlap": 0.2},
+    "simulate": [],
+}
+
+
+# ---------------------------------------------------------------- rasters
+
+
+def write_raster(path: Path, data: np.ndarray, crs: str | None, transform, nodata=None) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count, height, width = data.shape
+    with rasterio.open(
+        path, "w", driver="GTiff", width=width, height=height, count=count, dtype=data.dtype,
+        crs=crs, transform=transform, nodata=nodata,
+    ) as dst:
+        dst.write(data)
+    return str(path)
+
+
+def reflectance(shape: tuple[int, int, int], seed: int = 0) -> np.ndarray:
+    """Plausible x 10^4 reflectance, int16."""
+    return np.random.default_rng(seed).integers(300, 3000, size=shape).astype("int16")
+
+
+def landsat(path: Path, bands: int = 7, shift_m: float = 0.0, crs: str | None = UTM, fill=None) -> str:
+    """A 30 m UTM scene 2 pixels larger than the site on every side (optionally moved east)."""
+    data = reflectance((bands, 68, 68))
+    if fill is not None:
+        data[:] = fill
+    transform = from_origin(BOUNDS[0] - 60 + shift_m, BOUNDS[3] + 60, 30, 30)
+    return write_raster(path, data, crs, transform, nodata=LANDSAT_NODATA)
+
+
+def landsat_qa(path: Path, value: int = QA_CLEAR) -> str:
+    data = np.full((1, 68, 68), value, dtype="uint16")
+    return write_raster(path, data, UTM, from_origin(BOUNDS[0] - 60, BOUNDS[3] + 60, 30, 30), nodata=1)
+
+
+def modis(path: Path) -> str:
+    """A sinusoidal 463 m scene covering the site with 2 pixels to spare."""
+    left, bottom, right, top = transform_bounds(UTM, SINU, *BOUNDS, densify_pts=21)
+    x0 = (np.floor(left / MODIS_PIXEL) - 2) * MODIS_PIXEL
+    y0 = (np.ceil(top / MODIS_PIXEL) + 2) * MODIS_PIXEL
+    width = int(np.ceil((right - x0) / MODIS_PIXEL)) + 2
+    height = int(np.ceil((y0 - bottom) / MODIS_PIXEL)) + 2
+    return write_raster(path, reflectance((7, height, width), seed=1), SINU, from_origin(x0, y0, MODIS_PIXEL, MODIS_PIXEL), nodata=MODIS_NODATA)
+
+
+# ---------------------------------------------------------------- scenario
+
+
+class Scenario:
+    """A working directory with config.yaml, scenes.tsv and raw files under data/ (relative paths)."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = make_workdir(workdir)
+        self.config = copy.deepcopy(CONFIG)
+        self.rows = [
+            {"site": SITE, "sensor": "landsat8_oli", "date": LANDSAT_DATE, "path": "data/landsat.tif", "qa": "data/landsat_qa.tif"},
+            {"site": SITE, "sensor": "modis", "date": MODIS_DATE, "path": "data/modis.tif", "qa": ""},
+        ]
+        landsat(self.path("data/landsat.tif"))
+        landsat_qa(self.path("data/landsat_qa.tif"))
+        modis(self.path("data/modis.tif"))
+
+    def path(self, relative: str) -> Path:
+        return self.workdir / relative
+
+    def write(self) -> None:
+        self.path("config.yaml").write_text(yaml.safe_dump(self.config, sort_keys=False))
+        pd.DataFrame(self.rows, columns=["site", "sensor", "date", "path", "qa"]).to_csv(
+            self.path("scenes.tsv"), sep="\t", index=False
+        )
+
+    def run(self, *args: str):
+        self.write()
+        return snakemake(self.workdir, "--configfile", str(self.path("config.yaml")), "--replace-workflow-config", *args, check=False)
+
+    @property
+    def site(self) -> dict:
+        return self.config["sites"][SITE]
+
+    def results(self) -> Path:
+        return self.path("results")
+
+    def messages(self, result) -> str:
+        """Everything a user can read after the run: snakemake's output and every job log."""
+        logs = sorted(self.results().glob("logs/**/*.log")) if self.results().exists() else []
+        return "\n".join([result.stdout, result.stderr, *(p.read_text() for p in logs)])
+
+
+def grid_outputs(scenario: Scenario) -> list[Path]:
+    """Per-scene outputs of the site (gridded, cleaned, QA reports, inventory)."""
+    site = scenario.results() / SITE
+    return [p for stage in ("grid", "clean", "qa") for p in (site / stage).rglob("*") if p.is_file()]
+
+
+def assert_failed_at_dag_build(scenario: Scenario, result, *expected: str) -> str:
+    """Non-zero exit, no job started, no results/, and every expected fragment in the message."""
+    text = scenario.messages(result)
+    assert result.returncode != 0, text[-3000:]
+    assert "Job stats" not in result.stdout + result.stderr, "jobs were scheduled: the error was not raised at DAG build"
+    assert not scenario.results().exists(), sorted(map(str, scenario.results().rglob("*")))
+    for fragment in expected:
+        assert fragment in text, f"{fragment!r} not in the message:\n{text[-3000:]}"
+    return text
+
+
+def assert_failed_in_job(scenario: Scenario, result, *expected: str) -> str:
+    """Non-zero exit, no per-scene output of the site, and every expected fragment in the message."""
+    text = scenario.messages(result)
+    assert result.returncode != 0, text[-3000:]
+    assert grid_outputs(scenario) == []
+    assert not (scenario.results() / SITE / "catalogue.tsv").exists()
+    for fragment in expected:
+        assert fragment in text, f"{fragment!r} not in the message:\n{text[-3000:]}"
+    return text
+
+
+def inventory(scenario: Scenario) -> pd.DataFrame:
+    return pd.read_csv(scenario.results() / SITE / "qa" / "inventory.tsv", sep="\t", dtype={"date": str})
+
+
+@pytest.fixture
+def scenario(tmp_path) -> Scenario:
+    return Scenario(tmp_path / "work")
+
+
+# ---------------------------------------------------------------- the valid scenario
+
+
+def test_valid_scenario_runs_cleanly(tmp_path):
+    """The baseline that every case below mutates: both scenes are catalogued, gridded and kept."""
+    scenario = Scenario(tmp_path / "work")
+    dry = scenario.run("-n")
+    assert dry.returncode == 0, scenario.messages(dry)[-3000:]
+    result = scenario.run()
+    assert result.returncode == 0, scenario.messages(result)[-3000:]
+    table = inventory(scenario)
+    assert list(zip(table.sensor, table.date)) == [("landsat8_oli", LANDSAT_DATE), ("modis", MODIS_DATE)]
+    assert table.kept.all(), table
+    assert (table.site_coverage == 1.0).all(), table
+    for sensor, date in zip(table.sensor, table.date):
+        assert (scenario.results() / SITE / "matched" / sensor / f"{date}.tif").is_file()
+
+
+# ---------------------------------------------------------------- 1. missing files
+
+
+@pytest.mark.parametrize("column", ["path", "qa"])
+def test_missing_file_fails_at_dag_build(scenario, column):
+    missing = scenario.rows[0][column]
+    scenario.path(missing).unlink()
+    dry = scenario.run("-n")
+    assert dry.returncode != 0
+    result = scenario.run()
+    for run in (dry, result):
+        assert_failed_at_dag_build(scenario, run, "scenes.tsv line 2", missing, "does not exist")
+
+
+# ---------------------------------------------------------------- 2-5. files that the catalogue rejects
+
+
+def test_unreadable_raster_fails(scenario):
+    scenario.path("data/landsat.tif").write_bytes(b"this is not a GeoTIFF\n" * 64)
+    assert_failed_in_job(scenario, scenario.run(), "data/landsat.tif", "not a readable raster")
+
+
+def test_unreadable_qa_fails(scenario):
+    scenario.path("data/landsat_qa.tif").write_bytes(b"\x00garbage" * 64)
+    assert_failed_in_job(scenario, scenario.run(), "data/landsat_qa.tif", "not a readable raster")
+
+
+def test_raster_without_crs_fails(scenario):
+    landsat(scenario.path("data/landsat.tif"), crs=None)
+    assert_failed_in_job(scenario, scenario.run(), "data/landsat.tif", "has no CRS", "-a_srs")
+
+
+def test_scene_outside_its_site_fails(scenario):
+    landsat(scenario.path("data/landsat.tif"), shift_m=200_000.0)
+    assert_failed_in_job(scenario, scenario.run(), "data/landsat.tif", "does not overlap site tiny")
+
+
+def test_band_count_mismatch_fails(scenario):
+    landsat(scenario.path("data/landsat.tif"), bands=5)
+    assert_failed_in_job(scenario, scenario.run(), "data/landsat.tif", "5 bands", "landsat8_oli has 7")
+
+
+# ---------------------------------------------------------------- 6-8. scene table and sensors
+
+
+def test_row_sensor_not_in_site_fails_at_dag_build(scenario):
+    scenario.rows[0]["sensor"] = "sentinel2_msi"
+    assert_failed_at_dag_build(scenario, scenario.run(), "scenes.tsv line 2", "'sentinel2_msi'", "sites.tiny.sensors")
+
+
+def test_site_sensor_defined_nowhere_fails_at_dag_build(scenario):
+    scenario.site["sensors"]["foosat"] = 16
+    assert_failed_at_dag_build(scenario, scenario.run(), "unknown sensor 'foosat'", "config key `sensors:`")
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "2021-13-01",
+        pytest.param(
+            "2021/05/01",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the scene-table schema (workflow/rules/common.smk, validate(SCENES, ...)) rejects it first "
+                "with snakemake's 'Error validating row 2 of data frame', which names neither the table nor its line",
+            ),
+        ),
+    ],
+)
+def test_malformed_date_fails_at_dag_build(scenario, date):
+    scenario.rows.append({**scenario.rows[0], "date": date})
+    assert_failed_at_dag_build(scenario, scenario.run(), "scenes.tsv line 4", date)
+
+
+def test_duplicate_scene_fails_at_dag_build(scenario):
+    scenario.rows.append(dict(scenario.rows[0]))
+    assert_failed_at_dag_build(scenario, scenario.run(), "scenes.tsv lines 2, 4", "landsat8_oli", LANDSAT_DATE)
+
+
+# ---------------------------------------------------------------- 9. empty scenes are dropped, not errors
+
+
+def test_all_nodata_and_all_cloud_scenes_are_dropped(scenario):
+    landsat(scenario.path("data/empty.tif"), fill=LANDSAT_NODATA)
+    landsat(scenario.path("data/cloudy.tif"))
+    landsat_qa(scenario.path("data/cloudy_qa.tif"), QA_CLOUD)
+    scenario.rows += [
+        {"site": SITE, "sensor": "landsat8_oli", "date": "2021-06-17", "path": "data/empty.tif", "qa": ""},
+        {"site": SITE, "sensor": "landsat8_oli", "date": "2021-07-03", "path": "data/cloudy.tif", "qa": "data/cloudy_qa.tif"},
+    ]
+    result = scenario.run()
+    assert result.returncode == 0, scenario.messages(result)[-3000:]
+    table = inventory(scenario).set_index("date")
+    assert table.loc["2021-06-17", "kept"] == False  # noqa: E712 (numpy bool)
+    assert table.loc["2021-06-17", "reason"] == "all pixels are nodata"
+    assert table.loc["2021-06-17", "nodata_fraction"] == 1.0
+    assert table.loc["2021-07-03", "kept"] == False  # noqa: E712
+    assert table.loc["2021-07-03", "reason"].startswith("no clear pixel")
+    assert table.loc["2021-07-03", "cloud_fraction"] == 1.0
+    assert table.loc[LANDSAT_DATE].kept.all()
+
+
+# ---------------------------------------------------------------- 10. config values
+
+
+def _unknown_key(config):
+    config["fusoin"] = {"fine": "landsat8_oli", "coarse": "modis"}
+
+
+def _negative_pixel_size(config):
+    config["sites"][SITE]["pixel_size"] = -30
+
+
+def _max_cloud(config):
+    config["quality"]["fine"]["max_cloud"] = 1.5
+
+
+def _fusion_fine(config):
+    config["sites"][SITE]["fusion"]["fine"] = "sentinel2_msi"
+
+
+def _ratio_zero(config):
+    config["sites"][SITE]["sensors"]["modis"] = 0
+
+
+@pytest.mark.parametrize(
+    "mutate, expected",
+    [
+        (_unknown_key, ["fusoin"]),
+        (_negative_pixel_size, ["pixel_size", "-30"]),
+        (_max_cloud, ["max_cloud", "1.5"]),
+        (_fusion_fine, ["sites.tiny.fusion.fine", "sentinel2_msi"]),
+        (_ratio_zero, ["sensors", "modis", "0"]),
+    ],
+    ids=["unknown-key", "negative-pixel-size", "max-cloud-1.5", "fusion-fine-not-a-site-sensor", "ratio-0"],
+)
+def test_bad_config_value_fails_at_dag_build(scenario, mutate, expected):
+    mutate(scenario.config)
+    assert_failed_at_dag_build(scenario, scenario.run(), *expected)

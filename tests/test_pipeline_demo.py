@@ -1,0 +1,96 @@
+"""The default config run for real through snakemake: grids, filtering, band matching, simulation."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+
+from conftest import make_workdir, snakemake
+from stfusion.demo.scenario import SITES
+from stfusion.io import read_stack
+from stfusion.sensors import load_sensor
+from stfusion.simulate import simulate_spectral
+
+
+def inventory(run: Path, site: str) -> pd.DataFrame:
+    return pd.read_csv(run / f"results/{site}/qa/inventory.tsv", sep="\t", dtype={"date": str}).set_index(["sensor", "date"])
+
+
+def test_dry_run_shows_the_dag(tmp_path):
+    out = snakemake(make_workdir(tmp_path), "-n").stdout
+    for rule in ("demo", "catalogue", "reproject", "quality", "inventory", "band_table", "match_bands", "simulate"):
+        assert rule in out
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("site", SITES, ids=lambda s: s.name)
+def test_every_sensor_lands_on_its_aligned_grid(demo_run, site):
+    grid = json.loads((demo_run / f"results/{site.name}/grid.json").read_text())
+    assert grid["crs"] == f"EPSG:{site.epsg}"  # picked from the site's centre
+    for sensor, ratio in site.ratios.items():
+        date = next(a.date for a in site.acquisitions if a.sensor == sensor)
+        with rasterio.open(demo_run / f"results/{site.name}/grid/{sensor}/{date}.tif") as src:
+            assert src.crs.to_epsg() == site.epsg
+            assert (src.transform.c, src.transform.f) == (grid["x_min"], grid["y_max"])
+            assert src.transform.a == -src.transform.e == site.pixel_size * ratio
+            assert (src.height * ratio, src.width * ratio) == (site.size, site.size)
+            assert src.dtypes[0] == "float32" and np.isnan(src.nodata)
+            assert src.tags()["sensor"] == sensor and src.tags()["date"] == date
+            assert list(src.descriptions) == load_sensor(sensor).band_names
+            assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
+
+
+def test_reflectance_is_scaled_and_close_to_the_truth(demo_run):
+    """Landsat lands on its own grid (noise 0.003 only); MODIS is warped from sinusoidal 463 m to 480 m."""
+    errors = {}
+    for sensor, date in [("landsat8_oli", "2021-03-20"), ("modis", "2021-03-20")]:
+        warped = read_stack(demo_run / f"results/demo/grid/{sensor}/{date}.tif")
+        truth = read_stack(demo_run / f"data/demo/truth/demo/{sensor}/{date}.tif")
+        errors[sensor] = float(np.sqrt(np.nanmean((warped - truth) ** 2)))
+        assert abs(float(np.nanmean(warped - truth))) < 0.002
+    assert errors["landsat8_oli"] < 0.004
+    assert errors["modis"] < 0.03
+
+
+def test_filtering_decisions_follow_the_qa_and_thresholds(demo_run):
+    inv = inventory(demo_run, "demo")
+    assert len(inv) == len([a for a in SITES[0].acquisitions])
+    dropped = {key: reason for key, reason in inv.loc[~inv.kept, "reason"].items()}
+    assert set(dropped) == {("landsat8_oli", "2021-05-01"), ("modis", "2021-06-12"), ("modis", "2021-07-24"), ("modis", "2021-09-04")}
+    assert dropped["landsat8_oli", "2021-05-01"].startswith("cloud+shadow")
+    assert dropped["modis", "2021-06-12"].startswith("nodata")
+    light = inv.loc[("landsat8_oli", "2021-07-03")]
+    assert light.kept and 0 < light.cloud_fraction + light.shadow_fraction <= 0.05
+    clean = read_stack(demo_run / "results/demo/clean/landsat8_oli/2021-07-03.tif")
+    masked = np.isnan(clean).all(axis=0).mean()
+    assert masked == pytest.approx(light.cloud_fraction + light.shadow_fraction + light.nodata_fraction, abs=1e-6)
+    assert inventory(demo_run, "demo_sts").kept.all()
+
+
+def test_band_matching_orders_and_names_the_bands(demo_run):
+    table = json.loads((demo_run / "results/demo/matched/bands.json").read_text())
+    names = ["blue", "green", "red", "nir", "swir1", "swir2"]
+    assert [b["name"] for b in table["bands"]] == names
+    for sensor, picked in [("landsat8_oli", [1, 2, 3, 4, 5, 6]), ("modis", [2, 3, 0, 1, 5, 6])]:
+        path = demo_run / f"results/demo/matched/{sensor}/2021-03-20.tif"
+        with rasterio.open(path) as src:
+            assert list(src.descriptions) == names
+        clean = read_stack(demo_run / f"results/demo/clean/{sensor}/2021-03-20.tif")
+        np.testing.assert_array_equal(read_stack(path), clean[picked])
+
+
+def test_simulated_gf6_is_the_srf_integral_of_the_ahsi_scene(demo_run):
+    ahsi, gf6 = load_sensor("zy1_02d_ahsi"), load_sensor("gf6_wfv")
+    simulated = read_stack(demo_run / "results/demo_sts/simulated/gf6_wfv/from_zy1_02d_ahsi/2021-04-15.tif")
+    truth = read_stack(demo_run / "data/demo/truth/demo_sts/zy1_02d_ahsi/2021-04-15.tif")
+    expected = simulate_spectral(truth, [b.centre_nm for b in ahsi.bands], gf6)
+    assert simulated.shape == (8, 64, 64)
+    assert float(np.sqrt(np.mean((simulated - expected) ** 2))) < 0.002  # band-averaged sensor noise
+
+
+def test_rerun_has_nothing_to_do_and_nothing_is_half_written(demo_run):
+    out = snakemake(demo_run, "-n").stdout
+    assert "Nothing to be done" in out
+    assert not list(demo_run.rglob("*.part"))

@@ -1,0 +1,77 @@
+"""QA decoding and the keep/drop rule (SPEC 2.3)."""
+import numpy as np
+import pytest
+
+from stfusion.qa import CLOUD, NODATA, SHADOW, assess, decode_qa, mask_obscured, scene_flags, thresholds
+
+
+def test_landsat_qa_pixel_bits():
+    # fill, dilated cloud, cirrus, cloud, shadow, clear (bit 6), water+clear (bits 6, 7)
+    qa = np.array([1, 1 << 1, 1 << 2, (1 << 3) | (1 << 1), 1 << 4, 1 << 6, (1 << 6) | (1 << 7)], dtype=np.uint16)
+    flags = decode_qa(qa, "landsat_qa_pixel")
+    assert list(flags) == [NODATA, CLOUD, CLOUD, CLOUD, SHADOW, 0, 0]
+
+
+def test_modis_state_bits():
+    # clear, cloudy, mixed, not set (11 = assumed clear), shadow, internal cloud flag (bit 10)
+    qa = np.array([0b00, 0b01, 0b10, 0b11, 0b100, 1 << 10], dtype=np.uint16)
+    assert list(decode_qa(qa, "modis_state")) == [0, CLOUD, CLOUD, 0, SHADOW, CLOUD]
+
+
+def test_plain_mask_and_none():
+    qa = np.array([0, 1, 2, 7], dtype=np.uint8)
+    assert list(decode_qa(qa, "mask")) == [0, CLOUD, SHADOW, CLOUD]
+    assert list(decode_qa(qa, "none")) == [0, 0, 0, 0]
+    with pytest.raises(ValueError, match="unknown QA kind"):
+        decode_qa(qa, "fmask")
+
+
+def test_missing_band_value_makes_the_pixel_nodata():
+    reflectance = np.ones((3, 2, 2), dtype=np.float32)
+    reflectance[1, 0, 0] = np.nan
+    flags = scene_flags(reflectance, np.array([[0, CLOUD], [0, 0]], dtype=np.uint8))
+    assert flags.tolist() == [[NODATA, CLOUD], [0, 0]]
+
+
+def test_thresholds_follow_paper_001_defaults():
+    flags = np.zeros((10, 10), np.uint8)
+    flags[0, :6] = CLOUD  # 6 % cloud
+    report = assess(flags, max_cloud=0.05, max_nodata=0.01)
+    assert not report.kept and report.cloud_fraction == pytest.approx(0.06)
+    flags[0, 5] = 0  # 5 % is still allowed
+    assert assess(flags, max_cloud=0.05, max_nodata=0.01).kept
+    flags[9, :2] = NODATA  # 2 % nodata over a 1 % limit
+    report = assess(flags, max_cloud=0.05, max_nodata=0.01)
+    assert not report.kept and "nodata 2.0%" in report.reason
+
+
+def test_shadow_counts_with_cloud_and_nodata_is_not_double_counted():
+    flags = np.zeros((10, 10), np.uint8)
+    flags[0, :3] = SHADOW
+    flags[1, :3] = CLOUD | SHADOW
+    flags[2, :3] = NODATA | CLOUD
+    report = assess(flags, max_cloud=0.05, max_nodata=0.05)
+    assert (report.cloud_fraction, report.shadow_fraction, report.nodata_fraction) == (0.03, 0.03, 0.03)
+    assert not report.kept and "cloud+shadow 6.0%" in report.reason
+
+
+@pytest.mark.parametrize(
+    "fill, reason",
+    [(NODATA, "all pixels are nodata"), (CLOUD, "no clear pixel"), (SHADOW, "no clear pixel")],
+)
+def test_empty_scenes_are_dropped_whatever_the_thresholds(fill, reason):
+    report = assess(np.full((4, 4), fill, np.uint8), max_cloud=1.0, max_nodata=1.0)
+    assert not report.kept and reason in report.reason
+
+
+def test_mask_obscured_sets_every_band_to_nan():
+    reflectance = np.ones((2, 2, 2), np.float32)
+    out = mask_obscured(reflectance, np.array([[0, CLOUD], [SHADOW, 0]], np.uint8))
+    assert np.isnan(out[:, 0, 1]).all() and np.isnan(out[:, 1, 0]).all() and (out[:, 0, 0] == 1).all()
+
+
+def test_thresholds_by_role_and_sensor():
+    quality = {"fine": {"max_cloud": 0.05, "max_nodata": 0.05}, "coarse": {"max_cloud": 0.1, "max_nodata": 0.01},
+               "sensors": {"modis": {"max_nodata": 0.2}}}
+    assert thresholds(quality, "landsat8_oli", 1) == {"max_cloud": 0.05, "max_nodata": 0.05}
+    assert thresholds(quality, "modis", 16) == {"max_cloud": 0.1, "max_nodata": 0.2}
