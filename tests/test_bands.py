@@ -15,9 +15,14 @@ def test_oli_modis_pairs_are_the_published_ones():
     assert any("modis band B5" in w for w in warnings)
 
 
-def test_gf6_band_order_is_not_wavelength_order_but_matching_is():
-    pairs, _ = match_bands(load_sensor("zy1_02d_vnic"), load_sensor("gf6_wfv"))
-    assert [(p.fine, p.coarse) for p in pairs] == [("B1", "B1"), ("B2", "B2"), ("B3", "B3"), ("B4", "B4")]
+def test_product_band_order_is_not_wavelength_order_but_matching_is():
+    """VNIC and GF-6 both append coastal/purple, yellow and red-edge bands after B1-B4."""
+    pairs, warnings = match_bands(load_sensor("zy1_02d_vnic"), load_sensor("gf6_wfv"))
+    assert [(p.name, p.fine, p.coarse) for p in pairs] == [
+        ("coastal", "B5", "B7"), ("blue", "B1", "B1"), ("green", "B2", "B2"), ("yellow", "B6", "B8"),
+        ("red", "B3", "B3"), ("red_edge", "B7", "B6"), ("nir", "B4", "B4"),
+    ]
+    assert len(warnings) == 2  # VNIC NIR2 and GF-6 red edge 1 have no partner
 
 
 def test_overlap_is_one_with_itself_and_zero_for_disjoint_bands():

@@ -18,7 +18,7 @@ BAND_COUNTS = {
     "gf6_wfv": 8,
     "gf1_wfv": 4,
     "zy1_02d_ahsi": 166,
-    "zy1_02d_vnic": 4,
+    "zy1_02d_vnic": 8,
     "zy1_02d_pan": 1,
 }
 

@@ -8,19 +8,20 @@ from snakemake.utils import validate
 # Snakemake puts a script's own folder on its sys.path.
 sys.path.insert(0, os.path.join(workflow.basedir, "workflow"))
 
-from stfusion.config import check_config, site_grid
+from stfusion.config import check_config, check_schema, site_grid
 from stfusion.demo.scenario import scene_rows, truth_files
 from stfusion.scenes import check_scene_table, read_scene_table
 
 
+check_schema(config, os.path.join(workflow.basedir, "config/schemas/config.schema.yaml"))
 validate(config, "../../config/schemas/config.schema.yaml")
 check_config(config)
 
 RESULTS = config.get("results", "results")
 DEMO_DIR = config["demo"]["out_dir"] if config.get("demo", {}).get("enabled") else None
 SCENES = read_scene_table(config["scenes"])
-validate(SCENES, "../../config/schemas/scenes.schema.yaml")
 check_scene_table(SCENES, config, config["scenes"], generated_dir=DEMO_DIR)
+validate(SCENES, "../../config/schemas/scenes.schema.yaml")
 GRIDS = {site: site_grid(config, site) for site in config["sites"]}
 
 

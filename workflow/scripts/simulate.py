@@ -18,5 +18,5 @@ centres = [band.centre_nm for band in source.bands]
 ratio = sim.get("ratio", 1)
 image = degrade(simulate_spectral(cube, centres, target), ratio, sim.get("method", "bilinear"))
 tags.update(stage="simulated", sensor=target.name, simulated_from=source.name, ratio=ratio)
-write_cog(snakemake.output[0], image, str(profile["crs"]), profile["transform"] * Affine.scale(ratio), target.band_names, tags)
+write_cog(snakemake.output[0], image, str(profile["crs"]), profile["transform"] @ Affine.scale(ratio), target.band_names, tags)
 log.info("%s from %s at ratio %d", target.name, source.name, ratio)

@@ -15,7 +15,6 @@ import numpy as np
 from .errors import ConfigError
 from .sensors import Sensor
 
-WAVELENGTHS_NM = np.arange(300.0, 2601.0)
 
 
 @dataclass(frozen=True)
@@ -28,12 +27,21 @@ class BandPair:
     overlap: float
 
 
+def _wavelengths(*sensors: Sensor) -> np.ndarray:
+    """A 1 nm grid spanning every band of the sensors (centre +- 3 FWHM), thermal bands included."""
+    bands = [b for s in sensors for b in s.bands]
+    low = min(b.centre_nm - 3 * b.fwhm_nm for b in bands)
+    high = max(b.centre_nm + 3 * b.fwhm_nm for b in bands)
+    return np.arange(np.floor(max(low, 1.0)), np.ceil(high) + 1.0)
+
+
 def srf_overlap(fine: Sensor, coarse: Sensor) -> np.ndarray:
     """(fine bands, coarse bands) cosine similarity of the spectral response curves."""
-    rf = fine.response(WAVELENGTHS_NM)
-    rc = coarse.response(WAVELENGTHS_NM)
+    wavelengths = _wavelengths(fine, coarse)
+    rf = fine.response(wavelengths)
+    rc = coarse.response(wavelengths)
     norm = np.linalg.norm(rf, axis=1)[:, None] * np.linalg.norm(rc, axis=1)[None, :]
-    return (rf @ rc.T) / norm
+    return np.divide(rf @ rc.T, norm, out=np.zeros(norm.shape), where=norm > 0)
 
 
 def match_bands(

@@ -4,9 +4,13 @@ Run at DAG build time (``workflow/rules/common.smk``), so a wrong key fails befo
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Mapping
 
-from .errors import ConfigError
+import jsonschema
+import yaml
+
+from .errors import ConfigError, StfusionError
 from .grid import SiteGrid, build_site_grid
 from .sensors import Sensor, load_sensor
 
@@ -29,11 +33,28 @@ def site_grid(config: Mapping, site: str) -> SiteGrid:
     )
 
 
+def check_schema(config: Mapping, schema_path: str | Path) -> None:
+    """Validate against the JSON schema with a one-line message naming the config key.
+
+    Snakemake's own ``validate`` (which also fills defaults) prints the whole schema on failure;
+    this check runs first so the user reads which key is wrong and what it must be.
+    """
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(config))
+    if error is not None:
+        key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        hint = error.schema.get("description", "") if error.absolute_path else ""
+        raise ConfigError(f"config key `{key}`: {error.message}" + (f" ({hint})" if hint else "") + f"; see {schema_path}")
+
+
 def check_config(config: Mapping) -> None:
     """Cross-key checks: sensors exist, fusion roles fit the ratios, simulate entries name real things."""
     for site, spec in config["sites"].items():
         key = f"sites.{site}"
-        sensors = site_sensors(config, site)
+        try:
+            sensors = site_sensors(config, site)
+        except StfusionError as err:
+            raise ConfigError(f"{key}.sensors: {err}") from None
         fusion = spec.get("fusion")
         if fusion:
             for role in ("fine", "coarse"):

@@ -31,7 +31,7 @@ class RawScene:
     count: int
     dtype: str
     nodata: float | None
-    site_coverage: float
+    bbox_coverage: float  # share of the site inside the scene's bounding box (the inventory has the real nodata)
 
 
 def open_raster(path: str | Path, what: str = "scene") -> rasterio.DatasetReader:
@@ -74,14 +74,14 @@ def describe_scene(path: str | Path, sensor: Sensor, grid: SiteGrid, site: str) 
             )
         return RawScene(
             path=str(path),
-            crs=src.crs.to_string() if src.crs.is_epsg_code else src.crs.to_proj4(),
+            crs=src.crs.to_string() if src.crs.is_epsg_code else src.crs.to_wkt(),
             bounds=tuple(src.bounds),
             width=src.width,
             height=src.height,
             count=src.count,
             dtype=src.dtypes[0],
             nodata=src.nodata,
-            site_coverage=round(coverage, 6),
+            bbox_coverage=round(coverage, 6),
         )
 
 

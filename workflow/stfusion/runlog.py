@@ -13,4 +13,7 @@ def log_to(path: str) -> logging.Logger:
         handler.setFormatter(fmt)
     logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
     logging.captureWarnings(True)
-    return logging.getLogger("stfusion")
+    logger = logging.getLogger("stfusion")
+    # An error that ends the script goes to the log file too, where Snakemake tells the user to look.
+    sys.excepthook = lambda kind, value, tb: logger.error("%s: %s", kind.__name__, value, exc_info=(kind, value, tb))
+    return logger

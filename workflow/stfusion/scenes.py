@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Mapping
 
@@ -10,6 +11,7 @@ import pandas as pd
 from .errors import ConfigError
 
 COLUMNS = ["site", "sensor", "date", "path", "qa"]
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def read_scene_table(path: str | Path) -> pd.DataFrame:
@@ -19,6 +21,13 @@ def read_scene_table(path: str | Path) -> pd.DataFrame:
     table = pd.read_csv(path, sep="\t", dtype=str, comment="#").fillna("")
     if "qa" not in table.columns:
         table["qa"] = ""
+    missing = [c for c in COLUMNS if c not in table.columns]
+    unknown = [c for c in table.columns if c not in COLUMNS]
+    if missing or unknown:
+        raise ConfigError(
+            f"scene table {path} has columns {list(table.columns)}: it needs the tab-separated columns "
+            f"{', '.join(COLUMNS)} (qa optional); missing {missing}, unknown {unknown}"
+        )
     return table
 
 
@@ -38,14 +47,19 @@ def check_scene_table(table: pd.DataFrame, config: Mapping, table_path: str, gen
                 f"({', '.join(sites[row.site]['sensors'])}): add it there with its ratio, or fix the row"
             )
         try:
+            if not DATE.fullmatch(row.date):
+                raise ValueError
             dt.date.fromisoformat(row.date)
         except ValueError:
             raise ConfigError(f"{where}: date {row.date!r} is not a calendar date in YYYY-MM-DD form: fix the row") from None
-        for column in ("path", "qa"):
+        for column, what in (("path", "raster"), ("qa", "QA")):
             value = getattr(row, column)
             generated = generated_dir is not None and Path(value).is_relative_to(generated_dir)
             if value and not generated and not Path(value).is_file():
-                raise ConfigError(f"{where}: {column} file {value} does not exist: fix the path or remove the row")
+                raise ConfigError(f"{where}: {what} file {value} does not exist: fix the path or remove the row")
+    empty = sorted(set(sites) - set(table.site))
+    if empty:
+        raise ConfigError(f"sites {empty} have no rows in the scene table {table_path}: add their scenes or remove them from `sites`")
     duplicated = table[table.duplicated(["site", "sensor", "date"], keep=False)]
     if not duplicated.empty:
         lines = ", ".join(str(i + 2) for i in duplicated.index)

@@ -69,7 +69,7 @@ def write_site(site: DemoSite, out_dir: Path) -> None:
             ratio = site.ratios[name]
             tags = {"site": site.name, "sensor": name, "date": date, "stage": "truth"}
             write_cog(truth_path(out_dir, site.name, name, date), degrade(truth, ratio, "area"),
-                      extended.crs, site_transform * Affine.scale(ratio), sensor.band_names, tags)
+                      extended.crs, site_transform @ Affine.scale(ratio), sensor.band_names, tags)
             if name in site.hyperspectral:
                 write_cog(truth_path(out_dir, site.name, name, date, fine=True), truth,
                           extended.crs, site_transform, sensor.band_names, tags)
