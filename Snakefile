@@ -16,9 +16,13 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/simulate.smk"
+include: "workflow/rules/pairing.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/predict.smk"
 
 
 rule all:
     input:
-        final_outputs(),
+        preprocessing_outputs(),
+        all_predictions,
     default_target: True

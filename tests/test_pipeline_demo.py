@@ -61,9 +61,9 @@ def test_filtering_decisions_follow_the_qa_and_thresholds(demo_run):
     assert set(dropped) == {("landsat8_oli", "2021-05-01"), ("modis", "2021-06-12"), ("modis", "2021-07-24"), ("modis", "2021-09-04")}
     assert dropped["landsat8_oli", "2021-05-01"].startswith("cloud+shadow")
     assert dropped["modis", "2021-06-12"].startswith("nodata")
-    light = inv.loc[("landsat8_oli", "2021-07-03")]
+    light = inv.loc[("landsat8_oli", "2021-07-10")]
     assert light.kept and 0 < light.cloud_fraction + light.shadow_fraction <= 0.05
-    clean = read_stack(demo_run / "results/demo/clean/landsat8_oli/2021-07-03.tif")
+    clean = read_stack(demo_run / "results/demo/clean/landsat8_oli/2021-07-10.tif")
     masked = np.isnan(clean).all(axis=0).mean()
     assert masked == pytest.approx(light.cloud_fraction + light.shadow_fraction + light.nodata_fraction, abs=1e-6)
     assert inventory(demo_run, "demo_sts").kept.all()

@@ -8,7 +8,9 @@ from snakemake.utils import validate
 # Snakemake puts a script's own folder on its sys.path.
 sys.path.insert(0, os.path.join(workflow.basedir, "workflow"))
 
-from stfusion.config import check_config, check_schema, site_grid
+import json
+
+from stfusion.config import check_config, check_schema, site_grid, site_methods
 from stfusion.demo.scenario import scene_rows, truth_files
 from stfusion.scenes import check_scene_table, read_scene_table
 
@@ -30,6 +32,8 @@ wildcard_constraints:
     sensor=r"[A-Za-z0-9_]+",
     date=r"\d{4}-\d{2}-\d{2}",
     source=r"[A-Za-z0-9_]+",
+    method=r"[A-Za-z0-9_]+",
+    k=r"[12]",
 
 
 def scene_row(wildcards):
@@ -82,12 +86,85 @@ def simulated_outputs():
     ]
 
 
-def final_outputs():
+def preprocessing_outputs():
     outputs = simulated_outputs()
     for site in config["sites"]:
         outputs.append(f"{RESULTS}/{site}/qa/inventory.tsv")
         outputs += matched_outputs(site)
     return outputs
+
+
+def all_predictions(wildcards):
+    """Predictions of every site (known once each site's pairing checkpoint has run)."""
+    return [path for site in config["sites"] for path in prediction_outputs(site)]
+
+
+DEEP_MODELS = ("edcstfn", "dcstfn", "stfnet", "stfdcnn")
+
+
+def is_deep(method):
+    return config["methods"][method]["model"] in DEEP_MODELS
+
+
+def fusion_ratio(site):
+    """Fine pixels per coarse pixel of the site's fusion pair."""
+    spec = config["sites"][site]
+    return spec["sensors"][spec["fusion"]["coarse"]]
+
+
+def matched_outputs_of(wildcards):
+    return matched_outputs(wildcards.site)
+
+
+def predict_references(method):
+    spec = config["methods"][method]
+    return spec.get("predict_references", spec["references"])
+
+
+def pairs_of(site):
+    """The site's pairing (a checkpoint: known once the quality filter has run)."""
+    with open(checkpoints.pairing.get(site=site).output[0]) as handle:
+        return json.load(handle)
+
+
+def prediction_outputs(site):
+    """One prediction per method and coarse date that has reference pairs."""
+    methods = site_methods(config, site)
+    if not methods:
+        return []
+    pairs = pairs_of(site)
+    return [
+        f"{RESULTS}/{site}/predictions/{method}/{group['target']}.tif"
+        for method in methods
+        for group in pairs["references"][str(predict_references(method))]["prediction"]
+    ]
+
+
+def training_inputs(wildcards):
+    method = config["methods"][wildcards.method]
+    inputs = {"patches": f"{RESULTS}/{wildcards.site}/patches/{method['references']}ref.npz"}
+    if method["model"] == "edcstfn":
+        inputs["autoencoder"] = f"{RESULTS}/{wildcards.site}/autoencoder/weights.pt"
+    return inputs
+
+
+def prediction_inputs(wildcards):
+    """Weights (deep models), the pairing, and the matched scenes of the date and its references."""
+    site, method = wildcards.site, wildcards.method
+    fusion = config["sites"][site]["fusion"]
+    pairs = pairs_of(site)
+    groups = pairs["references"][str(predict_references(method))]["prediction"]
+    group = next(g for g in groups if g["target"] == wildcards.date)
+    matched = f"{RESULTS}/{site}/matched"
+    inputs = {
+        "pairs": checkpoints.pairing.get(site=site).output[0],
+        "coarse_t1": f"{matched}/{fusion['coarse']}/{wildcards.date}.tif",
+        "fine_refs": [f"{matched}/{fusion['fine']}/{d}.tif" for d in group["references"]],
+        "coarse_refs": [f"{matched}/{fusion['coarse']}/{d}.tif" for d in group["references"]],
+    }
+    if is_deep(method):
+        inputs["weights"] = f"{RESULTS}/{site}/models/{method}/weights.pt"
+    return inputs
 
 
 def site_config(wildcards):

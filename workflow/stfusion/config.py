@@ -33,6 +33,14 @@ def site_grid(config: Mapping, site: str) -> SiteGrid:
     )
 
 
+def site_methods(config: Mapping, site: str) -> list[str]:
+    """The fusion methods run at a site: ``sites.<site>.methods``, else every method if it has a fusion pair."""
+    spec = config["sites"][site]
+    if not spec.get("fusion"):
+        return []
+    return list(spec.get("methods", config.get("methods", {})))
+
+
 def check_schema(config: Mapping, schema_path: str | Path) -> None:
     """Validate against the JSON schema with a one-line message naming the config key.
 
@@ -65,6 +73,9 @@ def check_config(config: Mapping) -> None:
                     )
             if spec["sensors"][fusion["fine"]] != 1:
                 raise ConfigError(f"{key}.fusion.fine ({fusion['fine']}) must have ratio 1 in {key}.sensors")
+        for method in spec.get("methods", []):
+            if method not in config.get("methods", {}):
+                raise ConfigError(f"{key}.methods names {method!r}, which is not a key of `methods` ({', '.join(config.get('methods', {}))})")
         if spec.get("band_mapping") and not fusion:
             raise ConfigError(f"{key}.band_mapping needs {key}.fusion (fine and coarse sensors) to apply to")
         for table in ("storage", "qa"):

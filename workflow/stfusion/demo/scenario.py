@@ -9,6 +9,7 @@ CRS and pixel grid (MODIS sinusoidal; VNIC geographic; GF-6 at its native 16 m).
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,8 +55,7 @@ def _series(sensor: str, dates: list[str], cloud: dict[str, float] | None = None
     return tuple(Acquisition(sensor, d, cloud.get(d, 0.0), stripes.get(d, 0)) for d in dates)
 
 
-ST_DATES = ["2021-03-20", "2021-04-10", "2021-05-01", "2021-05-22", "2021-06-12",
-            "2021-07-03", "2021-07-24", "2021-08-14", "2021-09-04", "2021-09-25"]
+ST_DATES = [str(dt.date(2021, 3, 20) + dt.timedelta(days=14 * i)) for i in range(14)]  # MODIS every 14 days
 STS_DATES = ["2021-04-15", "2021-05-01", "2021-05-17", "2021-06-02", "2021-06-18", "2021-07-04", "2021-07-20"]
 
 SITES = (
@@ -70,8 +70,8 @@ SITES = (
         native={"landsat8_oli": ("EPSG:32650", 30.0), "modis": (MODIS_SINUSOIDAL, MODIS_PIXEL_M)},
         acquisitions=_series(
             "landsat8_oli",
-            ["2021-03-20", "2021-05-01", "2021-05-22", "2021-07-03", "2021-08-14", "2021-09-25"],
-            cloud={"2021-05-01": 0.25, "2021-07-03": 0.015},
+            ["2021-03-20", "2021-05-01", "2021-05-29", "2021-07-10", "2021-08-21", "2021-09-18"],
+            cloud={"2021-05-01": 0.25, "2021-07-10": 0.015},
         )
         + _series("modis", ST_DATES, cloud={"2021-07-24": 0.4}, stripes={"2021-06-12": 2, "2021-09-04": 1}),
         seed=11,

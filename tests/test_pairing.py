@@ -1,0 +1,86 @@
+"""Pairing and patches (SPEC 2.6-2.7): known answers on small date lists and arrays."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from stfusion.errors import ConfigError, InputDataError
+from stfusion.pairing import (
+    Group, choose_references, pair_dates, prediction_groups, require_groups, split_groups, training_groups,
+)
+from stfusion.patches import cut_patches, window_starts
+
+PAIRS = ["2021-03-20", "2021-05-29", "2021-07-10", "2021-08-21", "2021-09-18"]
+
+
+def test_pair_dates_need_both_sensors_kept():
+    inventory = pd.DataFrame({
+        "sensor": ["l", "l", "l", "m", "m", "m"],
+        "date": ["2021-01-01", "2021-02-01", "2021-03-01", "2021-01-01", "2021-02-01", "2021-03-01"],
+        "kept": [True, True, False, True, False, True],
+    })
+    assert pair_dates(inventory, "l", "m") == ["2021-01-01"]
+
+
+def test_nearest_before_and_after_within_the_window():
+    assert choose_references("2021-06-12", PAIRS, 90, 2) == ("2021-05-29", "2021-07-10")
+    assert choose_references("2021-06-12", PAIRS, 90, 1) == ("2021-05-29",)  # 14 days before vs 28 after
+    assert choose_references("2021-07-24", PAIRS, 90, 1) == ("2021-07-10",)
+    assert choose_references("2021-03-20", PAIRS, 90, 2) == ()  # nothing before
+    assert choose_references("2021-03-20", PAIRS, 90, 1) == ("2021-05-29",)  # its own pair is never a reference
+    assert choose_references("2021-04-17", PAIRS, 20, 1) == ()  # 28 and 42 days: outside the window
+
+
+def test_tie_takes_the_earlier_reference():
+    assert choose_references("2021-01-11", ["2021-01-01", "2021-01-21"], 90, 1) == ("2021-01-01",)
+
+
+def test_every_coarse_date_with_references_is_predicted():
+    coarse = ["2021-03-20", "2021-04-03", "2021-05-29", "2021-09-18", "2021-12-31"]
+    groups = prediction_groups(coarse, PAIRS, 90, 1)
+    assert [g.target for g in groups] == ["2021-03-20", "2021-04-03", "2021-05-29", "2021-09-18"]
+    assert groups[2].references == ("2021-07-10",)  # 42 days after beats 70 days before
+
+
+def test_training_groups_for_one_and_two_references():
+    two = training_groups(PAIRS, 90, 2)
+    assert [(g.target, g.references) for g in two] == [
+        ("2021-05-29", ("2021-03-20", "2021-07-10")),
+        ("2021-07-10", ("2021-05-29", "2021-08-21")),
+        ("2021-08-21", ("2021-07-10", "2021-09-18")),
+    ]
+    one = training_groups(PAIRS, 90, 1)
+    assert len(one) == 8 and Group("2021-03-20", ("2021-05-29",)) in one
+
+
+def test_split_is_by_group_seeded_and_complete():
+    groups = training_groups(PAIRS, 90, 1)
+    train, val = split_groups(groups, 0.25, seed=7)
+    assert sorted(train + val, key=lambda g: g.name) == sorted(groups, key=lambda g: g.name)
+    assert len(val) == 2 and not set(train) & set(val)
+    assert split_groups(groups, 0.25, seed=7) == (train, val)
+    assert split_groups(groups[:1], 0.25, seed=7) == (groups[:1], [])
+
+
+def test_no_group_is_an_error_with_advice():
+    with pytest.raises(InputDataError, match="inventory.tsv"):
+        require_groups([], "demo", 2)
+
+
+def test_windows_cover_the_scene_with_the_last_flush():
+    assert window_starts(16, 8, 8) == [0, 8]
+    assert window_starts(17, 8, 4) == [0, 4, 8, 9]
+    with pytest.raises(ConfigError, match="patches.size"):
+        window_starts(6, 8, 4)
+
+
+def test_patches_match_their_windows_and_skip_nan():
+    rng = np.random.default_rng(0)
+    ratio, size = 4, 2
+    fine_refs, coarse_refs = rng.random((2, 3, 16, 16)), rng.random((2, 3, 4, 4))
+    coarse_t1, target = rng.random((3, 4, 4)), rng.random((3, 16, 16))
+    target[1, 15, 15] = np.nan  # lies in the last window only
+    patches = cut_patches(fine_refs, coarse_refs, coarse_t1, target, ratio, size, 2)
+    assert patches["target"].shape == (3, 3, 8, 8) and patches["coarse_refs"].shape == (3, 2, 3, 2, 2)
+    np.testing.assert_array_equal(patches["fine_refs"][1], fine_refs[:, :, 0:8, 8:16].astype(np.float32))
+    np.testing.assert_array_equal(patches["coarse_t1"][2], coarse_t1[:, 2:4, 0:2].astype(np.float32))
+    assert not any(np.isnan(a).any() for a in patches.values())

@@ -1,0 +1,115 @@
+"""Training, resume after a kill, the feature-extractor weights, and tile-size independence."""
+import numpy as np
+import pytest
+import torch
+
+from stfusion.errors import InputDataError
+from stfusion.models import EDCSTFN, FeatureAutoencoder, build_model, load_feature_extractor, save_feature_extractor
+from stfusion.tiling import predict_scene
+from stfusion.train import TrainingSettings, fit
+
+RATIO = 4
+
+
+def batch_set(n=6, channels=3, coarse=8, k=2, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    fine_refs = torch.rand(n, k, channels, coarse * RATIO, coarse * RATIO, generator=g)
+    coarse_refs = torch.nn.functional.avg_pool2d(fine_refs.flatten(0, 1), RATIO).reshape(n, k, channels, coarse, coarse)
+    target = (fine_refs[:, 0] * 0.8 + 0.1).clamp(0, 1)
+    coarse_t1 = torch.nn.functional.avg_pool2d(target, RATIO)
+    return {"fine_refs": fine_refs, "coarse_refs": coarse_refs, "coarse_t1": coarse_t1, "target": target}
+
+
+def fusion_loss(module, batch):
+    return module.training_loss(batch["fine_refs"], batch["coarse_refs"], batch["coarse_t1"], batch["target"])
+
+
+SETTINGS = TrainingSettings(epochs=4, lr=1e-3, batch_size=2, seed=3)
+
+
+def new_model(seed=0):
+    torch.manual_seed(seed)
+    return build_model("stfnet", channels=3, ratio=RATIO)
+
+
+def test_loss_falls_and_best_weights_are_returned(tmp_path):
+    model = new_model()
+    data = batch_set()
+    best, history = fit(model, fusion_loss, data, batch_set(seed=1), SETTINGS, tmp_path / "ckpt.pt", "a")
+    assert len(history) == 4 and history[-1]["train_loss"] < history[0]["train_loss"]
+    assert min(h["validation_loss"] for h in history) == pytest.approx(min(h["validation_loss"] for h in history))
+    assert set(best) == set(model.state_dict())
+
+
+class Killed(Exception):
+    pass
+
+
+def test_resume_after_a_kill_ends_with_the_same_weights(tmp_path):
+    data, validation = batch_set(), batch_set(seed=1)
+    straight, _ = fit(new_model(), fusion_loss, data, validation, SETTINGS, tmp_path / "straight.pt", "a")
+    calls = {"n": 0}
+
+    def dies_in_epoch_3(module, batch):
+        calls["n"] += 1
+        if calls["n"] > 2 * (3 + 3):  # 3 train + 3 validation batches per epoch: die inside epoch 3
+            raise Killed
+        return fusion_loss(module, batch)
+
+    with pytest.raises(Killed):
+        fit(new_model(), dies_in_epoch_3, data, validation, SETTINGS, tmp_path / "resumed.pt", "a")
+    assert torch.load(tmp_path / "resumed.pt", weights_only=False)["epoch"] == 2
+    resumed, history = fit(new_model(seed=99), fusion_loss, data, validation, SETTINGS, tmp_path / "resumed.pt", "a")
+    assert [h["epoch"] for h in history] == [1, 2, 3, 4]
+    for name in straight:
+        torch.testing.assert_close(resumed[name], straight[name])
+
+
+def test_a_checkpoint_of_other_settings_is_not_resumed(tmp_path):
+    fit(new_model(), fusion_loss, batch_set(), batch_set(seed=1), SETTINGS, tmp_path / "c.pt", "a")
+    _, history = fit(new_model(), fusion_loss, batch_set(), batch_set(seed=1), SETTINGS, tmp_path / "c.pt", "b")
+    assert len(history) == 4  # started again
+
+
+def test_a_corrupt_checkpoint_is_a_clear_error(tmp_path):
+    (tmp_path / "c.pt").write_bytes(b"\x00 not a checkpoint")
+    with pytest.raises(InputDataError, match="delete it to restart"):
+        fit(new_model(), fusion_loss, batch_set(), batch_set(seed=1), SETTINGS, tmp_path / "c.pt", "a")
+
+
+def test_edcstfn_uses_the_trained_autoencoder_weights(tmp_path):
+    """The loaded feature extractor is the trained one, bit for bit, and not a fresh initialisation."""
+    torch.manual_seed(0)
+    autoencoder = FeatureAutoencoder(3)
+    images = {"fine": batch_set(coarse=9)["target"]}  # MS-SSIM needs patches over 32 px
+    best, _ = fit(autoencoder, lambda m, b: torch.nn.functional.mse_loss(m(b["fine"]), b["fine"]), images, images,
+                  TrainingSettings(epochs=2, lr=1e-3, batch_size=2, seed=0), tmp_path / "ae_ckpt.pt", "ae")
+    autoencoder.load_state_dict(best)
+    save_feature_extractor(autoencoder, tmp_path / "ae.pt")
+    model = EDCSTFN(3, RATIO, feature_extractor=load_feature_extractor(tmp_path / "ae.pt"))
+    torch.manual_seed(0)
+    fresh = FeatureAutoencoder(3).state_dict()
+    for name, value in model.feature_extractor.state_dict().items():
+        torch.testing.assert_close(value, best[name], rtol=0, atol=0)
+        assert not torch.equal(value, fresh[name]) or "bias" in name
+    data = batch_set(coarse=9)
+    before = {k: v.clone() for k, v in model.feature_extractor.state_dict().items()}
+    fit(model, fusion_loss, data, data, TrainingSettings(epochs=1, lr=1e-2, batch_size=2, seed=0), tmp_path / "e.pt", "e")
+    for name, value in model.feature_extractor.state_dict().items():
+        assert torch.equal(value, before[name])  # frozen during EDCSTFN training
+
+
+@pytest.mark.parametrize("name", ["edcstfn", "stfnet", "stfdcnn", "dcstfn"])
+def test_prediction_does_not_depend_on_the_tile_size(name):
+    torch.manual_seed(0)
+    model = build_model(name, channels=3, ratio=RATIO, **({"feature_loss": False} if name == "edcstfn" else {})).eval()
+    rng = np.random.default_rng(0)
+    fine_refs = rng.random((2, 3, 96, 80), dtype=np.float32)
+    coarse_refs = rng.random((2, 3, 24, 20), dtype=np.float32)
+    coarse_t1 = rng.random((3, 24, 20), dtype=np.float32)
+    whole = predict_scene(model, fine_refs, coarse_refs, coarse_t1, tile=512)
+    with torch.no_grad():
+        direct = model(*(torch.from_numpy(a)[None] for a in (fine_refs, coarse_refs, coarse_t1)))[0].numpy()
+    np.testing.assert_allclose(whole, direct, atol=1e-5)
+    for tile, overlap in [(32, 8), (48, 16), (40, 4)]:
+        np.testing.assert_allclose(predict_scene(model, fine_refs, coarse_refs, coarse_t1, tile, overlap), whole, atol=1e-5)

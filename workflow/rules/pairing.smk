@@ -1,0 +1,35 @@
+# Pairing (SPEC 2.6) and training patches (SPEC 2.7) for the sites with a fusion pair.
+
+
+checkpoint pairing:
+    input:
+        f"{RESULTS}/{{site}}/qa/inventory.tsv",
+    output:
+        f"{RESULTS}/{{site}}/pairs/pairs.json",
+    log:
+        f"{RESULTS}/logs/{{site}}/pairing.log",
+    conda:
+        "../../envs/geo.yaml"
+    params:
+        fusion=lambda wildcards: config["sites"][wildcards.site]["fusion"],
+        pairing=config["pairing"],
+        seed=config["seed"],
+    script:
+        "../scripts/pairing.py"
+
+
+rule patches:
+    input:
+        pairs=f"{RESULTS}/{{site}}/pairs/pairs.json",
+        matched=matched_outputs_of,
+    output:
+        f"{RESULTS}/{{site}}/patches/{{k}}ref.npz",
+    log:
+        f"{RESULTS}/logs/{{site}}/patches_{{k}}ref.log",
+    conda:
+        "../../envs/geo.yaml"
+    params:
+        patches=config["patches"],
+        ratio=lambda wildcards: fusion_ratio(wildcards.site),
+    script:
+        "../scripts/patches.py"

@@ -1,0 +1,23 @@
+# Prediction (SPEC 2.9): every coarse date of the series that has reference pairs, in tiles.
+
+
+rule predict:
+    input:
+        unpack(prediction_inputs),
+    output:
+        f"{RESULTS}/{{site}}/predictions/{{method}}/{{date}}.tif",
+    log:
+        f"{RESULTS}/logs/{{site}}/predict_{{method}}_{{date}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{site}}/predict_{{method}}_{{date}}.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: workflow.cores
+    resources:
+        gpu=lambda wildcards: int(is_deep(wildcards.method)),
+    params:
+        method=lambda wildcards: config["methods"][wildcards.method],
+        prediction=config["prediction"],
+        device=config["training"]["device"],
+    script:
+        "../scripts/predict.py"

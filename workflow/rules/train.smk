@@ -1,0 +1,52 @@
+# Training (SPEC 2.8): the feature autoencoder of EDCSTFN and every deep model, GPU-tagged so a
+# cluster profile can route them; they run on the CPU when there is no GPU.
+
+
+rule autoencoder:
+    input:
+        f"{RESULTS}/{{site}}/patches/1ref.npz",
+    output:
+        weights=f"{RESULTS}/{{site}}/autoencoder/weights.pt",
+        history=f"{RESULTS}/{{site}}/autoencoder/history.csv",
+    log:
+        f"{RESULTS}/logs/{{site}}/train_autoencoder.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{site}}/train_autoencoder.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: workflow.cores
+    resources:
+        gpu=1,
+    params:
+        training=config["training"],
+        seed=config["seed"],
+    script:
+        "../scripts/train_autoencoder.py"
+
+
+rule train:
+    input:
+        unpack(training_inputs),
+    output:
+        weights=f"{RESULTS}/{{site}}/models/{{method}}/weights.pt",
+        history=f"{RESULTS}/{{site}}/models/{{method}}/history.csv",
+        curve=report(
+            f"{RESULTS}/{{site}}/models/{{method}}/learning_curve.png",
+            category="Learning curves",
+        ),
+    log:
+        f"{RESULTS}/logs/{{site}}/train_{{method}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{site}}/train_{{method}}.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: workflow.cores
+    resources:
+        gpu=1,
+    params:
+        method=lambda wildcards: config["methods"][wildcards.method],
+        training=config["training"],
+        ratio=lambda wildcards: fusion_ratio(wildcards.site),
+        seed=config["seed"],
+    script:
+        "../scripts/train.py"

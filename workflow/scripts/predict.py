@@ -1,0 +1,43 @@
+"""Rule predict: one fine image for one coarse date, by a trained model in tiles or a naive baseline."""
+import datetime as dt
+import json
+
+import numpy as np
+import rasterio
+import torch
+
+from stfusion.artefacts import load_model
+from stfusion.io import read_stack, write_cog
+from stfusion.predict import coarse_upsampled, nearest_reference, prepare_inputs
+from stfusion.runlog import log_to
+from stfusion.tiling import predict_scene
+from stfusion.train import resolve_device
+
+log = log_to(snakemake.log[0])
+w, method = snakemake.wildcards, snakemake.params.method
+torch.set_num_threads(snakemake.threads)
+pairs = json.loads(open(snakemake.input.pairs).read())
+count = str(method.get("predict_references", method["references"]))
+group = next(g for g in pairs["references"][count]["prediction"] if g["target"] == w.date)
+fine_refs = np.stack([read_stack(p) for p in snakemake.input.fine_refs])
+coarse_refs = np.stack([read_stack(p) for p in snakemake.input.coarse_refs])
+coarse_t1 = read_stack(snakemake.input.coarse_t1)
+ratio = fine_refs.shape[-1] // coarse_t1.shape[-1]
+fine_refs, coarse_refs, coarse_t1, missing = prepare_inputs(fine_refs, coarse_refs, coarse_t1, ratio)
+if method["model"] == "nearest_reference":
+    days = [abs((dt.date.fromisoformat(w.date) - dt.date.fromisoformat(d)).days) for d in group["references"]]
+    prediction = nearest_reference(fine_refs, days)
+elif method["model"] == "coarse_upsampled":
+    prediction = coarse_upsampled(coarse_t1, ratio)
+else:
+    model = load_model(snakemake.input.weights)
+    tiles = snakemake.params.prediction
+    prediction = predict_scene(model, fine_refs, coarse_refs, coarse_t1, tiles["tile"], tiles["overlap"],
+                               resolve_device(snakemake.params.device))
+prediction = np.where(missing, np.nan, prediction).astype(np.float32)
+with rasterio.open(snakemake.input.fine_refs[0]) as src:
+    profile, names = src.profile, src.descriptions
+tags = {"site": w.site, "date": w.date, "stage": "prediction", "method": w.method, "model": method["model"],
+        "reference_dates": ",".join(group["references"]), "sensor": pairs["fine"]}
+write_cog(snakemake.output[0], prediction, str(profile["crs"]), profile["transform"], names, tags)
+log.info("%s %s from references %s", w.method, w.date, group["references"])

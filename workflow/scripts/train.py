@@ -1,0 +1,48 @@
+"""Rule train: a deep fusion model from its patch set (SPEC 2.8), resumable after a kill."""
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from stfusion.artefacts import fingerprint, save_model
+from stfusion.io import write_text
+from stfusion.models import build_model
+from stfusion.models.autoencoder import load_feature_extractor, state_dict_sha256
+from stfusion.patches import load_patches
+from stfusion.plots import learning_curve
+from stfusion.runlog import log_to
+from stfusion.train import TrainingSettings, fit
+
+log = log_to(snakemake.log[0])
+w, method, training = snakemake.wildcards, snakemake.params.method, snakemake.params.training
+torch.set_num_threads(snakemake.threads)
+torch.manual_seed(snakemake.params.seed)
+train, validation = load_patches(snakemake.input.patches)
+channels, ratio = train["target"].shape[1], snakemake.params.ratio
+options = dict(method.get("options", {}))
+extra = {}
+if "autoencoder" in snakemake.input.keys():
+    extractor = load_feature_extractor(snakemake.input.autoencoder)
+    extra["autoencoder_sha256"] = state_dict_sha256(extractor)
+    model = build_model(method["model"], channels=channels, ratio=ratio, feature_extractor=extractor, **options)
+else:
+    model = build_model(method["model"], channels=channels, ratio=ratio, **options)
+log.info("%s: %s, %d trainable parameters, %d training and %d validation patches", w.method, method["model"],
+         sum(p.numel() for p in model.parameters() if p.requires_grad), len(train["target"]), len(validation["target"]))
+settings = TrainingSettings(
+    epochs=method["epochs"], lr=method["lr"], batch_size=method["batch_size"], seed=snakemake.params.seed,
+    factor=training["factor"], patience=training["patience"], device=training["device"],
+    mixed_precision=training["mixed_precision"], augment=training["augment"],
+)
+
+
+def loss(module, batch):
+    return module.training_loss(batch["fine_refs"], batch["coarse_refs"], batch["coarse_t1"], batch["target"])
+
+
+checkpoint = Path(snakemake.output.weights).with_name("checkpoint.pt")
+key = fingerprint(method, settings, files=tuple(snakemake.input))
+best, history = fit(model, loss, train, validation, settings, checkpoint, key)
+save_model(snakemake.output.weights, method["model"], channels, ratio, options, best, **extra)
+write_text(snakemake.output.history, pd.DataFrame(history).to_csv(index=False))
+learning_curve(history, snakemake.output.curve, f"{w.site} {w.method}")

@@ -1,0 +1,37 @@
+"""Rule autoencoder: pre-train the autoencoder whose encoder gives EDCSTFN's feature loss (paper 001, Fig. 2)."""
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from stfusion.artefacts import fingerprint
+from stfusion.io import atomic_path, write_text
+from stfusion.models.autoencoder import FeatureAutoencoder, save_feature_extractor
+from stfusion.patches import load_patches
+from stfusion.runlog import log_to
+from stfusion.train import TrainingSettings, fit
+
+log = log_to(snakemake.log[0])
+settings_in, training = snakemake.params.training["autoencoder"], snakemake.params.training
+torch.set_num_threads(snakemake.threads)
+torch.manual_seed(snakemake.params.seed)
+train, validation = load_patches(snakemake.input[0])
+fine = {"fine": train["target"]}, {"fine": validation["target"]}
+model = FeatureAutoencoder(channels=train["target"].shape[1])
+settings = TrainingSettings(
+    epochs=settings_in["epochs"], lr=settings_in["lr"], batch_size=settings_in["batch_size"], seed=snakemake.params.seed,
+    factor=training["factor"], patience=training["patience"], device=training["device"],
+    mixed_precision=training["mixed_precision"], augment=training["augment"],
+)
+
+
+def reconstruction_loss(module, batch):
+    return torch.nn.functional.mse_loss(module(batch["fine"]), batch["fine"])
+
+
+checkpoint = Path(snakemake.output.weights).with_name("checkpoint.pt")
+best, history = fit(model, reconstruction_loss, *fine, settings, checkpoint, fingerprint(settings, files=tuple(snakemake.input)))
+model.load_state_dict(best)
+with atomic_path(snakemake.output.weights) as tmp:
+    log.info("autoencoder weights sha256 %s", save_feature_extractor(model, tmp))
+write_text(snakemake.output.history, pd.DataFrame(history).to_csv(index=False))

@@ -1,0 +1,40 @@
+"""Trained-model files: what a training rule writes and a prediction rule reads back."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Mapping
+
+import torch
+
+from .errors import InputDataError
+from .io import atomic_path
+from .models import build_model
+from .models.base import FusionModel
+
+
+def save_model(path: str | Path, model: str, channels: int, ratio: int, options: Mapping, state: Mapping, **extra) -> None:
+    """Weights with everything needed to rebuild the network (name, channels, ratio, options)."""
+    with atomic_path(path) as tmp:
+        torch.save({"model": model, "channels": channels, "ratio": ratio, "options": dict(options),
+                    "state_dict": dict(state), **extra}, tmp)
+
+
+def load_model(path: str | Path) -> FusionModel:
+    """Rebuild a trained fusion model from its file."""
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=False)
+        model = build_model(saved["model"], channels=saved["channels"], ratio=saved["ratio"], **saved["options"])
+    except (OSError, RuntimeError, KeyError, EOFError) as err:
+        raise InputDataError(f"model file {path} cannot be read ({err}): delete it and rerun its training rule") from err
+    model.load_state_dict(saved["state_dict"])
+    return model.eval()
+
+
+def fingerprint(*parts: object, files: tuple[str | Path, ...] = ()) -> str:
+    """A hash of settings and input files: a checkpoint is resumed only under the same fingerprint."""
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
+    for file in files:
+        digest.update(Path(file).read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,82 @@
+"""The interface every deep fusion model implements, and the layers and weights they share."""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+class FusionModel(nn.Module):
+    """Predicts the fine image at t1 from K reference pairs (K = 1 or 2) and the coarse image at t1.
+
+    ``ratio`` is the number of fine pixels per coarse pixel. ``halo`` is the receptive radius in fine
+    pixels, a multiple of ``ratio``: a tile cut with this halo on all sides (coarse-aligned, clipped
+    to the scene) gives in its interior the whole-scene output up to float rounding.
+    """
+
+    ratio: int
+    halo: int
+
+    def forward(self, fine_refs: Tensor, coarse_refs: Tensor, coarse_t1: Tensor) -> Tensor:
+        """fine_refs (B, K, C, H, W); coarse_refs (B, K, C, H/r, W/r); coarse_t1 (B, C, H/r, W/r) -> (B, C, H, W)."""
+        raise NotImplementedError
+
+    def training_loss(self, fine_refs: Tensor, coarse_refs: Tensor, coarse_t1: Tensor, target: Tensor) -> Tensor:
+        """Scalar loss for one batch: the model's ``loss`` of its prediction against ``target``."""
+        return self.loss(self(fine_refs, coarse_refs, coarse_t1), target)
+
+    def loss(self, prediction: Tensor, target: Tensor) -> Tensor:
+        """Mean squared error."""
+        return F.mse_loss(prediction, target)
+
+    def check_inputs(self, fine_refs: Tensor, coarse_refs: Tensor, coarse_t1: Tensor) -> int:
+        """Raise ValueError unless the three inputs have the shapes of ``forward``; return K."""
+        if fine_refs.ndim != 5 or coarse_refs.ndim != 5 or coarse_t1.ndim != 4:
+            raise ValueError(f"{type(self).__name__} expects fine_refs (B, K, C, H, W), coarse_refs (B, K, C, h, w) "
+                             f"and coarse_t1 (B, C, h, w); got {tuple(fine_refs.shape)}, "
+                             f"{tuple(coarse_refs.shape)}, {tuple(coarse_t1.shape)}")
+        b, k, c, h, w = coarse_refs.shape
+        if k not in (1, 2) or tuple(coarse_t1.shape) != (b, c, h, w) or \
+                tuple(fine_refs.shape) != (b, k, c, h * self.ratio, w * self.ratio):
+            raise ValueError(f"{type(self).__name__} (ratio {self.ratio}) needs K = 1 or 2 references and fine "
+                             f"inputs exactly ratio times the coarse ones; got fine_refs {tuple(fine_refs.shape)}, "
+                             f"coarse_refs {tuple(coarse_refs.shape)}, coarse_t1 {tuple(coarse_t1.shape)}")
+        return k
+
+
+def conv(in_channels: int, out_channels: int, kernel: int, stride: int = 1) -> nn.Conv2d:
+    """A convolution with replicate padding that keeps the size (divides it by ``stride``)."""
+    return nn.Conv2d(in_channels, out_channels, kernel, stride=stride, padding=kernel // 2,
+                     padding_mode="replicate")
+
+
+def upsample_bicubic(x: Tensor, factor: int) -> Tensor:
+    """Bicubic upsampling of (N, C, h, w) by an integer factor (align_corners=False, edges clamped)."""
+    if factor == 1:
+        return x
+    return F.interpolate(x, size=(x.shape[-2] * factor, x.shape[-1] * factor), mode="bicubic", align_corners=False)
+
+
+def bicubic_halo(ratio: int, fine_reach: int) -> int:
+    """Halo of a bicubic upsampling (2 coarse px each side) followed by convolutions reaching ``fine_reach`` px."""
+    return ratio * math.ceil((2 * ratio + fine_reach) / ratio)
+
+
+def closeness_weights(coarse_refs: Tensor, coarse_t1: Tensor, ratio: int, radius: int, eps: float = 1e-6) -> Tensor:
+    """Temporal-closeness weights of K references, (B, K, C, H, W) on the fine grid, summing to 1 over K.
+
+    w_k = (1 / (d_k + eps)) / sum_j (1 / (d_j + eps)), with d_k the mean of |coarse_k - coarse_t1| per band
+    over a (2 radius + 1)^2 coarse-pixel window (replicate edges): the reference whose coarse image is the
+    closest to the coarse image at t1 around a pixel gets the most weight. The window is local, not the
+    whole sample, so the weights (and the halo) do not depend on how a scene is tiled.
+    """
+    diff = (coarse_refs - coarse_t1.unsqueeze(1)).abs()
+    b, k, c, h, w = diff.shape
+    diff = diff.reshape(b * k, c, h, w)
+    if radius:
+        diff = F.avg_pool2d(F.pad(diff, [radius] * 4, mode="replicate"), 2 * radius + 1, stride=1)
+    inverse = 1.0 / (diff.reshape(b, k, c, h, w) + eps)
+    weights = inverse / inverse.sum(dim=1, keepdim=True)
+    return weights.repeat_interleave(ratio, dim=-2).repeat_interleave(ratio, dim=-1)

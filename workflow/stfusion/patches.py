@@ -1,0 +1,64 @@
+"""Patches (SPEC 2.7): training samples cut once per group and stored, never re-read per patch.
+
+Windows are laid on the coarse grid (size and stride in coarse pixels, paper 001: 50 and 30 for
+MODIS at ratio 16) with the last window flush with the far edge, so the whole scene is used; the
+fine windows are the same windows times the ratio. A window with a NaN in any input is skipped:
+NaN never reaches a network.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ConfigError
+
+ARRAYS = ("fine_refs", "coarse_refs", "coarse_t1", "target")
+
+
+def window_starts(length: int, size: int, stride: int) -> list[int]:
+    """Start offsets of windows of ``size`` every ``stride`` that cover ``[0, length)``."""
+    if size > length:
+        raise ConfigError(
+            f"patch size {size} coarse pixels is larger than the scene ({length} coarse pixels): "
+            "lower `patches.size` in the config"
+        )
+    starts = list(range(0, length - size + 1, stride))
+    return starts if starts[-1] == length - size else [*starts, length - size]
+
+
+def cut_patches(
+    fine_refs: np.ndarray,
+    coarse_refs: np.ndarray,
+    coarse_t1: np.ndarray,
+    target: np.ndarray,
+    ratio: int,
+    size: int,
+    stride: int,
+) -> dict[str, np.ndarray]:
+    """Patches of one group: fine_refs (K, C, H, W), coarse_refs (K, C, h, w), coarse_t1 (C, h, w),
+    target (C, H, W) -> arrays with a leading patch axis; windows holding NaN are left out."""
+    patches: dict[str, list[np.ndarray]] = {name: [] for name in ARRAYS}
+    rows, cols = coarse_t1.shape[-2:]
+    for r in window_starts(rows, size, stride):
+        for c in window_starts(cols, size, stride):
+            coarse = np.s_[..., r : r + size, c : c + size]
+            fine = np.s_[..., r * ratio : (r + size) * ratio, c * ratio : (c + size) * ratio]
+            sample = {
+                "fine_refs": fine_refs[fine],
+                "coarse_refs": coarse_refs[coarse],
+                "coarse_t1": coarse_t1[coarse],
+                "target": target[fine],
+            }
+            if not any(np.isnan(a).any() for a in sample.values()):
+                for name, array in sample.items():
+                    patches[name].append(array)
+    return {name: np.stack(arrays).astype(np.float32) if arrays else np.empty((0,), np.float32) for name, arrays in patches.items()}
+
+
+def load_patches(path: str) -> tuple[dict, dict]:
+    """(training, validation) dicts of float32 torch tensors from a stored patch set."""
+    import torch
+
+    with np.load(path) as stored:
+        validation = stored["validation"]
+        split = [{name: torch.from_numpy(stored[name][mask]) for name in ARRAYS} for mask in (~validation, validation)]
+    return split[0], split[1]

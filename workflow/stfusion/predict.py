@@ -1,0 +1,39 @@
+"""Prediction inputs and the naive baselines every deep model must beat.
+
+Networks never see NaN: a missing coarse pixel is filled with its band's mean and its fine pixels
+are NaN in the prediction; a missing fine reference pixel (cloud, gap) is filled with the coarse
+image of the same date, which is the best estimate the inputs hold for it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def upsample_nearest(coarse: np.ndarray, ratio: int) -> np.ndarray:
+    """Each coarse pixel repeated ``ratio x ratio`` times (last two axes)."""
+    return np.repeat(np.repeat(coarse, ratio, axis=-2), ratio, axis=-1)
+
+
+def _fill_band_mean(image: np.ndarray) -> np.ndarray:
+    means = np.nanmean(image.reshape(*image.shape[:-2], -1), axis=-1)[..., None, None]
+    return np.where(np.isnan(image), np.nan_to_num(means), image)
+
+
+def prepare_inputs(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray, ratio: int):
+    """NaN-free inputs, and the fine-grid mask of pixels that cannot be predicted (coarse t1 missing)."""
+    missing = upsample_nearest(np.isnan(coarse_t1).any(axis=0), ratio)
+    coarse_refs = _fill_band_mean(coarse_refs)
+    fine_refs = np.where(np.isnan(fine_refs), upsample_nearest(coarse_refs, ratio), fine_refs)
+    return fine_refs.astype(np.float32), coarse_refs.astype(np.float32), _fill_band_mean(coarse_t1).astype(np.float32), missing
+
+
+def nearest_reference(fine_refs: np.ndarray, target_days: list[int]) -> np.ndarray:
+    """Naive baseline: the temporally nearest fine reference as it is (``target_days``: |t1 - tk| per reference)."""
+    return fine_refs[int(np.argmin(target_days))]
+
+
+def coarse_upsampled(coarse_t1: np.ndarray, ratio: int) -> np.ndarray:
+    """Naive baseline: the coarse image at t1 on the fine grid (bilinear, as a sharpening-free prediction)."""
+    tensor = torch.from_numpy(np.ascontiguousarray(coarse_t1, dtype=np.float32))[None]
+    return torch.nn.functional.interpolate(tensor, scale_factor=ratio, mode="bilinear", align_corners=False)[0].numpy()

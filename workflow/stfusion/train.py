@@ -1,0 +1,151 @@
+"""Training shared by every deep model (SPEC 2.8): Adam, plateau scheduler, checkpoints, resume.
+
+Paper 001: Adam (lr 1e-3, 8e-4 for single-band), learning rate times 0.1 when the validation loss
+has not improved for 5 epochs, 60 epochs; the weights kept are those of the best validation loss.
+A checkpoint is written atomically after every epoch; a run that was killed resumes from it, and
+because batch order is seeded per epoch, a resumed run ends with the same weights as an
+uninterrupted one.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping
+
+import torch
+
+from .errors import InputDataError
+from .io import atomic_path
+
+log = logging.getLogger("stfusion")
+Batch = Mapping[str, torch.Tensor]
+LossFn = Callable[[torch.nn.Module, Batch], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    epochs: int
+    lr: float
+    batch_size: int
+    seed: int
+    factor: float = 0.1
+    patience: int = 5
+    device: str = "auto"
+    mixed_precision: bool = True
+    augment: bool = True
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` is the first CUDA GPU when there is one, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def _batches(data: Mapping[str, torch.Tensor], batch_size: int, generator: torch.Generator | None):
+    n = len(next(iter(data.values())))
+    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    for start in range(0, n, batch_size):
+        index = order[start : start + batch_size]
+        yield {k: v[index] for k, v in data.items()}
+
+
+def augment(batch: Batch, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """The same random rotation by a multiple of 90 degrees and flip for every array of a batch.
+
+    Fine and coarse arrays turn together (a coarse pixel's block of fine pixels turns with it), so
+    every pair stays co-registered; the 8 symmetries of the square multiply the patch set.
+    """
+    turns, flip = (int(v) for v in torch.randint(0, 4, (2,), generator=generator))
+    out = {k: torch.rot90(v, turns, dims=(-2, -1)) for k, v in batch.items()}
+    return {k: v.flip(-1) for k, v in out.items()} if flip % 2 else out
+
+
+def _epoch_loss(module, loss_fn, data, settings, device, optimizer=None, generator=None) -> float:
+    """Mean loss over an epoch; one optimiser step per batch when ``optimizer`` is given."""
+    total, count = 0.0, 0
+    amp = settings.mixed_precision and device.type == "cuda"
+    for batch in _batches(data, settings.batch_size, generator):
+        if optimizer is not None and settings.augment:
+            batch = augment(batch, generator)
+        batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp), torch.set_grad_enabled(optimizer is not None):
+            loss = loss_fn(module, batch)
+        if optimizer is not None:
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        size = len(next(iter(batch.values())))
+        total += float(loss.detach()) * size
+        count += size
+    return total / max(count, 1)
+
+
+def load_checkpoint(path: Path, fingerprint: str) -> dict | None:
+    """The checkpoint at ``path`` if it belongs to this run's settings, else None."""
+    if not path.exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:  # torch raises several types for a damaged file
+        raise InputDataError(
+            f"checkpoint {path} cannot be read ({type(err).__name__}: {err}): delete it to restart training from scratch"
+        ) from err
+    if not isinstance(state, dict) or "epoch" not in state:
+        raise InputDataError(f"checkpoint {path} is not a stfusion training checkpoint: delete it to restart training")
+    if state.get("fingerprint") != fingerprint:
+        log.warning("checkpoint %s was made with other settings: starting again", path)
+        return None
+    return state
+
+
+def fit(
+    module: torch.nn.Module,
+    loss_fn: LossFn,
+    train: Mapping[str, torch.Tensor],
+    validation: Mapping[str, torch.Tensor],
+    settings: TrainingSettings,
+    checkpoint: str | Path,
+    fingerprint: str,
+) -> tuple[dict[str, torch.Tensor], list[dict]]:
+    """Train ``module``; return the best weights (by validation loss) and the per-epoch history.
+
+    ``validation`` may be empty (a site with one group): the training loss then picks the best
+    weights, and the log says so.
+    """
+    device = resolve_device(settings.device)
+    torch.manual_seed(settings.seed)
+    module.to(device)
+    trainable = [p for p in module.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(trainable, lr=settings.lr)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=settings.factor, patience=settings.patience)
+    history: list[dict] = []
+    best = {"loss": math.inf, "state": None}
+    state = load_checkpoint(Path(checkpoint), fingerprint)
+    if state is not None:
+        module.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        history, best = state["history"], state["best"]
+        log.info("resuming from %s after epoch %d", checkpoint, state["epoch"])
+    has_validation = len(next(iter(validation.values()), [])) > 0
+    if not has_validation:
+        log.warning("no validation group: the best weights are chosen by the training loss")
+    for epoch in range(len(history) + 1, settings.epochs + 1):
+        generator = torch.Generator().manual_seed(settings.seed * 100_003 + epoch)
+        module.train()
+        train_loss = _epoch_loss(module, loss_fn, train, settings, device, optimizer, generator)
+        module.eval()
+        val_loss = _epoch_loss(module, loss_fn, validation, settings, device) if has_validation else train_loss
+        scheduler.step(val_loss)
+        history.append({"epoch": epoch, "train_loss": train_loss, "validation_loss": val_loss, "lr": optimizer.param_groups[0]["lr"]})
+        if val_loss < best["loss"]:
+            best = {"loss": val_loss, "state": {k: v.detach().cpu().clone() for k, v in module.state_dict().items()}}
+        with atomic_path(checkpoint) as tmp:
+            torch.save({"epoch": epoch, "model": module.state_dict(), "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(), "history": history, "best": best,
+                        "fingerprint": fingerprint}, tmp)
+        log.info("epoch %d/%d  train %.6f  validation %.6f  lr %.2e", epoch, settings.epochs, train_loss, val_loss, history[-1]["lr"])
+    return best["state"], history
