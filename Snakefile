@@ -19,10 +19,12 @@ include: "workflow/rules/simulate.smk"
 include: "workflow/rules/pairing.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/predict.smk"
+include: "workflow/rules/evaluate.smk"
 
 
 rule all:
     input:
         preprocessing_outputs(),
         all_predictions,
+        all_summaries(),
     default_target: True

@@ -94,3 +94,59 @@ def test_rerun_has_nothing_to_do_and_nothing_is_half_written(demo_run):
     out = snakemake(demo_run, "-n").stdout
     assert "Nothing to be done" in out
     assert not list(demo_run.rglob("*.part"))
+
+
+def test_training_writes_weights_history_and_curve(demo_run):
+    for method in ("edcstfn_1ref", "edcstfn_2ref"):
+        folder = demo_run / f"results/demo/models/{method}"
+        history = pd.read_csv(folder / "history.csv")
+        assert list(history.columns) == ["epoch", "train_loss", "validation_loss", "lr"]
+        assert history.train_loss.iloc[-1] < history.train_loss.iloc[0]
+        assert (folder / "learning_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (folder / "checkpoint.pt").is_file()
+
+
+def test_edcstfn_was_trained_with_the_pretrained_autoencoder(demo_run):
+    """The weights recorded in the EDCSTFN artefact are those of the autoencoder rule's output."""
+    import torch
+
+    from stfusion.models import load_feature_extractor, state_dict_sha256
+
+    trained = load_feature_extractor(demo_run / "results/demo/autoencoder/weights.pt")
+    for method in ("edcstfn_1ref", "edcstfn_2ref"):
+        saved = torch.load(demo_run / f"results/demo/models/{method}/weights.pt", weights_only=False)
+        assert saved["autoencoder_sha256"] == state_dict_sha256(trained)
+    torch.manual_seed(0)
+    from stfusion.models import FeatureAutoencoder
+
+    assert state_dict_sha256(FeatureAutoencoder(trained.channels)) != state_dict_sha256(trained)
+
+
+def test_every_coarse_date_with_references_is_predicted(demo_run):
+    pairs = json.loads((demo_run / "results/demo/pairs/pairs.json").read_text())
+    kept_modis = set(inventory(demo_run, "demo").loc["modis"].query("kept").index)
+    assert set(pairs["coarse_dates"]) == kept_modis
+    for method, count in [("edcstfn_1ref", "1"), ("edcstfn_2ref", "2"), ("nearest_reference", "2"), ("coarse_upsampled", "1")]:
+        groups = pairs["references"][count]["prediction"]
+        dates = {g["target"] for g in groups}
+        assert dates and dates <= kept_modis
+        if count == "1":
+            assert dates == kept_modis  # the long time series: every kept coarse date
+        for group in groups:
+            with rasterio.open(demo_run / f"results/demo/predictions/{method}/{group['target']}.tif") as src:
+                tags = src.tags()
+                assert src.dtypes[0] == "float32" and src.count == 6
+                assert tags["method"] == method and tags["reference_dates"] == ",".join(group["references"])
+                assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
+
+
+def test_metrics_and_summary(demo_run):
+    scores = pd.read_csv(demo_run / "results/demo/metrics/edcstfn_2ref.csv", dtype={"date": str})
+    assert list(scores.columns) == ["site", "method", "date", "references", "held_out", "band", "metric", "value"]
+    assert {"rmse", "ssim", "sam_deg", "ergas", "ndvi_rmse"} <= set(scores.metric)
+    summary = pd.read_csv(demo_run / "results/demo/metrics/summary.tsv", sep="\t", index_col="method")
+    assert set(summary.index) == {"edcstfn_1ref", "edcstfn_2ref", "nearest_reference", "coarse_upsampled"}
+    # learning beats interpolation: EDCSTFN adds the fine detail the coarse image lacks
+    for method in ("edcstfn_1ref", "edcstfn_2ref"):
+        assert summary.loc[method, "rmse"] < summary.loc["coarse_upsampled", "rmse"]
+        assert summary.loc[method, "ssim"] > summary.loc["coarse_upsampled", "ssim"]

@@ -99,6 +99,10 @@ def all_predictions(wildcards):
     return [path for site in config["sites"] for path in prediction_outputs(site)]
 
 
+def all_summaries():
+    return [f"{RESULTS}/{site}/metrics/summary.tsv" for site in config["sites"] if site_methods(config, site)]
+
+
 DEEP_MODELS = ("edcstfn", "dcstfn", "stfnet", "stfdcnn")
 
 
@@ -138,6 +142,35 @@ def prediction_outputs(site):
         for method in methods
         for group in pairs["references"][str(predict_references(method))]["prediction"]
     ]
+
+
+def truth_path(site, date):
+    """The truth of a date: ``sites.<site>.truth`` (a pattern with {site}, {sensor}, {date}) or,
+    without it, the kept fine observation of that date (only pair dates have one)."""
+    spec = config["sites"][site]
+    pattern = spec.get("truth")
+    if pattern:
+        return pattern.format(site=site, sensor=spec["fusion"]["fine"], date=date)
+    return f"{RESULTS}/{site}/matched/{spec['fusion']['fine']}/{date}.tif"
+
+
+def scored_dates(site, method):
+    """Prediction dates of a method that have a truth."""
+    pairs = pairs_of(site)
+    groups = pairs["references"][str(predict_references(method))]["prediction"]
+    has_truth = config["sites"][site].get("truth")
+    return [g["target"] for g in groups if has_truth or g["target"] in pairs["pairs"]]
+
+
+def evaluation_inputs(wildcards):
+    site, method = wildcards.site, wildcards.method
+    dates = scored_dates(site, method)
+    return {
+        "pairs": checkpoints.pairing.get(site=site).output[0],
+        "bands": f"{RESULTS}/{site}/matched/bands.json",
+        "predictions": [f"{RESULTS}/{site}/predictions/{method}/{d}.tif" for d in dates],
+        "truths": [truth_path(site, d) for d in dates],
+    }
 
 
 def training_inputs(wildcards):

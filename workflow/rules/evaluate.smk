@@ -1,0 +1,32 @@
+# Evaluation (SPEC 2.10): every prediction that has a truth (simulated truth, or a held-out
+# observation) is scored into a tidy CSV, and a per-site table averages the held-out dates.
+
+
+rule evaluate:
+    input:
+        unpack(evaluation_inputs),
+    output:
+        f"{RESULTS}/{{site}}/metrics/{{method}}.csv",
+    log:
+        f"{RESULTS}/logs/{{site}}/evaluate_{{method}}.log",
+    conda:
+        "../../envs/geo.yaml"
+    params:
+        pixel_ratio=lambda wildcards: 1 / fusion_ratio(wildcards.site),
+    script:
+        "../scripts/evaluate.py"
+
+
+rule summary:
+    input:
+        lambda wildcards: [
+            f"{RESULTS}/{wildcards.site}/metrics/{method}.csv" for method in site_methods(config, wildcards.site)
+        ],
+    output:
+        f"{RESULTS}/{{site}}/metrics/summary.tsv",
+    log:
+        f"{RESULTS}/logs/{{site}}/summary.log",
+    conda:
+        "../../envs/geo.yaml"
+    script:
+        "../scripts/summary.py"

@@ -1,0 +1,31 @@
+"""Rule evaluate: SPEC 4 metrics of every prediction of a method that has a truth, as a tidy CSV."""
+import json
+
+import pandas as pd
+import rasterio
+
+from stfusion.evaluation import score_prediction, truth_bands
+from stfusion.io import write_text
+from stfusion.runlog import log_to
+
+log = log_to(snakemake.log[0])
+w = snakemake.wildcards
+pairs = json.loads(open(snakemake.input.pairs).read())
+matched = json.loads(open(snakemake.input.bands).read())["bands"]
+names = [pair["name"] for pair in matched]
+method = snakemake.config["methods"][w.method]
+# Held out: never the target of a training group of this method (paper 001 scores validation groups).
+trained_on = {g["target"] for g in pairs["references"][str(method["references"])]["training"]}
+rows = []
+for prediction, truth in zip(snakemake.input.predictions, snakemake.input.truths):
+    with rasterio.open(prediction) as src:
+        tags = src.tags()
+    with rasterio.open(truth) as src:
+        truth_names = list(src.descriptions)
+    index = truth_bands(truth_names, matched) if truth_names != names else list(range(len(names)))
+    scores = score_prediction(prediction, truth, index, names, snakemake.params.pixel_ratio)
+    held_out = tags["date"] not in trained_on
+    rows += [{"site": w.site, "method": w.method, "date": tags["date"], "references": tags["reference_dates"],
+              "held_out": held_out, **row} for row in scores]
+    log.info("%s %s: %d rows", w.method, tags["date"], len(scores))
+write_text(snakemake.output[0], pd.DataFrame(rows, columns=["site", "method", "date", "references", "held_out", "band", "metric", "value"]).to_csv(index=False))
