@@ -27,10 +27,10 @@ GEOREFERENCING IS ASSIGNED, NOT THE REAL ONE. The ENVI headers have no map info 
 pixel offset `x start = 1239, y start = 1842` in the full LGC scene). The files get WGS 84 / UTM
 zone 55S (EPSG:32755), the zone of the Lower Gwydir Catchment in New South Wales (about 149.3 E,
 29.5 S), and an upper-left corner at (723360 E, 6733440 N), i.e. about 149.304 E, 29.509 S: a
-plausible location near Moree, chosen as a multiple of 480 m so that the 30 m and 480 m pixel edges
-lie on the pipeline's default grid lattice (anchor [0, 0], cells of 16 x 30 m). Row 0 is taken as
-north (ENVI's default image orientation). Any analysis that needs the true position on the ground
-must not use these coordinates.
+plausible location in the Lower Gwydir, west of Moree, chosen as multiples of 480 m so that the
+30 m and 480 m pixel edges lie on the pipeline's default grid lattice (anchor [0, 0], cells of
+16 x 30 m). Row 0 is taken as north (ENVI's default image orientation). Any analysis that needs
+the true position on the ground must not use these coordinates.
 """
 from __future__ import annotations
 
