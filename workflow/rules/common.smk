@@ -61,11 +61,6 @@ def site_raw_files(wildcards):
     return sorted(set(rows.path) | set(p for p in rows.qa if p))
 
 
-def site_outputs(site, stage):
-    """One stage's per-scene outputs for every scene of the site."""
-    return [f"{RESULTS}/{site}/{stage}/{sensor}/{date}.tif" for sensor, date in site_scenes(site)]
-
-
 def matched_outputs(site):
     fusion = config["sites"][site].get("fusion")
     if not fusion:

@@ -1,0 +1,107 @@
+"""Speed and memory of the deep models on this machine, as ratios against a baseline in the same run.
+
+For each model (6 bands, ratio 16, two references):
+- training: seconds per 100 patches of 64 x 64 fine pixels (batch 8, the model's own training loss);
+- prediction: megapixels per second of ``tiling.predict_scene`` on a 512 x 512 scene with 256-pixel
+  tiles, against a plain forward pass of the same network on the whole scene (no tiling): the ratio
+  is the tiling overhead; and the peak resident memory each adds to a fresh process (tiled first,
+  so the plain pass's figure is its own peak when it is the larger).
+
+Run: ``python bench/deep_models.py [--device cuda]``; it prints a Markdown table. Each model runs in
+its own process so that peak-memory figures do not mix.
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
+from stfusion.models import FeatureAutoencoder, build_model  # noqa: E402
+from stfusion.tiling import predict_scene  # noqa: E402
+
+RATIO, BANDS, K = 16, 6, 2
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make(name: str):
+    options = {"feature_extractor": FeatureAutoencoder(BANDS).eval()} if name == "edcstfn" else {}
+    return build_model(name, channels=BANDS, ratio=RATIO, **options)
+
+
+def training_seconds(model, device, patches=100, size=64, batch=8) -> float:
+    g = torch.Generator().manual_seed(0)
+    data = [torch.rand(batch, K, BANDS, size, size, generator=g), torch.rand(batch, K, BANDS, size // RATIO, size // RATIO, generator=g),
+            torch.rand(batch, BANDS, size // RATIO, size // RATIO, generator=g), torch.rand(batch, BANDS, size, size, generator=g)]
+    data = [d.to(device) for d in data]
+    model.to(device).train()
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad])
+    steps = patches // batch
+    start = time.perf_counter()
+    for _ in range(steps):
+        loss = model.training_loss(*data)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return (time.perf_counter() - start) * patches / (steps * batch)
+
+
+def prediction_rates(model, device, size=512, tile=256) -> tuple[float, float, float, float]:
+    """(plain MP/s, tiled MP/s, plain peak MB, tiled peak MB) over the process's baseline."""
+    rng = np.random.default_rng(0)
+    fine = rng.random((K, BANDS, size, size), dtype=np.float32)
+    coarse = rng.random((K, BANDS, size // RATIO, size // RATIO), dtype=np.float32)
+    t1 = rng.random((BANDS, size // RATIO, size // RATIO), dtype=np.float32)
+    model.to(device).eval()
+    baseline = peak_mb()
+    start = time.perf_counter()
+    predict_scene(model, fine, coarse, t1, tile=tile, overlap=32, device=device)
+    tiled = size * size / 1e6 / (time.perf_counter() - start)
+    tiled_peak = peak_mb() - baseline
+    start = time.perf_counter()
+    with torch.no_grad():
+        model(*(torch.from_numpy(a)[None].to(device) for a in (fine, coarse, t1))).cpu()
+    plain = size * size / 1e6 / (time.perf_counter() - start)
+    return plain, tiled, peak_mb() - baseline, tiled_peak
+
+
+def row(name: str, device: torch.device) -> str:
+    torch.manual_seed(0)
+    model = make(name)
+    plain, tiled, plain_mb, tiled_mb = prediction_rates(model, device)
+    train = training_seconds(model, device)
+    return (f"| {name} | {train:.1f} | {plain:.3f} | {tiled:.3f} | {tiled / plain:.2f} | "
+            f"{plain_mb:.0f} | {tiled_mb:.0f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--one", help="measure one model in this process (used by the table run)")
+    args = parser.parse_args()
+    if args.one:
+        print(row(args.one, torch.device(args.device)))
+        return
+    print(f"device: {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
+    print("| model | training s / 100 patches (64 px) | plain forward MP/s | tiled MP/s | tiled / plain | "
+          "plain peak MB | tiled peak MB |")
+    print("|---|---|---|---|---|---|---|")
+    for name in ("edcstfn", "dcstfn", "stfnet", "stfdcnn"):
+        result = subprocess.run([sys.executable, __file__, "--one", name, "--device", args.device],
+                                capture_output=True, text=True, check=True)
+        print(result.stdout.strip(), flush=True)
+
+
+if __name__ == "__main__":
+    main()
