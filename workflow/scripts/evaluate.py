@@ -2,28 +2,23 @@
 import json
 
 import pandas as pd
-import rasterio
 
-from stfusion.evaluation import score_prediction, truth_bands
-from stfusion.io import write_text
+from stfusion.evaluation import score_prediction
+from stfusion.io import read_raster, write_text
 from stfusion.runlog import log_to
 
 log = log_to(snakemake.log[0])
 w = snakemake.wildcards
 pairs = json.loads(open(snakemake.input.pairs).read())
 matched = json.loads(open(snakemake.input.bands).read())["bands"]
-names = [pair["name"] for pair in matched]
 method = snakemake.config["methods"][w.method]
 # Held out: never the target of a training group of this method (paper 001 scores validation groups).
 trained_on = {g["target"] for g in pairs["references"][str(method["references"])]["training"]}
 rows = []
 for prediction, truth in zip(snakemake.input.predictions, snakemake.input.truths):
-    with rasterio.open(prediction) as src:
-        tags = src.tags()
-    with rasterio.open(truth) as src:
-        truth_names = list(src.descriptions)
-    index = truth_bands(truth_names, matched) if truth_names != names else list(range(len(names)))
-    scores = score_prediction(prediction, truth, index, names, snakemake.params.pixel_ratio)
+    predicted = read_raster(prediction)
+    tags = predicted.tags
+    scores = score_prediction(predicted, read_raster(truth), matched, snakemake.params.pixel_ratio)
     held_out = tags["date"] not in trained_on
     rows += [{"site": w.site, "method": w.method, "date": tags["date"], "references": tags["reference_dates"],
               "held_out": held_out, **row} for row in scores]

@@ -3,11 +3,10 @@ import datetime as dt
 import json
 
 import numpy as np
-import rasterio
 import torch
 
 from stfusion.artefacts import load_model
-from stfusion.io import read_stack, write_cog
+from stfusion.io import read_raster, read_stack, write_cog
 from stfusion.predict import coarse_upsampled, nearest_reference, prepare_inputs
 from stfusion.runlog import log_to
 from stfusion.tiling import predict_scene
@@ -19,7 +18,8 @@ torch.set_num_threads(snakemake.threads)
 pairs = json.loads(open(snakemake.input.pairs).read())
 count = str(method.get("predict_references", method["references"]))
 group = next(g for g in pairs["references"][count]["prediction"] if g["target"] == w.date)
-fine_refs = np.stack([read_stack(p) for p in snakemake.input.fine_refs])
+first_ref = read_raster(snakemake.input.fine_refs[0])
+fine_refs = np.stack([first_ref.data] + [read_stack(p) for p in snakemake.input.fine_refs[1:]])
 coarse_refs = np.stack([read_stack(p) for p in snakemake.input.coarse_refs])
 coarse_t1 = read_stack(snakemake.input.coarse_t1)
 ratio = fine_refs.shape[-1] // coarse_t1.shape[-1]
@@ -35,9 +35,7 @@ else:
     prediction = predict_scene(model, fine_refs, coarse_refs, coarse_t1, tiles["tile"], tiles["overlap"],
                                resolve_device(snakemake.params.device))
 prediction = np.where(missing, np.nan, prediction).astype(np.float32)
-with rasterio.open(snakemake.input.fine_refs[0]) as src:
-    profile, names = src.profile, src.descriptions
 tags = {"site": w.site, "date": w.date, "stage": "prediction", "method": w.method, "model": method["model"],
         "reference_dates": ",".join(group["references"]), "sensor": pairs["fine"]}
-write_cog(snakemake.output[0], prediction, str(profile["crs"]), profile["transform"], names, tags)
+write_cog(snakemake.output[0], prediction, first_ref.crs, first_ref.transform, first_ref.names, tags)
 log.info("%s %s from references %s", w.method, w.date, group["references"])

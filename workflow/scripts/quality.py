@@ -4,20 +4,18 @@ from dataclasses import asdict
 
 import rasterio
 
-from stfusion.io import read_stack, write_cog, write_text
+from stfusion.io import read_raster, write_cog, write_text
 from stfusion.qa import assess, mask_obscured, thresholds
 from stfusion.runlog import log_to
 
 log = log_to(snakemake.log[0])
 w = snakemake.wildcards
-reflectance = read_stack(snakemake.input.reflectance)
+scene = read_raster(snakemake.input.reflectance)
 with rasterio.open(snakemake.input.flags) as src:
     flags = src.read(1)
-with rasterio.open(snakemake.input.reflectance) as src:
-    profile, names = src.profile, src.descriptions
 limits = thresholds(snakemake.params.quality, w.sensor, snakemake.params.ratio)
 report = assess(flags, **limits)
 tags = {"site": w.site, "sensor": w.sensor, "date": w.date, "stage": "clean", "kept": report.kept}
-write_cog(snakemake.output.clean, mask_obscured(reflectance, flags), str(profile["crs"]), profile["transform"], names, tags)
+write_cog(snakemake.output.clean, mask_obscured(scene.data, flags), scene.crs, scene.transform, scene.names, tags)
 write_text(snakemake.output.report, json.dumps({"site": w.site, "sensor": w.sensor, "date": w.date, **asdict(report)}, indent=2))
 log.info("%s %s %s: %s (%s)", w.site, w.sensor, w.date, "kept" if report.kept else "dropped", report.reason)

@@ -1,8 +1,7 @@
 """Rule simulate: a target sensor's scene from a finer-spectrum scene (SRF integration, degradation)."""
-import rasterio
 from affine import Affine
 
-from stfusion.io import read_stack, write_cog
+from stfusion.io import read_raster, write_cog
 from stfusion.runlog import log_to
 from stfusion.sensors import load_sensor
 from stfusion.simulate import degrade, simulate_spectral
@@ -11,12 +10,10 @@ log = log_to(snakemake.log[0])
 sim = snakemake.params.simulation
 defined = snakemake.config.get("sensors")
 source, target = load_sensor(sim["source"], defined), load_sensor(sim["target"], defined)
-with rasterio.open(snakemake.input[0]) as src:
-    profile, tags = src.profile, src.tags()
-cube = read_stack(snakemake.input[0])
+scene = read_raster(snakemake.input[0])
 centres = [band.centre_nm for band in source.bands]
 ratio = sim.get("ratio", 1)
-image = degrade(simulate_spectral(cube, centres, target), ratio, sim.get("method", "bilinear"))
-tags.update(stage="simulated", sensor=target.name, simulated_from=source.name, ratio=ratio)
-write_cog(snakemake.output[0], image, str(profile["crs"]), profile["transform"] @ Affine.scale(ratio), target.band_names, tags)
+image = degrade(simulate_spectral(scene.data, centres, target), ratio, sim.get("method", "bilinear"))
+tags = {**scene.tags, "stage": "simulated", "sensor": target.name, "simulated_from": source.name, "ratio": ratio}
+write_cog(snakemake.output[0], image, scene.crs, scene.transform @ Affine.scale(ratio), target.band_names, tags)
 log.info("%s from %s at ratio %d", target.name, source.name, ratio)

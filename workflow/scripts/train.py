@@ -11,7 +11,7 @@ from stfusion.models.autoencoder import load_feature_extractor, state_dict_sha25
 from stfusion.patches import load_patches
 from stfusion.plots import learning_curve
 from stfusion.runlog import log_to
-from stfusion.train import TrainingSettings, fit
+from stfusion.train import fit, settings_from_config
 
 log = log_to(snakemake.log[0])
 w, method, training = snakemake.wildcards, snakemake.params.method, snakemake.params.training
@@ -29,11 +29,7 @@ else:
     model = build_model(method["model"], channels=channels, ratio=ratio, **options)
 log.info("%s: %s, %d trainable parameters, %d training and %d validation patches", w.method, method["model"],
          sum(p.numel() for p in model.parameters() if p.requires_grad), len(train["target"]), len(validation["target"]))
-settings = TrainingSettings(
-    epochs=method["epochs"], lr=method["lr"], batch_size=method["batch_size"], seed=snakemake.params.seed,
-    factor=training["factor"], patience=training["patience"], device=training["device"],
-    mixed_precision=training["mixed_precision"], augment=training["augment"],
-)
+settings = settings_from_config(method, training, snakemake.params.seed)
 
 
 def loss(module, batch):

@@ -9,20 +9,16 @@ from stfusion.io import atomic_path, write_text
 from stfusion.models.autoencoder import FeatureAutoencoder, save_feature_extractor
 from stfusion.patches import load_patches
 from stfusion.runlog import log_to
-from stfusion.train import TrainingSettings, fit
+from stfusion.train import fit, settings_from_config
 
 log = log_to(snakemake.log[0])
-settings_in, training = snakemake.params.training["autoencoder"], snakemake.params.training
+training = snakemake.params.training
 torch.set_num_threads(snakemake.threads)
 torch.manual_seed(snakemake.params.seed)
 train, validation = load_patches(snakemake.input[0])
 fine = {"fine": train["target"]}, {"fine": validation["target"]}
 model = FeatureAutoencoder(channels=train["target"].shape[1])
-settings = TrainingSettings(
-    epochs=settings_in["epochs"], lr=settings_in["lr"], batch_size=settings_in["batch_size"], seed=snakemake.params.seed,
-    factor=training["factor"], patience=training["patience"], device=training["device"],
-    mixed_precision=training["mixed_precision"], augment=training["augment"],
-)
+settings = settings_from_config(training["autoencoder"], training, snakemake.params.seed)
 
 
 def reconstruction_loss(module, batch):

@@ -3,21 +3,21 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .io import read_stack
+from .io import Raster
 from .metrics import evaluate
 
 
-def truth_bands(truth_names: list[str], matched: list[dict]) -> list[int]:
-    """Indices of the matched bands' fine-sensor bands in a truth raster of the fine sensor."""
-    return [truth_names.index(pair["fine"]) for pair in matched]
+def score_prediction(prediction: Raster, truth: Raster, matched: list[dict], pixel_ratio: float) -> list[dict]:
+    """Rows of SPEC 4 metrics for one prediction; NDVI when the matched bands include red and nir.
 
-
-def score_prediction(prediction: str, truth: str, truth_index: list[int], band_names: list[str],
-                     pixel_ratio: float) -> list[dict]:
-    """Rows of SPEC 4 metrics for one prediction; NDVI when the matched bands include red and nir."""
-    red = band_names.index("red") if "red" in band_names else None
-    nir = band_names.index("nir") if "nir" in band_names else None
-    return evaluate(read_stack(truth)[truth_index], read_stack(prediction), band_names, pixel_ratio, red=red, nir=nir)
+    ``truth`` is either already band-matched (a held-out matched observation) or a raster of the
+    fine sensor's bands (simulated truth), from which the matched bands are picked by name.
+    """
+    names = [pair["name"] for pair in matched]
+    index = list(range(len(names))) if truth.names == names else [truth.names.index(p["fine"]) for p in matched]
+    red = names.index("red") if "red" in names else None
+    nir = names.index("nir") if "nir" in names else None
+    return evaluate(truth.data[index], prediction.data, names, pixel_ratio, red=red, nir=nir)
 
 
 def summary(scores: pd.DataFrame, metrics: tuple[str, ...] = ("rmse", "ssim", "cc", "psnr", "sam_deg", "ergas")) -> pd.DataFrame:

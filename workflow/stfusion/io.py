@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import tempfile
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
@@ -68,11 +69,27 @@ def write_cog(
             dst.update_tags(**{k: str(v) for k, v in all_tags.items()})
 
 
+@dataclass(frozen=True)
+class Raster:
+    """A raster's bands as float32 with NaN for nodata, and what is needed to write a sibling."""
+
+    data: np.ndarray
+    crs: str
+    transform: Affine
+    names: list[str]
+    tags: dict[str, str]
+
+
+def read_raster(path: str | Path) -> Raster:
+    """Open a raster once: its bands (float32, NaN nodata), CRS, transform, band names and tags."""
+    with rasterio.open(path) as src:
+        data = src.read(masked=True).astype("float32").filled(np.nan)
+        return Raster(data, str(src.crs), src.transform, list(src.descriptions), src.tags())
+
+
 def read_stack(path: str | Path) -> np.ndarray:
     """All bands of a raster as float32 (bands, rows, cols), nodata as NaN."""
-    with rasterio.open(path) as src:
-        data = src.read(masked=True).astype("float32")
-    return data.filled(np.nan)
+    return read_raster(path).data
 
 
 def write_text(path: str | Path, text: str) -> None:

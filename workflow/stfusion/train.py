@@ -37,6 +37,15 @@ class TrainingSettings:
     augment: bool = True
 
 
+def settings_from_config(run: Mapping, training: Mapping, seed: int) -> TrainingSettings:
+    """Settings from a method's (or the autoencoder's) epochs/lr/batch_size and the config's `training`."""
+    return TrainingSettings(
+        epochs=run["epochs"], lr=run["lr"], batch_size=run["batch_size"], seed=seed,
+        factor=training["factor"], patience=training["patience"], device=training["device"],
+        mixed_precision=training["mixed_precision"], augment=training["augment"],
+    )
+
+
 def resolve_device(name: str) -> torch.device:
     """``auto`` is the first CUDA GPU when there is one, else the CPU."""
     if name == "auto":
