@@ -186,3 +186,47 @@ def test_bad_arguments_are_explained() -> None:
     fine, coarse, t1 = inputs(4, 16, 64, 1)
     with pytest.raises(ValueError, match="ratio"):
         StfNet(4, 8)(fine, coarse, t1)
+
+
+def change_transfer(fine: torch.Tensor, coarse: torch.Tensor, t1: torch.Tensor, ratio: int) -> torch.Tensor:
+    """L(tk) + M(t1) - M(tk), coarse images bicubic-upsampled, for each reference: (B, K, C, H, W)."""
+    up = lambda x: torch.nn.functional.interpolate(x, scale_factor=ratio, mode="bicubic", align_corners=False)  # noqa: E731
+    return torch.stack([fine[:, i] + up(t1) - up(coarse[:, i]) for i in range(fine.shape[1])], dim=1)
+
+
+def test_edcstfn_change_initialisation_is_the_change_transfer_prediction() -> None:
+    """Known answer: untrained, one reference gives max(0, L(tk) + M(t1) - M(tk)) (ReLUs of the decoder)."""
+    model = make("edcstfn", channels=4, ratio=16).eval()
+    fine, coarse, t1 = inputs(4, 16, 64, 1)
+    with torch.no_grad():
+        torch.testing.assert_close(model(fine, coarse, t1), change_transfer(fine, coarse, t1, 16)[:, 0].clamp(min=0),
+                                   atol=1e-5, rtol=0)
+
+
+def test_edcstfn_change_initialisation_blends_two_references_by_inverse_change() -> None:
+    """Equations 8-10 on the initial network: each band's weight is 1 / |M(t1) - M(tk)| normalised over k."""
+    model = make("edcstfn", channels=4, ratio=16).eval()
+    fine, coarse, t1 = inputs(4, 16, 64, 2)
+    fine = fine + 1.0  # keep every change-transfer prediction positive, where the decoder's ReLUs pass it
+    predictions = change_transfer(fine, coarse, t1, 16)
+    inverse = 1.0 / ((predictions - fine).abs() + model.eps)
+    expected = (inverse * predictions).sum(dim=1) / inverse.sum(dim=1)
+    with torch.no_grad():
+        torch.testing.assert_close(model(fine, coarse, t1), expected, atol=1e-4, rtol=0)
+
+
+def test_edcstfn_initialisations_differ_and_every_weight_trains() -> None:
+    fine, coarse, t1 = inputs(4, 16, 64, 1)
+    torch.manual_seed(0)
+    default = EDCSTFN(4, 16, feature_loss=False, init="default")
+    torch.manual_seed(0)
+    change = EDCSTFN(4, 16, feature_loss=False)
+    assert not torch.allclose(default(fine, coarse, t1), change(fine, coarse, t1), atol=1e-3)
+    before = {name: p.detach().clone() for name, p in change.named_parameters()}
+    optimizer = torch.optim.Adam(change.parameters(), lr=1e-3)
+    change.training_loss(fine, coarse, t1, fine[:, 0] * 0.5).backward()
+    optimizer.step()
+    frozen = [name for name, p in change.named_parameters() if torch.equal(p, before[name])]
+    assert not frozen  # the pass-through start leaves no layer without a gradient
+    with pytest.raises(ConfigError, match="init"):
+        EDCSTFN(4, 16, init="zeros")
