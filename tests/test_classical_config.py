@@ -1,0 +1,39 @@
+"""The classical methods as config `methods:`: reference counts and options are checked with messages naming the key."""
+import pytest
+import yaml
+
+from conftest import REPO
+from stfusion.classical import check_options
+from stfusion.config import check_schema
+from stfusion.errors import ConfigError
+
+SCHEMA = REPO / "config/schemas/config.schema.yaml"
+
+
+def config_with(method: dict) -> dict:
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    config["methods"]["mine"] = method
+    return config
+
+
+@pytest.mark.parametrize("method, message", [
+    ({"model": "estarfm", "references": 1}, "methods.mine.references`: 2 was expected (ESTARFM"),
+    ({"model": "fsdaf", "references": 2}, "methods.mine.references`: 1 was expected (FSDAF"),
+    ({"model": "fsdaf"}, "methods.mine`: 'references' is a required property"),
+    ({"model": "starfm", "references": 2, "predict_references": 3}, "methods.mine.predict_references"),
+])
+def test_reference_counts_are_checked(method, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        check_schema(config_with(method), SCHEMA)
+
+
+def test_the_demo_methods_pass():
+    check_schema(config_with({"model": "starfm", "references": 1}), SCHEMA)
+
+
+def test_options_must_be_parameters_of_the_method():
+    check_options("starfm", "starfm", {"window": 31})
+    with pytest.raises(ConfigError, match=r"methods\.fs\.options\.windw is not a parameter of fsdaf; it takes .*half_window"):
+        check_options("fs", "fsdaf", {"windw": 31})
+    with pytest.raises(ConfigError, match=r"methods\.s\.options\.device"):
+        check_options("s", "starfm", {"device": "cuda"})

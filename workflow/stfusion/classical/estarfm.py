@@ -1,0 +1,157 @@
+"""ESTARFM: Zhu, Chen, Gao, Chen & Masek 2010, "An enhanced spatial and temporal adaptive reflectance fusion
+model for complex heterogeneous regions", Remote Sensing of Environment 114, 2610-2623.
+
+Two pairs, at tm and tn. For each fine pixel and each pair k (Sect. 2.2 of the paper):
+    F_k(tp) = F(tk) + sum_i W_i V (C_i(tp) - C_i(tk)),
+over the similar pixels i of a moving window (|F_i(tk, B) - F(tk, B)| <= 2 sigma(B) / m in every band B
+at both dates), with W_i = (1 / D_i) / sum 1 / D_i and D_i = (1 - R_i) d_i: R_i the correlation of the
+pixel's fine and coarse spectral-temporal vectors, d_i = 1 + distance / (w / 2) with w / 2 the half
+window (25 for 51 pixels, as in the authors' code). V, the conversion coefficient, is the slope of a
+linear regression of fine on coarse reflectance over the similar pixels of both dates. The two
+predictions are blended with temporal weights T_k proportional to 1 / |sum over the window of
+C(tk) - C(tp)|. The coarse images are resampled to the fine grid bilinearly (the paper takes MODIS
+already resampled to the Landsat grid).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy import stats
+from torch import Tensor
+
+from .similar import check_inputs, check_window, pad, row_strips, run_in_blocks, similarity_thresholds, window_views
+
+# R when it is undefined (a flat spectral-temporal vector), as in the authors' released IDL code.
+UNDEFINED_CORRELATION = 0.5
+# 1 - R below this counts as zero (float32 noise): W_i would give such pixels infinite weight; the
+# floor lets them share it, in inverse proportion to d.
+ZERO_DISSIMILARITY = 1e-6
+
+
+def estarfm(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray, ratio: int, *, block: int = 512,
+            device: str | torch.device = "cpu", window: int = 51, classes: float = 4.0,
+            min_coarse_change: float = 0.02, significance: float = 0.05, max_conversion: float = 5.0) -> np.ndarray:
+    """Predict the fine image at tp (C, H, W) from K = 2 pairs; NaN where it cannot be predicted.
+
+    fine_refs (2, C, H, W), coarse_refs (2, C, H / ratio, W / ratio), coarse_t1 (C, H / ratio, W / ratio):
+    float reflectance, NaN where masked. A pixel takes part only where all its bands are present.
+    Defaults, from Zhu 2010 and the authors' released ESTARFM code (IDL):
+    - ``window`` 51 fine pixels (half window w = 25) and ``classes`` m = 4 in the tolerance 2 sigma / m.
+    - The regression slope is used as V only where it can be trusted, otherwise V = 1: the similar
+      pixels' mean coarse reflectance changes by at least ``min_coarse_change`` between tm and tn (2 %
+      of the data range), the regression is significant at ``significance`` (F test), and
+      0 < V <= ``max_conversion``.
+    """
+    check_inputs(fine_refs, coarse_refs, coarse_t1, ratio, (2,), "ESTARFM")
+    check_window(window, "ESTARFM")
+    thresholds = torch.from_numpy(similarity_thresholds(fine_refs, classes))[:, :, None, None]
+    # Regression sums are taken about the scene means, so that float32 keeps their differences.
+    coarse_mean = torch.from_numpy(np.nanmean(coarse_refs, axis=(0, 2, 3), dtype=np.float64).astype(np.float32))
+    fine_mean = torch.from_numpy(np.nanmean(fine_refs, axis=(0, 2, 3), dtype=np.float64).astype(np.float32))
+    # F(1, df) exceeded with probability ``significance``, for every df a window can give (2 N - 2).
+    degrees = np.arange(2 * window * window)
+    critical = torch.from_numpy(stats.f.isf(significance, 1, np.maximum(degrees, 1)).astype(np.float32))
+
+    def block_function(fine: Tensor, coarse: Tensor, t1: Tensor) -> Tensor:
+        device = fine.device
+        return estarfm_block(fine, coarse, t1, thresholds.to(device), window // 2, coarse_mean.to(device),
+                             fine_mean.to(device), critical.to(device), min_coarse_change, max_conversion)
+
+    return run_in_blocks(block_function, fine_refs, coarse_refs, coarse_t1, ratio, window, block, device)
+
+
+def correlation(fine: Tensor, coarse: Tensor) -> Tensor:
+    """R per pixel: Pearson correlation of the fine and the coarse spectral-temporal vectors.
+
+    fine and coarse (2, C, h, w): each pixel's vector holds its C bands at tm and at tn. -> (h, w).
+    """
+    f = fine.flatten(0, 1)
+    c = coarse.flatten(0, 1)
+    f = f - f.mean(0)
+    c = c - c.mean(0)
+    r = (f * c).sum(0) / ((f * f).sum(0) * (c * c).sum(0)).sqrt()
+    return r.nan_to_num(UNDEFINED_CORRELATION, UNDEFINED_CORRELATION, UNDEFINED_CORRELATION)
+
+
+def estarfm_block(fine: Tensor, coarse: Tensor, t1: Tensor, thresholds: Tensor, half: int, coarse_mean: Tensor,
+                  fine_mean: Tensor, critical: Tensor, min_coarse_change: float, max_conversion: float) -> Tensor:
+    """ESTARFM on one block: fine, coarse (2, C, h, w) and t1 (C, h, w), all on the fine grid -> (C, h, w).
+
+    Similar pixels: valid in all five images and within 2 sigma_kb / m of the central pixel in
+    every band of both fine references (of the one reference whose central pixel is present, when the
+    other is masked there). A pair whose central pixel is masked takes no part for that pixel.
+    """
+    band = (None, slice(None), None, None)
+    valid = fine.isfinite().all(0).all(0) & coarse.isfinite().all(0).all(0) & t1.isfinite().all(0)
+    usable = fine.isfinite().all(1) & t1.isfinite().all(0)                     # (2, h, w): pair k at p
+    centre = torch.where(usable[:, None], fine, 0.0)
+    tolerance = torch.where(usable[:, None], thresholds, math.inf)             # no condition from a masked pair
+    candidate = fine.masked_fill(~valid, math.nan)
+
+    inverse = torch.where(valid, 1.0 / (1.0 - correlation(fine, coarse)).clamp_min(ZERO_DISSIMILARITY), 0.0)
+    change = torch.where(valid, t1 - coarse, 0.0)                               # C(tp) - C(tk), (2, C, h, w)
+    x, y = coarse - coarse_mean[band], fine - fine_mean[band]
+    sums = torch.where(valid, torch.stack([x.sum(0), y.sum(0), (x * x).sum(0), (x * y).sum(0), (y * y).sum(0),
+                                           x[0] - x[1]]), 0.0)                # per pixel, both dates, (6, C, h, w)
+
+    neighbours = [pad(candidate, half, math.nan), pad(inverse, half, 0.0), pad(change, half, 0.0),
+                  pad(sums, half, 0.0)]
+    count, weight_sum = torch.zeros_like(inverse), torch.zeros_like(inverse)
+    weighted_change, regression = torch.zeros_like(change), torch.zeros_like(sums)
+    for rows in row_strips(fine):
+        at = (..., rows, slice(None))
+        centre_p, tolerance_p = centre[at], tolerance[at]
+        difference, close = torch.empty_like(centre_p), torch.empty_like(centre_p)
+        chosen, weight = torch.empty_like(count[at]), torch.empty_like(count[at])
+        for distance, (fine_q, inverse_q, change_q, sums_q) in window_views(neighbours, half, rows):
+            # masks as 0/1 floats, as in starfm_block; a comparison with a masked pixel (NaN) is false
+            torch.sub(fine_q, centre_p, out=difference).abs_()
+            torch.le(difference, tolerance_p, out=close)
+            torch.prod(close.flatten(0, 1), 0, out=chosen)                      # close in every band and date
+            count[at] += chosen
+            regression[at].addcmul_(sums_q, chosen)
+            torch.mul(inverse_q, chosen, out=weight).mul_(1.0 / (1.0 + distance / max(half, 1)))   # 1 / D_i
+            weight_sum[at] += weight
+            weighted_change[at].addcmul_(change_q, weight)
+
+    conversion = conversion_coefficient(regression, count, critical, min_coarse_change, max_conversion)
+    predictions = fine + conversion * weighted_change / weight_sum              # F_k(tp), (2, C, h, w)
+    return blend_in_time(predictions, change, usable, 2 * half + 1)
+
+
+def conversion_coefficient(regression: Tensor, count: Tensor, critical: Tensor, min_coarse_change: float,
+                           max_conversion: float) -> Tensor:
+    """V per pixel and band (C, h, w): the least-squares slope of fine on coarse over the 2 N samples.
+
+    ``regression`` holds the sums of x, y, x^2, xy, y^2 and x(tm) - x(tn) over the N similar pixels (x
+    coarse, y fine, both dates); V = 1 where the slope cannot be trusted (see ``estarfm``).
+    """
+    sx, sy, sxx, sxy, syy, sdx = regression
+    samples = 2 * count
+    sxx, sxy, syy = sxx - sx * sx / samples, sxy - sx * sy / samples, syy - sy * sy / samples
+    slope = sxy / sxx
+    explained = sxy * sxy / (sxx * syy)                                         # r^2
+    degrees = (samples - 2).clamp(0, critical.numel() - 1).long()
+    # F = r^2 df / (1 - r^2) against the critical F(1, df); no test without a degree of freedom
+    significant = (degrees > 0) & (explained * degrees >= critical[degrees] * (1 - explained))
+    changed = sdx.abs() >= min_coarse_change * count
+    trusted = significant & changed & (slope > 0) & (slope <= max_conversion)
+    return torch.where(trusted, slope, 1.0)
+
+
+def blend_in_time(predictions: Tensor, change: Tensor, usable: Tensor, window: int) -> Tensor:
+    """T_k proportional to 1 / |sum over the window of (C(tp) - C(tk))|, per band; F = sum_k T_k F_k(tp).
+
+    A pair whose central pixel is masked gets no weight; a pair with no coarse change takes all of it.
+    """
+    half = window // 2                                                          # window means, separably
+    columns = F.avg_pool2d(change, (window, 1), stride=1, padding=(half, 0), count_include_pad=True)
+    totals = F.avg_pool2d(columns, (1, window), stride=1, padding=(0, half), count_include_pad=True).abs()
+    total = totals.sum(0)
+    weight_m = torch.where(total > 0, totals[1] / total, 0.5)                   # (1/a_m) / (1/a_m + 1/a_n)
+    weight_m = torch.where(usable[1], weight_m, 1.0).masked_fill(~usable[0], 0.0)
+    blended = weight_m * predictions[0].nan_to_num() + (1 - weight_m) * predictions[1].nan_to_num()
+    return blended.masked_fill(~usable.any(0) | predictions.isnan().all(0), math.nan)

@@ -1,0 +1,100 @@
+"""STARFM: Gao, Masek, Schwaller & Hall 2006, "On the blending of the Landsat and MODIS surface reflectance:
+predicting daily Landsat surface reflectance", IEEE TGRS 44(8), 2207-2218.
+
+The fine image at t1 is a weighted mean, over the spectrally similar pixels of a moving window and over
+the K reference pairs, of each pixel's fine reference plus its coarse change (Eq. 5):
+    L(t1) = sum_ijk W_ijk (M_ij(t1) + L_ij(tk) - M_ij(tk)).
+Every band is predicted on its own, as in the paper. The coarse images are resampled to the fine grid
+bilinearly (the paper takes MODIS already resampled to the Landsat grid with the MODIS Reprojection Tool).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .similar import check_inputs, check_window, pad, row_strips, run_in_blocks, similarity_thresholds, window_views
+
+# S * T below this counts as zero (both differences under 1e-6 reflectance, float32 noise). The weights
+# W = (1 / C) / sum 1 / C would be infinite there; the floor lets such candidates share the weight, in
+# inverse proportion to D.
+ZERO_CLOSENESS = 1e-12
+
+
+def starfm(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray, ratio: int, *, block: int = 512,
+           device: str | torch.device = "cpu", window: int = 51, classes: float = 40.0,
+           fine_uncertainty: float = 0.005, coarse_uncertainty: float = 0.005,
+           distance_scale: float | None = None) -> np.ndarray:
+    """Predict the fine image at t1 (C, H, W) from K = 1 or 2 pairs; NaN where it cannot be predicted.
+
+    fine_refs (K, C, H, W), coarse_refs (K, C, H / ratio, W / ratio), coarse_t1 (C, H / ratio, W / ratio):
+    float reflectance, NaN where masked. Defaults:
+    - ``window`` 51 fine pixels: the 750 m search distance of the reference implementation (STARFM v1.2,
+      MAX_SEARCH_DISTANCE) at 30 m, both ways, plus the central pixel.
+    - ``classes`` m = 40 in the similarity tolerance 2 sigma / m (reference implementation, NUM_SLICE_PURE_TEST).
+    - ``fine_uncertainty`` sigma_l and ``coarse_uncertainty`` sigma_m, 0.005 reflectance each (the
+      reference implementation's 50 on its 0-10000 scale); the sample filtering of Eqs. 15-16 allows
+      sigma_lm = sqrt(sigma_l^2 + sigma_m^2) and sigma_mm = sqrt(2) sigma_m.
+    - ``distance_scale`` A in D = 1 + d / A (d in fine pixels): the half window when None, as in
+      the reference implementation (search distance / resolution).
+    """
+    check_inputs(fine_refs, coarse_refs, coarse_t1, ratio, (1, 2), "STARFM")
+    check_window(window, "STARFM")
+    thresholds = torch.from_numpy(similarity_thresholds(fine_refs, classes))[:, :, None, None]
+    half = window // 2
+    scale = max(half, 1) if distance_scale is None else distance_scale
+
+    def block_function(fine: Tensor, coarse: Tensor, t1: Tensor) -> Tensor:
+        return starfm_block(fine, coarse, t1, thresholds.to(fine.device), half, scale,
+                            spectral_uncertainty=math.hypot(fine_uncertainty, coarse_uncertainty),
+                            temporal_uncertainty=math.sqrt(2.0) * coarse_uncertainty)
+
+    return run_in_blocks(block_function, fine_refs, coarse_refs, coarse_t1, ratio, window, block, device)
+
+
+def starfm_block(fine: Tensor, coarse: Tensor, t1: Tensor, thresholds: Tensor, half: int, distance_scale: float,
+                 spectral_uncertainty: float, temporal_uncertainty: float) -> Tensor:
+    """STARFM on one block: fine, coarse (K, C, h, w) and t1 (C, h, w), all on the fine grid -> (C, h, w).
+
+    A neighbour is a candidate for the central pixel in pair k and band b when it is valid, spectrally
+    similar (|L_k(q) - L_k(p)| <= 2 sigma_kb / m) and passes the sample filtering of Eqs. 15-16:
+    S_k(q) <= max_k S_k(p) + sigma_lm and T_k(q) <= max_k T_k(p) + sigma_mm. Its weight is 1 / C with
+    C = S T D (Eqs. 6, 7, 10), normalised over all candidates of all pairs. A pair whose central
+    pixel is masked takes no part for that pixel. As the paper states, a central pixel with S = 0 or
+    T = 0 in a pair is predicted by its own term of Eq. 5 (the mean of them if both pairs have one).
+    """
+    value = t1 + fine - coarse                          # each candidate's term of Eq. 5
+    usable = value.isfinite()                           # fine, coarse and t1 all present
+    spectral = (fine - coarse).abs()                    # S, Eq. 6
+    temporal = (coarse - t1).abs()                      # T, Eq. 7
+    closeness = spectral * temporal                     # C / D, Eq. 10
+    spectral_limit = spectral.masked_fill(~usable, -math.inf).amax(0) + spectral_uncertainty   # Eq. 15
+    temporal_limit = temporal.masked_fill(~usable, -math.inf).amax(0) + temporal_uncertainty   # Eq. 16
+    centre = fine.masked_fill(~usable, math.nan)
+    inverse = torch.where(usable, 1.0 / closeness.clamp_min(ZERO_CLOSENESS), 0.0)
+
+    neighbours = [pad(centre, half, math.nan), pad(spectral, half, math.nan), pad(temporal, half, math.nan),
+                  pad(inverse, half, 0.0), pad(inverse * value.nan_to_num(), half, 0.0)]
+    weight_sum, weighted_value = torch.zeros_like(fine), torch.zeros_like(fine)
+    for rows in row_strips(fine):
+        at = (..., rows, slice(None))
+        centre_p, spectral_p, temporal_p = centre[at], spectral_limit[at], temporal_limit[at]
+        difference, chosen, passes = (torch.empty_like(centre_p) for _ in range(3))
+        for distance, views in window_views(neighbours, half, rows):
+            fine_q, spectral_q, temporal_q, inverse_q, inverse_value_q = views
+            # masks as 0/1 floats (comparisons into float run several times faster than into bool on CPU);
+            # every comparison with a masked pixel (NaN) is false
+            torch.sub(fine_q, centre_p, out=difference).abs_()
+            torch.le(difference, thresholds, out=chosen)
+            chosen.mul_(torch.le(spectral_q, spectral_p, out=passes))
+            chosen.mul_(torch.le(temporal_q, temporal_p, out=passes))
+            inverse_distance = 1.0 / (1.0 + distance / distance_scale)   # 1 / D, D = 1 + d / A
+            weight_sum[at].addcmul_(inverse_q, chosen, value=inverse_distance)
+            weighted_value[at].addcmul_(inverse_value_q, chosen, value=inverse_distance)
+    prediction = weighted_value.sum(0) / weight_sum.sum(0)           # NaN where no candidate
+
+    exact = usable & (closeness <= ZERO_CLOSENESS)
+    own = torch.where(exact, value, 0.0).sum(0) / exact.sum(0)
+    return torch.where(exact.any(0), own, prediction)
