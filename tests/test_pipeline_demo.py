@@ -126,7 +126,8 @@ def test_every_coarse_date_with_references_is_predicted(demo_run):
     pairs = json.loads((demo_run / "results/demo/pairs/pairs.json").read_text())
     kept_modis = set(inventory(demo_run, "demo").loc["modis"].query("kept").index)
     assert set(pairs["coarse_dates"]) == kept_modis
-    for method, count in [("edcstfn_1ref", "1"), ("edcstfn_2ref", "2"), ("nearest_reference", "2"), ("coarse_upsampled", "1")]:
+    for method, count in [("edcstfn_1ref", "1"), ("edcstfn_2ref", "2"), ("starfm", "2"), ("estarfm", "2"), ("fsdaf", "1"),
+                          ("nearest_reference", "2"), ("coarse_upsampled", "1")]:
         groups = pairs["references"][count]["prediction"]
         dates = {g["target"] for g in groups}
         assert dates and dates <= kept_modis
@@ -145,9 +146,15 @@ def test_metrics_and_summary(demo_run):
     assert list(scores.columns) == ["site", "method", "date", "references", "held_out", "band", "metric", "value"]
     assert {"rmse", "ssim", "sam_deg", "ergas", "ndvi_rmse"} <= set(scores.metric)
     summary = pd.read_csv(demo_run / "results/demo/metrics/summary.tsv", sep="\t", index_col="method")
-    assert set(summary.index) == {"edcstfn_1ref", "edcstfn_2ref", "nearest_reference", "coarse_upsampled"}
+    assert set(summary.index) == {"edcstfn_1ref", "edcstfn_2ref", "starfm", "estarfm", "fsdaf", "nearest_reference",
+                                  "coarse_upsampled"}
     # issue 3's criterion: on the held-out dates EDCSTFN beats both naive predictions on RMSE and SSIM
     for method in ("edcstfn_1ref", "edcstfn_2ref"):
         for naive in ("nearest_reference", "coarse_upsampled"):
             assert summary.loc[method, "rmse"] < summary.loc[naive, "rmse"], (method, naive)
             assert summary.loc[method, "ssim"] > summary.loc[naive, "ssim"], (method, naive)
+    # the classical methods go through the same rules; each beats the interpolated coarse image and is
+    # closer to the truth than the nearest reference (STARFM's SSIM is not: its 51-px windows smooth)
+    for method in ("starfm", "estarfm", "fsdaf"):
+        assert summary.loc[method, "rmse"] < summary.loc["nearest_reference", "rmse"], method
+        assert summary.loc[method, "ssim"] > summary.loc["coarse_upsampled", "ssim"], method

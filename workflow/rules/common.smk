@@ -105,6 +105,11 @@ def is_deep(method):
     return config["methods"][method]["model"] in DEEP_MODELS
 
 
+def uses_gpu(method):
+    """Deep models and the classical methods (PyTorch) run on a GPU when one exists; the naive baselines do not."""
+    return config["methods"][method]["model"] not in ("nearest_reference", "coarse_upsampled")
+
+
 def fusion_ratio(site):
     """Fine pixels per coarse pixel of the site's fusion pair."""
     spec = config["sites"][site]

@@ -12,9 +12,9 @@ rule predict:
         f"{RESULTS}/benchmarks/{{site}}/predict_{{method}}_{{date}}.tsv"
     conda:
         "../../envs/torch.yaml"
-    threads: workflow.cores
+    threads: lambda wildcards: workflow.cores if is_deep(wildcards.method) else 1  # others: many jobs side by side
     resources:
-        gpu=lambda wildcards: int(is_deep(wildcards.method)),
+        gpu=lambda wildcards: int(uses_gpu(wildcards.method)),
     params:
         method=lambda wildcards: config["methods"][wildcards.method],
         prediction=config["prediction"],

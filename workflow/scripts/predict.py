@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from stfusion.artefacts import load_model
+from stfusion.classical import CLASSICAL, check_options
 from stfusion.io import read_raster, read_stack, write_cog
 from stfusion.predict import coarse_upsampled, nearest_reference, prepare_inputs
 from stfusion.runlog import log_to
@@ -23,18 +24,25 @@ fine_refs = np.stack([first_ref.data] + [read_stack(p) for p in snakemake.input.
 coarse_refs = np.stack([read_stack(p) for p in snakemake.input.coarse_refs])
 coarse_t1 = read_stack(snakemake.input.coarse_t1)
 ratio = fine_refs.shape[-1] // coarse_t1.shape[-1]
-fine_refs, coarse_refs, coarse_t1, missing = prepare_inputs(fine_refs, coarse_refs, coarse_t1, ratio)
-if method["model"] == "nearest_reference":
-    days = [abs((dt.date.fromisoformat(w.date) - dt.date.fromisoformat(d)).days) for d in group["references"]]
-    prediction = nearest_reference(fine_refs, days)
-elif method["model"] == "coarse_upsampled":
-    prediction = coarse_upsampled(coarse_t1, ratio)
+device = resolve_device(snakemake.params.device)
+if method["model"] in CLASSICAL:  # NaN-aware themselves: they see the masks
+    options = method.get("options", {})
+    check_options(w.method, method["model"], options)
+    prediction = CLASSICAL[method["model"]](fine_refs, coarse_refs, coarse_t1, ratio,
+                                            block=snakemake.params.prediction["block"], device=device, **options)
 else:
-    model = load_model(snakemake.input.weights)
-    tiles = snakemake.params.prediction
-    prediction = predict_scene(model, fine_refs, coarse_refs, coarse_t1, tiles["tile"], tiles["overlap"],
-                               resolve_device(snakemake.params.device))
-prediction = np.where(missing, np.nan, prediction).astype(np.float32)
+    fine_refs, coarse_refs, coarse_t1, missing = prepare_inputs(fine_refs, coarse_refs, coarse_t1, ratio)
+    if method["model"] == "nearest_reference":
+        days = [abs((dt.date.fromisoformat(w.date) - dt.date.fromisoformat(d)).days) for d in group["references"]]
+        prediction = nearest_reference(fine_refs, days)
+    elif method["model"] == "coarse_upsampled":
+        prediction = coarse_upsampled(coarse_t1, ratio)
+    else:
+        model = load_model(snakemake.input.weights)
+        tiles = snakemake.params.prediction
+        prediction = predict_scene(model, fine_refs, coarse_refs, coarse_t1, tiles["tile"], tiles["overlap"], device)
+    prediction = np.where(missing, np.nan, prediction)
+prediction = prediction.astype(np.float32)
 tags = {"site": w.site, "date": w.date, "stage": "prediction", "method": w.method, "model": method["model"],
         "reference_dates": ",".join(group["references"]), "sensor": pairs["fine"]}
 write_cog(snakemake.output[0], prediction, first_ref.crs, first_ref.transform, first_ref.names, tags)
