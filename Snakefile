@@ -20,6 +20,7 @@ include: "workflow/rules/pairing.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/predict.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/sts.smk"
 
 
 rule all:

@@ -95,7 +95,15 @@ def all_predictions(wildcards):
 
 
 def all_summaries():
-    return [f"{RESULTS}/{site}/metrics/summary.tsv" for site in config["sites"] if site_methods(config, site)]
+    fusion = [f"{RESULTS}/{site}/metrics/summary.tsv" for site in config["sites"] if site_methods(config, site)]
+    sts = [f"{RESULTS}/{site}/sts/summary.tsv" for site, spec in config["sites"].items() if spec.get("sts", {}).get("methods")]
+    return fusion + sts
+
+
+def sts_truths(site):
+    """The fine hyperspectral truth of every date of a site's spatio-temporal-spectral protocol."""
+    spec = config["sites"][site]["sts"]
+    return [spec["truth"].format(site=site, date=d) for d in spec["dates"]]
 
 
 DEEP_MODELS = ("edcstfn", "dcstfn", "stfnet", "stfdcnn")

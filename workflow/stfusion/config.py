@@ -76,6 +76,7 @@ def check_config(config: Mapping) -> None:
         for method in spec.get("methods", []):
             if method not in config.get("methods", {}):
                 raise ConfigError(f"{key}.methods names {method!r}, which is not a key of `methods` ({', '.join(config.get('methods', {}))})")
+        _check_sts(config, site)
         if spec.get("band_mapping") and not fusion:
             raise ConfigError(f"{key}.band_mapping needs {key}.fusion (fine and coarse sensors) to apply to")
         for table in ("storage", "qa"):
@@ -90,3 +91,24 @@ def check_config(config: Mapping) -> None:
         if sim["source"] not in config["sites"][sim["site"]]["sensors"]:
             raise ConfigError(f"{key}.source {sim['source']!r} is not a sensor of site {sim['site']}")
         load_sensor(sim["target"], config.get("sensors"))
+
+
+def _check_sts(config: Mapping, site: str) -> None:
+    """``sites.<site>.sts``: its sensors exist, its dates nest, its methods are keys of ``sts_methods``."""
+    spec = config["sites"][site].get("sts")
+    if not spec:
+        return
+    key = f"sites.{site}.sts"
+    for role in ("hs_sensor", "fine_sensor", "ms_sensor"):
+        try:
+            load_sensor(spec[role], config.get("sensors"))
+        except StfusionError as err:
+            raise ConfigError(f"{key}.{role}: {err}") from None
+    for dates in ("fine_dates", "hs_dates"):
+        extra = sorted(set(spec[dates]) - set(spec["dates"]))
+        if extra:
+            raise ConfigError(f"{key}.{dates} has dates that are not in {key}.dates: {', '.join(extra)}")
+    for method in spec["methods"]:
+        if method not in config.get("sts_methods", {}):
+            raise ConfigError(f"{key}.methods names {method!r}, which is not a key of `sts_methods` "
+                              f"({', '.join(config.get('sts_methods', {})) or 'none defined'})")

@@ -1,10 +1,11 @@
 """Scoring predictions against truth (SPEC 2.10), as tidy rows, and the per-site summary table."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .io import Raster
-from .metrics import evaluate
+from .metrics import cc, evaluate, psnr, rmse, sam, ssim
 
 
 def score_prediction(prediction: Raster, truth: Raster, matched: list[dict], pixel_ratio: float) -> list[dict]:
@@ -26,3 +27,25 @@ def summary(scores: pd.DataFrame, metrics: tuple[str, ...] = ("rmse", "ssim", "c
     table = held_out.pivot_table(index="method", columns="metric", values="value", aggfunc="mean")
     table["dates"] = held_out.groupby("method").date.nunique()
     return table[[m for m in metrics if m in table.columns] + ["dates"]]
+
+
+def score_cube(truth: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
+    """Paper 000's table metrics of one hyperspectral date (bands, rows, cols): band-averaged CC, PSNR, SSIM
+    and RMSE, and SAM in degrees (SPEC 4). MS-SSIM and ERGAS are left out: 166 bands make them costly
+    and paper 000 does not report them."""
+    return {"cc": float(np.nanmean(cc(truth, prediction))), "sam_deg": sam(truth, prediction),
+            "psnr": float(np.nanmean(psnr(truth, prediction))), "ssim": float(np.nanmean(ssim(truth, prediction))),
+            "rmse": float(np.nanmean(rmse(truth, prediction)))}
+
+
+def sts_summary(scores: pd.DataFrame) -> pd.DataFrame:
+    """Methods x (CC, SAM, PSNR, SSIM, RMSE, run time) per date and averaged over the held-out dates and over
+    all dates, as in paper 000's tables (rows: method, date, with dates 'held-out mean' and 'all mean')."""
+    metrics = ["cc", "sam_deg", "psnr", "ssim", "rmse"]
+    per_date = scores.set_index(["method", "date"])[metrics]
+    held_out = scores[scores.held_out].groupby("method")[metrics].mean().assign(date="held-out mean")
+    everything = scores.groupby("method")[metrics].mean().assign(date="all mean")
+    means = pd.concat([held_out, everything]).reset_index().set_index(["method", "date"])
+    table = pd.concat([per_date, means]).sort_index(level=0, sort_remaining=False)
+    seconds = scores.groupby("method").seconds.first()
+    return table.assign(seconds=[seconds[m] for m in table.index.get_level_values("method")])
