@@ -1,0 +1,142 @@
+"""The two-stage baselines of paper 000 (ESTARFM+CNMF, ESTARFM+SRECNN) on a small simulated series."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from scipy import ndimage
+
+from stfusion.classical.similar import upsample_bilinear
+from stfusion.sensors import load_sensor
+from stfusion.simulate import degrade
+from stfusion.sts.protocol import simulate_series
+from stfusion.sts.two_stage import apply_band_map, fit_band_map, stage_one, two_stage
+from stfusion.train import TrainingSettings
+
+DATES = ["2021-04-01", "2021-04-17", "2021-05-03", "2021-05-19", "2021-06-04"]
+KNOWN = [DATES[0], DATES[2], DATES[4]]
+HELD_OUT = [DATES[1], DATES[3]]
+SIZE = 48
+CENTRES = np.linspace(400.0, 1000.0, 60)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def synthetic_truth(seed: int = 0) -> dict[str, np.ndarray]:
+    """Four smooth endmember spectra mixed by smooth abundances that drift from one field to another."""
+    wl = (CENTRES - 400.0) / 600.0
+    spectra = np.stack([
+        0.05 + 0.45 / (1 + np.exp(-(CENTRES - 715.0) / 12.0)) - 0.04 * np.exp(-((CENTRES - 670) / 30) ** 2),  # plant
+        0.10 + 0.25 * wl,                                                                                      # soil
+        0.08 * np.exp(-wl * 3.0),                                                                              # water
+        0.30 + 0.05 * np.sin(6 * wl),                                                                          # built
+    ])
+    rng = np.random.default_rng(seed)
+
+    def fields() -> np.ndarray:
+        raw = ndimage.gaussian_filter(rng.normal(size=(4, SIZE, SIZE)), sigma=(0, 2.5, 2.5), mode="wrap")
+        return raw / raw.std()
+
+    start, end = fields(), fields()
+    truth = {}
+    for t, date in enumerate(DATES):
+        logits = 2.0 * ((1 - t / 4) * start + (t / 4) * end)
+        abundance = np.exp(logits) / np.exp(logits).sum(axis=0)
+        truth[date] = np.tensordot(spectra.T, abundance, axes=1).astype(np.float32)
+    return truth
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    truth = synthetic_truth()
+    series = simulate_series(truth, CENTRES, load_sensor("zy1_02d_vnic"), load_sensor("gf6_wfv"), KNOWN, KNOWN)
+    return truth, series
+
+
+@pytest.fixture(scope="module")
+def cnmf_result(simulated):
+    torch.set_num_threads(1)
+    return two_stage(simulated[1], "cnmf")
+
+
+def rmse(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((a.astype(np.float64) - b) ** 2)))
+
+
+def test_band_map_recovers_a_known_linear_relation():
+    rng = np.random.default_rng(1)
+    ms = rng.uniform(0, 0.5, size=(3, 8, 12, 12))
+    a = rng.normal(size=(6, 8))
+    offset = rng.normal(size=6)
+    fine_low = np.einsum("fm,nmhw->nfhw", a, ms) + offset[None, :, None, None]
+    fine_low[0, :, 0, 0] = np.nan  # a missing pixel is left out of the fit
+    fitted_a, fitted_offset = fit_band_map(fine_low, ms)
+    np.testing.assert_allclose(fitted_a, a, atol=1e-8)
+    np.testing.assert_allclose(fitted_offset, offset, atol=1e-8)
+    np.testing.assert_allclose(apply_band_map(fitted_a, fitted_offset, ms[1]), fine_low[1], atol=1e-5)
+
+
+def test_stage_one_keeps_the_fine_images_and_maps_ms_bands(simulated):
+    truth, series = simulated
+    fine_ms, a, offset = stage_one(series)
+    assert sorted(fine_ms) == DATES
+    for i, date in enumerate(KNOWN):
+        np.testing.assert_array_equal(fine_ms[date], series.fine[i])
+    for date in HELD_OUT:  # ESTARFM is close to the fine-sensor truth on the dates without a fine image
+        target = np.tensordot(series.hs_to_fine, truth[date], axes=1)
+        assert fine_ms[date].shape == target.shape and np.isfinite(fine_ms[date]).all()
+        assert rmse(fine_ms[date], target) < 0.5 * rmse(series.fine[0], target)
+    # the GF-6 -> VNIC band map explains the degraded fine images well
+    low = degrade(series.fine[1], 2, "bilinear")
+    assert rmse(apply_band_map(a, offset, series.ms[2]), low) < 0.01
+
+
+def test_one_sided_dates_fall_back_to_the_upsampled_change(simulated):
+    truth, _ = simulated
+    series = simulate_series(truth, CENTRES, load_sensor("zy1_02d_vnic"), load_sensor("gf6_wfv"),
+                             DATES[:2], [DATES[0]])
+    fine_ms, a, offset = stage_one(series)
+    change = apply_band_map(a, offset, series.ms[4]) - apply_band_map(a, offset, series.ms[1])
+    expected = series.fine[1] + upsample_bilinear(torch.from_numpy(change), 2).numpy()
+    np.testing.assert_allclose(fine_ms[DATES[4]], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_cnmf_variant_shapes_and_beats_the_upsampled_nearest_hs(simulated, cnmf_result):
+    truth, series = simulated
+    assert sorted(cnmf_result) == DATES
+    for date in DATES:
+        assert cnmf_result[date].shape == (60, SIZE, SIZE)
+        assert np.isfinite(cnmf_result[date]).all()
+    for date in HELD_OUT:
+        nearest = series.hs[[0, 1][DATES.index(date) > 2]]  # date 1 -> HS of date 0 (tie: earlier), 3 -> date 2
+        bicubic = torch.nn.functional.interpolate(torch.from_numpy(nearest)[None], scale_factor=3, mode="bicubic",
+                                                  align_corners=False)[0].numpy()
+        fused, baseline = rmse(cnmf_result[date], truth[date]), rmse(bicubic, truth[date])
+        assert fused < 0.8 * baseline, (date, fused, baseline)
+
+
+def test_srecnn_variant_shapes_and_learns(simulated, tmp_path):
+    truth, series = simulated
+    settings = TrainingSettings(epochs=8, lr=3e-3, batch_size=64, seed=0, device="cpu", mixed_precision=False,
+                                augment=False)
+    out = two_stage(series, "srecnn", training=settings, checkpoint=tmp_path / "srecnn.pt")
+    assert sorted(out) == DATES and (tmp_path / "srecnn.pt").exists()
+    for date in DATES:
+        assert out[date].shape == (60, SIZE, SIZE)
+        assert np.isfinite(out[date]).all()
+    mean_spectrum = truth[DATES[1]].mean(axis=(1, 2), keepdims=True)
+    assert rmse(out[DATES[1]], truth[DATES[1]]) < 0.5 * rmse(np.broadcast_to(mean_spectrum, truth[DATES[1]].shape),
+                                                             truth[DATES[1]])
+
+
+def test_unknown_spectral_method_is_a_config_error(simulated):
+    from stfusion.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown spectral method"):
+        two_stage(simulated[1], "gsa")
