@@ -1,4 +1,4 @@
-"""Rule sts_fuse: simulate paper 000's three series from the truth, train STS-MTL, predict every date."""
+"""Rule sts_fuse: simulate paper 000's three series from the truth; STS-MTL or a two-stage method predicts every date."""
 import json
 import time
 from pathlib import Path
@@ -11,6 +11,8 @@ from stfusion.runlog import log_to
 from stfusion.sensors import load_sensor
 from stfusion.sts import STSSettings, train_sts
 from stfusion.sts.protocol import simulate_series
+from stfusion.sts.two_stage import two_stage
+from stfusion.train import TrainingSettings, resolve_device
 
 log = log_to(snakemake.log[0])
 w, spec, method, training = snakemake.wildcards, snakemake.params.spec, snakemake.params.method, snakemake.params.training
@@ -22,29 +24,39 @@ centres = np.array([band.centre_nm for band in sensors["hs_sensor"].bands])
 series = simulate_series(dict(zip(spec["dates"], (t.data for t in truths))), centres, sensors["fine_sensor"],
                          sensors["ms_sensor"], spec["fine_dates"], spec["hs_dates"], spec["ms_ratio"], spec["hs_ratio"],
                          spec["degradation"])
-settings = STSSettings(
-    kernels=tuple(method["kernels"]), features=method["features"], blocks=method["blocks"],
-    pca_variance=method["pca_variance"], degradation=spec["degradation"], epochs=method["epochs"], lr=method["lr"],
-    batch_size=method["batch_size"], patch=method["patch"], stride=method["stride"], tile=method["tile"],
-    device=training["device"], mixed_precision=training["mixed_precision"], augment=training["augment"],
-    seed=snakemake.params.seed,
-)
-# Supervised (simulated data): the truth labels only the dates with a hyperspectral observation; the other
-# dates are predicted without ever being seen, and they are the held-out dates of the evaluation.
-labelled = [d for d in spec["dates"] if d in spec["hs_dates"]]
-truth = np.stack([t.data for d, t in zip(spec["dates"], truths) if d in labelled])
 out = Path(snakemake.output[0])
 checkpoint = out.parent / "checkpoint.pt"
 start = time.perf_counter()
-model = train_sts(series.fine, series.fine_dates, series.ms, series.ms_dates, series.hs, series.hs_dates,
-                  series.hs_to_ms, series.hs_to_fine, settings, checkpoint, truth=truth, truth_dates=labelled)
+if method["model"] == "stsmtl":
+    settings = STSSettings(
+        kernels=tuple(method["kernels"]), features=method["features"], blocks=method["blocks"],
+        pca_variance=method["pca_variance"], degradation=spec["degradation"], epochs=method["epochs"],
+        lr=method["lr"], batch_size=method["batch_size"], patch=method["patch"], stride=method["stride"],
+        tile=method["tile"], device=training["device"], mixed_precision=training["mixed_precision"],
+        augment=training["augment"], seed=snakemake.params.seed,
+    )
+    # Supervised (simulated data): the truth labels only the dates with a hyperspectral observation; the
+    # other dates are predicted without ever being seen, and they are the held-out dates of the evaluation.
+    labelled = [d for d in spec["dates"] if d in spec["hs_dates"]]
+    truth = np.stack([t.data for d, t in zip(spec["dates"], truths) if d in labelled])
+    model = train_sts(series.fine, series.fine_dates, series.ms, series.ms_dates, series.hs, series.hs_dates,
+                      series.hs_to_ms, series.hs_to_fine, settings, checkpoint, truth=truth, truth_dates=labelled)
+    predict, extra = model.predict, {"task_weights": model.task_weights, "components": model.pca.n_components,
+                                     "history": model.history}
+else:  # two-stage: ESTARFM, then CNMF or SRECNN (SRECNN trained with the method's epochs, lr, batch_size)
+    srecnn = TrainingSettings(epochs=method["epochs"], lr=method["lr"], batch_size=method["batch_size"],
+                              seed=snakemake.params.seed, device=training["device"], mixed_precision=False,
+                              augment=False)
+    cubes = two_stage(series, method["model"].split("_")[1], ms_ratio=spec["ms_ratio"], hs_ratio=spec["hs_ratio"],
+                      degradation=spec["degradation"], training=srecnn, checkpoint=checkpoint,
+                      device=resolve_device(training["device"]), seed=snakemake.params.seed)
+    predict, extra = cubes.__getitem__, {}
 out.mkdir(parents=True, exist_ok=True)
 for date in spec["dates"]:
     tags = {"site": w.site, "date": date, "stage": "prediction", "method": w.method, "model": method["model"],
-            "sensor": spec["hs_sensor"], "labelled": str(date in labelled)}
-    write_cog(out / f"{date}.tif", model.predict(date), grid.crs, grid.transform, grid.names, tags)
+            "sensor": spec["hs_sensor"]}
+    write_cog(out / f"{date}.tif", predict(date), grid.crs, grid.transform, grid.names, tags)
     log.info("%s %s predicted", w.method, date)
 seconds = time.perf_counter() - start
-write_text(out / "run.json", json.dumps({"seconds": seconds, "task_weights": model.task_weights,
-                                        "components": model.pca.n_components, "history": model.history}))
-log.info("%s: %.1f s, task weights %s", w.method, seconds, model.task_weights)
+write_text(out / "run.json", json.dumps({"seconds": seconds, **extra}))
+log.info("%s: %s in %.1f s", w.method, method["model"], seconds)
