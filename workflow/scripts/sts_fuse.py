@@ -14,6 +14,8 @@ from stfusion.sts.protocol import simulate_series
 from stfusion.sts.two_stage import two_stage
 from stfusion.train import TrainingSettings, resolve_device
 
+SPECTRAL_STAGE = {"estarfm_cnmf": "cnmf", "estarfm_srecnn": "srecnn"}  # the two-stage methods' second stage
+
 log = log_to(snakemake.log[0])
 w, spec, method, training = snakemake.wildcards, snakemake.params.spec, snakemake.params.method, snakemake.params.training
 torch.set_num_threads(snakemake.threads)
@@ -47,7 +49,7 @@ else:  # two-stage: ESTARFM, then CNMF or SRECNN (SRECNN trained with the method
     srecnn = TrainingSettings(epochs=method["epochs"], lr=method["lr"], batch_size=method["batch_size"],
                               seed=snakemake.params.seed, device=training["device"], mixed_precision=False,
                               augment=False)
-    cubes = two_stage(series, method["model"].split("_")[1], ms_ratio=spec["ms_ratio"], hs_ratio=spec["hs_ratio"],
+    cubes = two_stage(series, SPECTRAL_STAGE[method["model"]], ms_ratio=spec["ms_ratio"], hs_ratio=spec["hs_ratio"],
                       degradation=spec["degradation"], training=srecnn, checkpoint=checkpoint,
                       device=resolve_device(training["device"]), seed=snakemake.params.seed)
     predict, extra = cubes.__getitem__, {}
