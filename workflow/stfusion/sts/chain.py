@@ -1,0 +1,252 @@
+"""The STS-MTL chain of one site (paper 000; SPEC 3.7): PCA, samples, training, tiled prediction.
+
+``fuse_series`` runs the whole chain for one site (``train_sts``, then ``TrainedSTS.predict`` per date):
+PCA of the hyperspectral series (``pca``), training samples of time-encoded resampled inputs
+(``resample``, ``data``), the three-branch network (``network``) trained with ``stfusion.train.fit`` on
+the learnable-weight multi-task loss of the observation model (``losses``), and whole-scene prediction
+in tiles, transformed back to all HS bands.
+
+Training modes: **supervised** when a fine hyperspectral truth series is given (simulated data: the
+truth of each of its dates is a label besides the observation tasks); **Wald's protocol** otherwise
+(every series degraded by the HS ratio so that the real HS images are the labels, the network trained
+at that scale and applied at the original one).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..artefacts import fingerprint
+from ..errors import ConfigError, InputDataError
+from ..train import TrainingSettings, fit, resolve_device
+from .data import (
+    SiteSeries,
+    crop,
+    cut_windows,
+    date_sample,
+    fill_gaps,
+    reference_choices,
+    stack,
+    wald_series,
+    with_truth,
+)
+from .losses import MultiTaskObjective, ObservationModel
+from .network import STSMTLNetwork
+from .pca import HyperspectralPCA
+from .resample import SCALE_DAYS, day_numbers, nearest_index
+
+log = logging.getLogger("stfusion")
+
+
+@dataclass(frozen=True)
+class STSSettings:
+    """Hyper-parameters of the chain. Sizes are in fine pixels and must be multiples of lcm(MS, HS ratios).
+
+    kernels: the residual blocks' kernel set (cardinality; paper 000 compares (1,), (1, 3), (1, 3, 5));
+    pca_variance: explained-variance fraction of the kept components; degradation: ``area`` or
+    ``bilinear`` spatial degradation of the observation model (match how the coarse data were made);
+    other_references: also train on references of other dates (``data.reference_choices``);
+    validation_fraction: share of training windows held out to pick the best weights; tile: prediction
+    tile size (memory bound of prediction).
+    """
+
+    kernels: tuple[int, ...] = (1, 3)
+    features: int = 32
+    blocks: int = 3
+    pca_variance: float = 0.9999
+    degradation: str = "area"
+    time_resampling: str = "linear"
+    time_scale_days: float = SCALE_DAYS
+    other_references: bool = True
+    epochs: int = 60
+    lr: float = 1e-3
+    batch_size: int = 8
+    patch: int = 48
+    stride: int = 24
+    validation_fraction: float = 0.1
+    tile: int = 240
+    device: str = "auto"
+    mixed_precision: bool = True
+    augment: bool = True
+    seed: int = 0
+
+
+@dataclass
+class TrainedSTS:
+    """A trained STS-MTL model with everything prediction needs; ``predict`` gives one date at a time, so a
+    caller can write each date's cube before predicting the next (memory bounded by one date)."""
+
+    network: STSMTLNetwork
+    pca: HyperspectralPCA
+    series: SiteSeries
+    hs_scores: np.ndarray
+    settings: STSSettings
+    history: list[dict]
+    task_weights: dict[str, float]
+
+    def predict(self, date) -> np.ndarray:
+        """The fine hyperspectral image (C_h, H, W) of ``date`` (ISO string, ``datetime.date`` or day number)
+        from the nearest fine and HS references, in tiles; NaN where the MS image of the date is missing."""
+        day = float(day_numbers([date])[0])
+        series, settings = self.series, self.settings
+        fine_index, hs_index = nearest_index(series.fine_days, day), nearest_index(series.hs_days, day)
+        sample = date_sample(series, self.hs_scores, day, fine_index, hs_index, settings.time_resampling,
+                             settings.time_scale_days)
+        inputs, missing = fill_gaps({name: sample[name] for name in STSMTLNetwork.INPUTS}, self.network.ms_ratio)
+        scores = predict_scores(self.network, inputs, settings.tile, resolve_device(settings.device))
+        cube = self.pca.inverse_transform(scores)
+        cube[:, missing] = np.nan
+        return cube
+
+
+@dataclass
+class STSResult:
+    """Predictions (T, C_h, H, W) on ``days`` (day numbers) and the trained model (history, PCA, weights)."""
+
+    predictions: np.ndarray
+    days: np.ndarray
+    model: TrainedSTS
+
+
+def fuse_series(
+    fine: np.ndarray, fine_dates: Sequence, ms: np.ndarray, ms_dates: Sequence, hs: np.ndarray, hs_dates: Sequence,
+    hs_to_ms: np.ndarray, hs_to_fine: np.ndarray, settings: STSSettings, checkpoint: str | Path,
+    truth: np.ndarray | None = None, truth_dates: Sequence | None = None, output_dates: Sequence | None = None,
+) -> STSResult:
+    """The whole chain: ``train_sts`` with these arguments, then the fine hyperspectral image of every output
+    date (default: every MS date)."""
+    model = train_sts(fine, fine_dates, ms, ms_dates, hs, hs_dates, hs_to_ms, hs_to_fine, settings, checkpoint,
+                      truth, truth_dates)
+    days = model.series.ms_days if output_dates is None else day_numbers(output_dates)
+    return STSResult(np.stack([model.predict(day) for day in days]), days, model)
+
+
+def train_sts(
+    fine: np.ndarray, fine_dates: Sequence, ms: np.ndarray, ms_dates: Sequence, hs: np.ndarray, hs_dates: Sequence,
+    hs_to_ms: np.ndarray, hs_to_fine: np.ndarray, settings: STSSettings, checkpoint: str | Path,
+    truth: np.ndarray | None = None, truth_dates: Sequence | None = None,
+) -> TrainedSTS:
+    """Fit the PCA and train the network of one site with ``stfusion.train.fit``.
+
+    fine (T_f, C_f, H, W), ms (T, C_m, H/r_m, W/r_m), hs (T_h, C_h, H/r_h, W/r_h): reflectance, NaN for
+    missing; dates as ISO strings, ``datetime.date`` or day numbers, increasing. hs_to_ms (C_m, C_h)
+    and hs_to_fine (C_f, C_h): SRF integration matrices (``simulate.spectral_weights``). truth
+    (T_t, C_h, H, W) on ``truth_dates`` (default the MS dates) selects supervised training; without it
+    Wald's protocol is used. ``checkpoint``: the training checkpoint (resumed under the same inputs and
+    settings).
+    """
+    series = SiteSeries(np.asarray(fine, np.float32), day_numbers(fine_dates), np.asarray(ms, np.float32),
+                        day_numbers(ms_dates), np.asarray(hs, np.float32), day_numbers(hs_dates))
+    r_ms, r_hs = series.ratio("ms"), series.ratio("hs")
+    _check_settings(settings, np.lcm(r_ms, r_hs))
+    pca = HyperspectralPCA(settings.pca_variance, seed=settings.seed).fit(series.hs)
+    log.info("STS-MTL: %d principal components keep %.5f of the HS variance", pca.n_components,
+             pca.explained_variance_ratio.sum())
+    hs_scores = pca.transform(series.hs)
+    if truth is not None:
+        days = series.ms_days if truth_dates is None else day_numbers(truth_dates)
+        if len(truth) != len(days) or tuple(np.shape(truth)[-2:]) != tuple(series.shape):
+            raise InputDataError(f"the truth series {np.shape(truth)} must have one fine image per truth date "
+                                 f"({len(days)}) on the fine grid {series.shape}")
+        train_series, train_scores, labels = series, hs_scores, dict(zip(days, pca.transform(truth)))
+    else:
+        train_series, label_cubes = wald_series(series, settings.degradation)
+        train_scores = pca.transform(train_series.hs)
+        labels = dict(zip(series.hs_days, pca.transform(label_cubes)))
+    train, validation = _training_data(train_series, train_scores, labels, settings)
+    log.info("STS-MTL (%s): %d training and %d validation windows", "supervised" if truth is not None else "Wald",
+             len(train["ms_t"]), len(validation.get("ms_t", [])))
+    torch.manual_seed(settings.seed)
+    network = STSMTLNetwork(series.fine.shape[1], series.ms.shape[1], pca.n_components, r_ms, r_hs,
+                            settings.features, settings.blocks, settings.kernels)
+    objective = MultiTaskObjective(network, ObservationModel(pca.components, pca.mean, np.asarray(hs_to_ms),
+                                                             np.asarray(hs_to_fine), r_ms, r_hs, settings.degradation))
+    training = TrainingSettings(epochs=settings.epochs, lr=settings.lr, batch_size=settings.batch_size,
+                                seed=settings.seed, device=settings.device,
+                                mixed_precision=settings.mixed_precision, augment=settings.augment)
+    key = fingerprint(asdict(settings), _digest(series, hs_to_ms, hs_to_fine, truth, list(labels)))
+    best, history = fit(objective, lambda module, batch: module(batch), train, validation, training, checkpoint, key)
+    objective.load_state_dict(best)
+    return TrainedSTS(network.eval(), pca, series, hs_scores, settings, history, objective.weights.weights())
+
+
+@torch.no_grad()
+def predict_scores(network: STSMTLNetwork, inputs: dict[str, np.ndarray], tile: int,
+                   device: torch.device | str = "cpu") -> np.ndarray:
+    """Component scores (K, H, W) of a whole scene, predicted in tiles of ``tile`` fine pixels.
+
+    Each tile is computed from a window grown by the network's honest ``halo`` (clipped at the scene
+    edge, where the network pads as on the whole scene), so the result equals the whole-scene output
+    up to float rounding; only one window's activations are in memory at a time.
+    """
+    network.eval().to(device)
+    rows, cols = inputs["fine_ref"].shape[-2:]
+    align, halo = network.alignment, network.halo
+    tile = max(align, tile // align * align)
+    out = np.empty((network.components, rows, cols), np.float32)
+    for y0 in range(0, rows, tile):
+        for x0 in range(0, cols, tile):
+            y1, x1 = min(y0 + tile, rows), min(x0 + tile, cols)
+            wy0, wx0, wy1, wx1 = max(0, y0 - halo), max(0, x0 - halo), min(rows, y1 + halo), min(cols, x1 + halo)
+            window = crop(inputs, slice(wy0, wy1), slice(wx0, wx1), network.ms_ratio, network.hs_ratio)
+            tensors = [torch.from_numpy(np.ascontiguousarray(window[name][None])).to(device)
+                       for name in STSMTLNetwork.INPUTS]
+            scores = network(*tensors)[0].float().cpu().numpy()
+            out[:, y0:y1, x0:x1] = scores[:, y0 - wy0 : y1 - wy0, x0 - wx0 : x1 - wx0]
+    return out
+
+
+def _training_data(series: SiteSeries, scores: np.ndarray, labels: dict, settings: STSSettings):
+    """(training, validation) tensors: windows of every labelled date with each of its reference choices;
+    every (1 / validation_fraction)-th window is held out for validation."""
+    r_ms, r_hs = series.ratio("ms"), series.ratio("hs")
+    align = int(np.lcm(r_ms, r_hs))
+    size = min(settings.patch, min(series.shape) // align * align)
+    if size < settings.patch:
+        log.warning("STS-MTL: patch size lowered from %d to %d fine pixels to fit the training scene %s",
+                    settings.patch, size, series.shape)
+    windows = []
+    for day, truth in labels.items():
+        for fine_index, hs_index in reference_choices(day, series.fine_days, series.hs_days, settings.other_references):
+            sample = date_sample(series, scores, day, fine_index, hs_index, settings.time_resampling,
+                                 settings.time_scale_days)
+            windows += cut_windows(with_truth(sample, truth), size, settings.stride, r_ms, r_hs)
+    if not windows:
+        raise InputDataError("STS-MTL: every training window holds a NaN (clouds or gaps in the inputs): "
+                             "lower the patch size or drop the cloudiest scenes")
+    every = round(1 / settings.validation_fraction) if settings.validation_fraction > 0 else len(windows) + 1
+    held = [i % every == every - 1 for i in range(len(windows))]
+    train = [w for w, h in zip(windows, held) if not h]
+    validation = [w for w, h in zip(windows, held) if h]
+    return _tensors(train), _tensors(validation)
+
+
+def _tensors(windows: list[dict[str, np.ndarray]]) -> dict[str, torch.Tensor]:
+    return {name: torch.from_numpy(array) for name, array in stack(windows).items()}
+
+
+def _check_settings(settings: STSSettings, align: int) -> None:
+    for name in ("patch", "stride", "tile"):
+        value = getattr(settings, name)
+        if value <= 0 or value % align:
+            raise ConfigError(f"STS-MTL setting `{name}` = {value} must be a positive multiple of {align} fine pixels "
+                              "(the lcm of the MS and HS ratios), so every window starts on an MS and an HS pixel edge")
+    if not 0 <= settings.validation_fraction < 1:
+        raise ConfigError(f"STS-MTL setting `validation_fraction` = {settings.validation_fraction} must be in [0, 1)")
+
+
+def _digest(series: SiteSeries, *arrays) -> str:
+    """SHA-256 of the input arrays and dates (a checkpoint is resumed only for the same data)."""
+    digest = hashlib.sha256()
+    for array in (series.fine, series.ms, series.hs, series.fine_days, series.ms_days, series.hs_days, *arrays):
+        digest.update(b"-" if array is None else np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+__all__ = ["STSResult", "STSSettings", "TrainedSTS", "fuse_series", "predict_scores", "train_sts"]
