@@ -39,3 +39,16 @@ def demo_run(tmp_path_factory) -> Path:
     workdir = make_workdir(tmp_path_factory.mktemp("demo"))
     snakemake(workdir)
     return workdir
+
+
+@pytest.fixture
+def one_thread():
+    """One torch and one BLAS thread for small arrays (the 2 cores are shared by 2 test workers), restored after."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(1):
+        yield
+    torch.set_num_threads(threads)

@@ -45,12 +45,16 @@ def window_around(y: int, x: int, half: int, shape: tuple[int, int]):
     return (slice(y0, y1), slice(x0, x1)), np.hypot(yy - y, xx - x)
 
 
+def on_fine_grid(fine_refs, coarse_refs, coarse_t1, ratio):
+    """The inputs in float64, the coarse images resampled bilinearly to the fine grid (both papers' input)."""
+    return (fine_refs.astype(np.float64), bilinear(coarse_refs.astype(np.float64), ratio),
+            bilinear(coarse_t1.astype(np.float64), ratio))
+
+
 def starfm_reference(fine_refs, coarse_refs, coarse_t1, ratio, window=51, classes=40.0, fine_uncertainty=0.005,
                      coarse_uncertainty=0.005, distance_scale=None) -> np.ndarray:
     """STARFM, Gao 2006 (Eqs. 5-7, 10, 15-16), for K = 1 or 2 pairs; returns (C, H, W) float64."""
-    fine = fine_refs.astype(np.float64)
-    coarse = bilinear(coarse_refs.astype(np.float64), ratio)
-    t1 = bilinear(coarse_t1.astype(np.float64), ratio)
+    fine, coarse, t1 = on_fine_grid(fine_refs, coarse_refs, coarse_t1, ratio)
     pairs, bands, height, width = fine.shape
     sigma = np.nanstd(fine, axis=(2, 3))
     half = window // 2
@@ -92,9 +96,7 @@ def starfm_reference(fine_refs, coarse_refs, coarse_t1, ratio, window=51, classe
 def estarfm_reference(fine_refs, coarse_refs, coarse_t1, ratio, window=51, classes=4.0, min_coarse_change=0.02,
                       significance=0.05, max_conversion=5.0) -> np.ndarray:
     """ESTARFM, Zhu 2010 Sect. 2.2, two pairs; returns (C, H, W) float64."""
-    fine = fine_refs.astype(np.float64)
-    coarse = bilinear(coarse_refs.astype(np.float64), ratio)
-    t1 = bilinear(coarse_t1.astype(np.float64), ratio)
+    fine, coarse, t1 = on_fine_grid(fine_refs, coarse_refs, coarse_t1, ratio)
     _, bands, height, width = fine.shape
     sigma = np.nanstd(fine, axis=(2, 3))
     half = window // 2

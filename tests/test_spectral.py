@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import torch
 from scipy import ndimage
-from threadpoolctl import threadpool_limits
 
 from stfusion.models.base import upsample_bicubic
 from stfusion.sensors import load_sensor
@@ -18,14 +17,7 @@ WAVELENGTHS = np.linspace(400, 1000, 40)
 MS_SENSOR = load_sensor("zy1_02d_vnic")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small matrices: BLAS and torch threads only wait for each other on a shared 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
-        yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.one_thread
 
 
 def endmember_spectra() -> np.ndarray:

@@ -59,13 +59,7 @@ def run(function, fine, coarse, k, ratio, **options):
     return function(fine[:k], coarse[:k], coarse[2], ratio, **options)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """The CI machine has two cores shared by two test workers."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.one_thread
 
 
 @pytest.mark.parametrize("name,function,reference,k", METHODS, ids=IDS)

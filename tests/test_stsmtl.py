@@ -21,12 +21,7 @@ from stfusion.sts.resample import day_numbers, resample_in_time, time_code
 DAYS = ["2021-04-01", "2021-05-01", "2021-06-10"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread (the test machine's 2 cores are shared), restored afterwards."""
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.one_thread
 
 
 def parameter_count(module: torch.nn.Module) -> int:

@@ -20,12 +20,7 @@ SIZE = 48
 CENTRES = np.linspace(400.0, 1000.0, 60)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.one_thread
 
 
 def synthetic_truth(seed: int = 0) -> dict[str, np.ndarray]:
@@ -61,7 +56,7 @@ def simulated():
 
 @pytest.fixture(scope="module")
 def cnmf_result(simulated):
-    torch.set_num_threads(1)
+    torch.set_num_threads(1)  # module scope: set up before the per-test one_thread fixture
     return two_stage(simulated[1], "cnmf")
 
 
