@@ -27,6 +27,22 @@ def tile_starts(length: int, tile: int, step: int) -> list[int]:
     return starts if starts[-1] == length - tile else [*starts, length - tile]
 
 
+def halo_windows(height: int, width: int, block: int, halo: int) -> list[tuple[tuple[slice, slice], ...]]:
+    """Blocks of ``block`` pixels (the last ones shorter) covering the image, each read through a window grown
+    by ``halo`` on every side and clipped at the edges: (window, core, core within the window), each a
+    (rows, cols) pair of slices. Computing the window and keeping the core gives, with an honest halo,
+    the whole-image result in the memory of one window.
+    """
+    out = []
+    for y0 in range(0, height, block):
+        for x0 in range(0, width, block):
+            y1, x1 = min(y0 + block, height), min(x0 + block, width)
+            wy0, wx0 = max(0, y0 - halo), max(0, x0 - halo)
+            window = (slice(wy0, min(height, y1 + halo)), slice(wx0, min(width, x1 + halo)))
+            out.append((window, (slice(y0, y1), slice(x0, x1)), (slice(y0 - wy0, y1 - wy0), slice(x0 - wx0, x1 - wx0))))
+    return out
+
+
 def _ramp(length: int, overlap: int, at_start: bool, at_end: bool) -> np.ndarray:
     """1 inside, rising linearly over ``overlap`` pixels at each side that meets another tile."""
     weight = np.ones(length, np.float64)

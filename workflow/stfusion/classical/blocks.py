@@ -14,6 +14,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..tiling import halo_windows
+
 log = logging.getLogger("stfusion")
 BlockMethod = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
@@ -32,15 +34,11 @@ def predict_in_blocks(method: BlockMethod, fine_refs: np.ndarray, coarse_refs: n
     block = max(ratio, block // ratio * ratio)
     halo = math.ceil(halo / ratio) * ratio
     out = np.empty((channels, height, width), np.float32)
-    rows, cols = range(0, height, block), range(0, width, block)  # the last block may be shorter
-    for i, y0 in enumerate(rows):
-        for x0 in cols:
-            y1, x1 = min(y0 + block, height), min(x0 + block, width)
-            wy0, wx0 = max(0, y0 - halo), max(0, x0 - halo)
-            wy1, wx1 = min(height, y1 + halo), min(width, x1 + halo)
-            coarse = np.s_[wy0 // ratio : wy1 // ratio, wx0 // ratio : wx1 // ratio]
-            result = method(fine_refs[:, :, wy0:wy1, wx0:wx1], coarse_refs[:, :, coarse[0], coarse[1]],
-                            coarse_t1[:, coarse[0], coarse[1]])
-            out[:, y0:y1, x0:x1] = result[:, y0 - wy0 : y1 - wy0, x0 - wx0 : x1 - wx0]
-        log.info("block row %d/%d", i + 1, len(rows))
+    windows = halo_windows(height, width, block, halo)
+    for i, ((rows, cols), core, inner) in enumerate(windows):
+        coarse = np.s_[rows.start // ratio : rows.stop // ratio, cols.start // ratio : cols.stop // ratio]
+        result = method(fine_refs[:, :, rows, cols], coarse_refs[:, :, coarse[0], coarse[1]],
+                        coarse_t1[:, coarse[0], coarse[1]])
+        out[:, core[0], core[1]] = result[:, inner[0], inner[1]]
+        log.info("block %d/%d", i + 1, len(windows))
     return out

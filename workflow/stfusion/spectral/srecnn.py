@@ -29,6 +29,7 @@ from torch import Tensor, nn
 
 from ..models.base import conv
 from ..simulate import degrade
+from ..tiling import halo_windows
 from ..train import Batch, TrainingSettings, fit
 
 
@@ -141,14 +142,8 @@ def apply_srecnn(model: SRECNN, ms: np.ndarray, block: int = 512) -> np.ndarray:
     _, height, width = ms.shape
     valid = np.isfinite(ms).all(axis=0)
     out = np.empty((model.hs_bands, height, width), dtype=np.float32)
-    halo = model.halo
-    for top in range(0, height, block):
-        for left in range(0, width, block):
-            r0, c0 = max(top - halo, 0), max(left - halo, 0)
-            r1, c1 = min(top + block + halo, height), min(left + block + halo, width)
-            window = torch.from_numpy(np.nan_to_num(ms[:, r0:r1, c0:c1].astype(np.float32), nan=0.0))
-            predicted = model(window[None].to(device))[0].cpu().numpy()
-            out[:, top : top + block, left : left + block] = predicted[
-                :, top - r0 : top - r0 + block, left - c0 : left - c0 + block]
+    for (rows, cols), core, inner in halo_windows(height, width, block, model.halo):
+        window = torch.from_numpy(np.nan_to_num(ms[:, rows, cols].astype(np.float32), nan=0.0))
+        out[:, core[0], core[1]] = model(window[None].to(device))[0].cpu().numpy()[:, inner[0], inner[1]]
     out[:, ~valid] = np.nan
     return out

@@ -24,6 +24,7 @@ import torch
 
 from ..artefacts import fingerprint
 from ..errors import ConfigError, InputDataError
+from ..tiling import halo_windows
 from ..train import TrainingSettings, fit, resolve_device
 from .data import (
     SiteSeries,
@@ -190,15 +191,11 @@ def predict_scores(network: STSMTLNetwork, inputs: dict[str, np.ndarray], tile: 
     align, halo = network.alignment, network.halo
     tile = max(align, tile // align * align)
     out = np.empty((network.components, rows, cols), np.float32)
-    for y0 in range(0, rows, tile):
-        for x0 in range(0, cols, tile):
-            y1, x1 = min(y0 + tile, rows), min(x0 + tile, cols)
-            wy0, wx0, wy1, wx1 = max(0, y0 - halo), max(0, x0 - halo), min(rows, y1 + halo), min(cols, x1 + halo)
-            window = crop(inputs, slice(wy0, wy1), slice(wx0, wx1), network.ms_ratio, network.hs_ratio)
-            tensors = [torch.from_numpy(np.ascontiguousarray(window[name][None])).to(device)
-                       for name in STSMTLNetwork.INPUTS]
-            scores = network(*tensors)[0].float().cpu().numpy()
-            out[:, y0:y1, x0:x1] = scores[:, y0 - wy0 : y1 - wy0, x0 - wx0 : x1 - wx0]
+    for window, core, inner in halo_windows(rows, cols, tile, halo):
+        cropped = crop(inputs, *window, network.ms_ratio, network.hs_ratio)
+        tensors = [torch.from_numpy(np.ascontiguousarray(cropped[name][None])).to(device)
+                   for name in STSMTLNetwork.INPUTS]
+        out[:, core[0], core[1]] = network(*tensors)[0].float().cpu().numpy()[:, inner[0], inner[1]]
     return out
 
 
