@@ -1,4 +1,4 @@
-"""The two-stage baselines of paper 000 (ESTARFM+CNMF, ESTARFM+SRECNN) on a small simulated series."""
+"""The two-stage baselines of paper 000 (ESTARFM or STFDCNN, then CNMF or SRECNN) on a small simulated series."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +10,7 @@ from stfusion.classical.similar import upsample_bilinear
 from stfusion.sensors import load_sensor
 from stfusion.simulate import degrade
 from stfusion.sts.protocol import simulate_series
-from stfusion.sts.two_stage import apply_band_map, fit_band_map, stage_one, two_stage
+from stfusion.sts.two_stage import STFDCNNStage, apply_band_map, fit_band_map, stage_one, two_stage
 from stfusion.train import TrainingSettings
 
 DATES = ["2021-04-01", "2021-04-17", "2021-05-03", "2021-05-19", "2021-06-04"]
@@ -90,6 +90,48 @@ def test_stage_one_keeps_the_fine_images_and_maps_ms_bands(simulated):
     # the GF-6 -> VNIC band map explains the degraded fine images well
     low = degrade(series.fine[1], 2, "bilinear")
     assert rmse(apply_band_map(a, offset, series.ms[2]), low) < 0.01
+
+
+def stfdcnn_stage(folder, epochs: int = 6) -> STFDCNNStage:
+    settings = TrainingSettings(epochs=epochs, lr=1e-3, batch_size=8, seed=0, device="cpu", mixed_precision=False)
+    return STFDCNNStage(settings, folder / "stfdcnn.pt", patch=8, stride=4)
+
+
+def test_stfdcnn_stage_one_keeps_the_fine_images_and_beats_the_nearest_one(simulated, tmp_path):
+    truth, series = simulated
+    fine_ms, _, _ = stage_one(series, "stfdcnn", stfdcnn=stfdcnn_stage(tmp_path))
+    assert sorted(fine_ms) == DATES and (tmp_path / "stfdcnn.pt").exists()
+    for i, date in enumerate(KNOWN):
+        np.testing.assert_array_equal(fine_ms[date], series.fine[i])
+    for date in HELD_OUT:  # high-pass modulation of the two references by the learnt super-resolution
+        target = np.tensordot(series.hs_to_fine, truth[date], axes=1)
+        before = series.fine[KNOWN.index(DATES[DATES.index(date) - 1])]
+        assert fine_ms[date].shape == target.shape and np.isfinite(fine_ms[date]).all()
+        assert rmse(fine_ms[date], target) < 0.7 * rmse(before, target), date
+
+
+def test_stfdcnn_stage_one_uses_one_reference_when_the_fine_dates_lie_on_one_side(simulated, tmp_path):
+    truth, _ = simulated
+    series = simulate_series(truth, CENTRES, load_sensor("zy1_02d_vnic"), load_sensor("gf6_wfv"),
+                             DATES[:2], [DATES[0]])
+    fine_ms, a, offset = stage_one(series, "stfdcnn", stfdcnn=stfdcnn_stage(tmp_path, epochs=1))
+    from stfusion.sts.stfdcnn_stage import train_stfdcnn_stage  # the same training again resumes its checkpoint
+
+    mapped = [apply_band_map(a, offset, series.ms[i]) for i in (1, 4)]
+    model = train_stfdcnn_stage(series.fine.astype(np.float32), np.stack([apply_band_map(a, offset, series.ms[i])
+                                                                         for i in (0, 1)]), 2,
+                                stfdcnn_stage(tmp_path, epochs=1).training, tmp_path / "stfdcnn.pt", patch=8, stride=4)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(series.fine[1:2][None]), torch.from_numpy(mapped[0][None, None]),
+                         torch.from_numpy(mapped[1][None]))[0].numpy()
+    np.testing.assert_allclose(fine_ms[DATES[4]], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_unknown_spatiotemporal_method_is_a_config_error(simulated):
+    from stfusion.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown spatiotemporal method"):
+        stage_one(simulated[1], "starfm")
 
 
 def test_one_sided_dates_fall_back_to_the_upsampled_change(simulated):

@@ -11,10 +11,8 @@ from stfusion.runlog import log_to
 from stfusion.sensors import load_sensor
 from stfusion.sts import STSSettings, train_sts
 from stfusion.sts.protocol import simulate_series
-from stfusion.sts.two_stage import two_stage
+from stfusion.sts.two_stage import STFDCNNStage, two_stage
 from stfusion.train import TrainingSettings, resolve_device
-
-SPECTRAL_STAGE = {"estarfm_cnmf": "cnmf", "estarfm_srecnn": "srecnn"}  # the two-stage methods' second stage
 
 log = log_to(snakemake.log[0])
 w, spec, method, training = snakemake.wildcards, snakemake.params.spec, snakemake.params.method, snakemake.params.training
@@ -45,13 +43,20 @@ if method["model"] == "stsmtl":
                       series.hs_to_ms, series.hs_to_fine, settings, checkpoint, truth=truth, truth_dates=labelled)
     predict, extra = model.predict, {"task_weights": model.task_weights, "components": model.pca.n_components,
                                      "history": model.history}
-else:  # two-stage: ESTARFM, then CNMF or SRECNN (SRECNN trained with the method's epochs, lr, batch_size)
-    srecnn = TrainingSettings(epochs=method["epochs"], lr=method["lr"], batch_size=method["batch_size"],
-                              seed=snakemake.params.seed, device=training["device"], mixed_precision=False,
-                              augment=False)
-    cubes = two_stage(series, SPECTRAL_STAGE[method["model"]], ms_ratio=spec["ms_ratio"], hs_ratio=spec["hs_ratio"],
-                      degradation=spec["degradation"], training=srecnn, checkpoint=checkpoint,
-                      device=resolve_device(training["device"]), seed=snakemake.params.seed)
+else:  # two-stage `<spatiotemporal>_<spectral>`: ESTARFM or STFDCNN, then CNMF or SRECNN
+    spatiotemporal, spectral = method["model"].split("_")
+
+    def settings(run: dict) -> TrainingSettings:
+        return TrainingSettings(epochs=run["epochs"], lr=run["lr"], batch_size=run["batch_size"],
+                                seed=snakemake.params.seed, device=training["device"], mixed_precision=False,
+                                augment=False)
+
+    stage = method["stfdcnn"]
+    stfdcnn = STFDCNNStage(settings(stage), out.parent / "checkpoint_stfdcnn.pt", stage["patch"], stage["stride"])
+    cubes = two_stage(series, spectral, spatiotemporal=spatiotemporal, ms_ratio=spec["ms_ratio"],
+                      hs_ratio=spec["hs_ratio"], degradation=spec["degradation"], training=settings(method),
+                      checkpoint=checkpoint, stfdcnn=stfdcnn, device=resolve_device(training["device"]),
+                      seed=snakemake.params.seed)
     predict, extra = cubes.__getitem__, {}
 out.mkdir(parents=True, exist_ok=True)
 for date in spec["dates"]:

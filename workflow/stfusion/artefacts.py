@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Mapping
 
+import numpy as np
 import torch
 
 from .errors import InputDataError
@@ -30,6 +31,14 @@ def load_model(path: str | Path) -> FusionModel:
         raise InputDataError(f"model file {path} cannot be read ({err}): delete it and rerun its training rule") from err
     model.load_state_dict(saved["state_dict"])
     return model.eval()
+
+
+def arrays_sha256(*arrays) -> str:
+    """SHA-256 of in-memory arrays (None allowed): data a checkpoint was trained on, when it is not a file."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(b"-" if array is None else np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
 
 
 def fingerprint(*parts: object, files: tuple[str | Path, ...] = ()) -> str:

@@ -1,21 +1,23 @@
-"""Two-stage spatio-temporal-spectral baselines of paper 000 (Section 4.2, Tables 4-5): ESTARFM+CNMF and
-ESTARFM+SRECNN.
+"""Two-stage spatio-temporal-spectral baselines of paper 000 (Section 4.2, Tables 4-5): ESTARFM+CNMF,
+ESTARFM+SRECNN, STFDCNN+CNMF and STFDCNN+SRECNN.
 
-The paper's comparison methods chain a spatiotemporal fusion (ESTARFM) with a spectral one (CNMF or
-SRECNN). ``two_stage`` runs both stages on a ``protocol.SimulatedSeries`` and returns the fine
+The paper's comparison methods chain a spatiotemporal fusion (ESTARFM or STFDCNN) with a spectral one
+(CNMF or SRECNN). ``two_stage`` runs both stages on a ``protocol.SimulatedSeries`` and returns the fine
 hyperspectral cube of every MS date. The choices made here (the paper does not spell them out):
 
-Stage 1, spatiotemporal (ESTARFM): the fine multispectral image on every MS date.
+Stage 1, spatiotemporal (ESTARFM or STFDCNN): the fine multispectral image on every MS date.
 - The MS sensor's bands differ from the fine sensor's, so the MS images are first mapped to the fine
   bands by a linear transform ``A`` (C_f x C_m) plus an offset (C_f), fitted by least squares over all
   pixels of all fine dates between the fine images degraded to the MS grid (``simulate.degrade`` with the
   simulation's ``degradation``) and the MS images of the same dates (``fit_band_map``).
 - On a date with a fine image, stage 1 is that image.
-- Otherwise ESTARFM with the nearest fine date before and the nearest after as the two pairs (coarse: the
-  A-mapped MS images on the MS grid, ratio ``ms_ratio``).
-- Fallback when the fine dates lie on one side only: the nearest fine image plus the change of the mapped
-  MS image between its date and the target date, upsampled bilinearly (pixel centres aligned, as ESTARFM
-  resamples coarse images: ``classical.similar.upsample_bilinear``).
+- Otherwise the nearest fine date before and the nearest after are the two reference pairs (coarse: the
+  A-mapped MS images on the MS grid, ratio ``ms_ratio``) of ESTARFM, or of STFDCNN trained on the fine dates
+  (``stfdcnn_stage``) and applied in tiles (``tiling.predict_scene``).
+- When the fine dates lie on one side only, STFDCNN takes the nearest pair alone; ESTARFM, which needs two,
+  falls back to the nearest fine image plus the change of the mapped MS image between its date and the
+  target date, upsampled bilinearly (pixel centres aligned, as ESTARFM resamples coarse images:
+  ``classical.similar.upsample_bilinear``).
 
 Stage 2, spectral, on each stage-1 image:
 - ``"cnmf"``: CNMF of the HS image of the nearest HS date (the spectral library; the earlier date on a
@@ -31,6 +33,7 @@ NaN (missing data) propagates: a pixel missing in an input is NaN in the output 
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,11 +45,25 @@ from ..errors import ConfigError
 from ..simulate import degrade
 from ..spectral.cnmf import cnmf
 from ..spectral.srecnn import apply_srecnn, train_srecnn
+from ..tiling import predict_scene
 from ..train import TrainingSettings
 from .protocol import SimulatedSeries
 from .resample import day_numbers, nearest_index
+from .stfdcnn_stage import train_stfdcnn_stage
 
+SPATIOTEMPORAL_METHODS = ("estarfm", "stfdcnn")
 SPECTRAL_METHODS = ("cnmf", "srecnn")
+
+
+@dataclass(frozen=True)
+class STFDCNNStage:
+    """STFDCNN's training as the first stage: ``train.fit`` settings, checkpoint file, patch and stride in MS
+    pixels (``stfdcnn_stage.train_stfdcnn_stage``)."""
+
+    training: TrainingSettings
+    checkpoint: str | Path
+    patch: int = 16
+    stride: int = 8
 
 
 def default_training(seed: int = 0, device: str = "cpu") -> TrainingSettings:
@@ -78,9 +95,14 @@ def apply_band_map(a: np.ndarray, offset: np.ndarray, ms: np.ndarray) -> np.ndar
     return (np.tensordot(a, ms.astype(np.float64), axes=1) + offset[:, None, None]).astype(np.float32)
 
 
-def stage_one(series: SimulatedSeries, *, ms_ratio: int = 2, degradation: str = "bilinear", block: int = 512,
-              device: str = "cpu") -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """Fine multispectral image (C_f, H, W) of every MS date (module docstring), the band map A and offset."""
+def stage_one(series: SimulatedSeries, spatiotemporal: str = "estarfm", *, ms_ratio: int = 2,
+              degradation: str = "bilinear", block: int = 512, device: str = "cpu",
+              stfdcnn: STFDCNNStage | None = None) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Fine multispectral image (C_f, H, W) of every MS date by ``spatiotemporal`` ("estarfm" or "stfdcnn";
+    module docstring), the band map A and offset. ``stfdcnn``: STFDCNN's training (required for it)."""
+    if spatiotemporal not in SPATIOTEMPORAL_METHODS:
+        raise ConfigError(f"two-stage fusion: unknown spatiotemporal method {spatiotemporal!r}; use one of "
+                          f"{', '.join(SPATIOTEMPORAL_METHODS)}")
     ms_days, fine_days = day_numbers(series.ms_dates), day_numbers(series.fine_dates)
     ms_of = dict(zip(series.ms_dates, series.ms))
     missing = sorted(set(series.fine_dates) - set(series.ms_dates))
@@ -89,6 +111,12 @@ def stage_one(series: SimulatedSeries, *, ms_ratio: int = 2, degradation: str = 
     fine_low = np.stack([degrade(image, ms_ratio, degradation) for image in series.fine])
     a, offset = fit_band_map(fine_low, np.stack([ms_of[d] for d in series.fine_dates]))
     mapped = {d: apply_band_map(a, offset, image) for d, image in zip(series.ms_dates, series.ms)}
+    if spatiotemporal == "stfdcnn":
+        if stfdcnn is None:
+            raise ValueError("stage_one with STFDCNN needs its training settings (`stfdcnn`)")
+        model = train_stfdcnn_stage(series.fine.astype(np.float32), np.stack([mapped[d] for d in series.fine_dates]),
+                                    ms_ratio, stfdcnn.training, stfdcnn.checkpoint, patch=stfdcnn.patch,
+                                    stride=stfdcnn.stride)
     out = {}
     for date, day in zip(series.ms_dates, ms_days):
         if date in series.fine_dates:
@@ -96,24 +124,27 @@ def stage_one(series: SimulatedSeries, *, ms_ratio: int = 2, degradation: str = 
             continue
         before = np.flatnonzero(fine_days < day)
         after = np.flatnonzero(fine_days > day)
-        if len(before) and len(after):
-            pair = [before[np.argmax(fine_days[before])], after[np.argmin(fine_days[after])]]
-            out[date] = estarfm(np.stack([series.fine[i] for i in pair]).astype(np.float32),
-                                np.stack([mapped[series.fine_dates[i]] for i in pair]),
-                                mapped[date], ms_ratio, block=block, device=device)
+        pair = [before[np.argmax(fine_days[before])], after[np.argmin(fine_days[after])]] \
+            if len(before) and len(after) else [nearest_index(fine_days, day)]
+        refs = np.stack([series.fine[i] for i in pair]).astype(np.float32)
+        coarse_refs = np.stack([mapped[series.fine_dates[i]] for i in pair])
+        if spatiotemporal == "stfdcnn":
+            out[date] = predict_scene(model, refs, coarse_refs, mapped[date], tile=block, device=device)
+        elif len(pair) == 2:
+            out[date] = estarfm(refs, coarse_refs, mapped[date], ms_ratio, block=block, device=device)
         else:  # fine dates on one side only: nearest fine image plus the upsampled mapped-MS change
-            i = nearest_index(fine_days, day)
-            change = torch.from_numpy(mapped[date] - mapped[series.fine_dates[i]])
-            out[date] = (series.fine[i] + upsample_bilinear(change, ms_ratio).numpy()).astype(np.float32)
+            change = torch.from_numpy(mapped[date] - coarse_refs[0])
+            out[date] = (refs[0] + upsample_bilinear(change, ms_ratio).numpy()).astype(np.float32)
     return out, a, offset
 
 
-def two_stage(series: SimulatedSeries, spectral: str, *, ms_ratio: int = 2, hs_ratio: int = 3,
-              degradation: str = "bilinear", training: TrainingSettings | None = None,
-              checkpoint: str | Path | None = None, block: int = 512, device: str = "cpu",
-              seed: int = 0) -> dict[str, np.ndarray]:
-    """ESTARFM + ``spectral`` ("cnmf" or "srecnn"): date -> fine hyperspectral cube (C_h, H, W) for every
-    date of ``series.ms_dates`` (the choices are in the module docstring).
+def two_stage(series: SimulatedSeries, spectral: str, *, spatiotemporal: str = "estarfm", ms_ratio: int = 2,
+              hs_ratio: int = 3, degradation: str = "bilinear", training: TrainingSettings | None = None,
+              checkpoint: str | Path | None = None, stfdcnn: STFDCNNStage | None = None, block: int = 512,
+              device: str = "cpu", seed: int = 0) -> dict[str, np.ndarray]:
+    """``spatiotemporal`` ("estarfm" or "stfdcnn") + ``spectral`` ("cnmf" or "srecnn"): date -> fine
+    hyperspectral cube (C_h, H, W) for every date of ``series.ms_dates`` (the choices are in the module
+    docstring). ``stfdcnn``: STFDCNN's training settings and checkpoint (required with "stfdcnn").
 
     ``degradation``: how the simulation degraded the coarse series (used for the band map, CNMF's S and
     SRECNN's training pairs). ``training``: SRECNN settings (default ``default_training(seed, device)``);
@@ -123,7 +154,8 @@ def two_stage(series: SimulatedSeries, spectral: str, *, ms_ratio: int = 2, hs_r
     if spectral not in SPECTRAL_METHODS:
         raise ConfigError(f"two-stage fusion: unknown spectral method {spectral!r}; use one of "
                           f"{', '.join(SPECTRAL_METHODS)}")
-    fine_ms, _, _ = stage_one(series, ms_ratio=ms_ratio, degradation=degradation, block=block, device=device)
+    fine_ms, _, _ = stage_one(series, spatiotemporal, ms_ratio=ms_ratio, degradation=degradation, block=block,
+                              device=device, stfdcnn=stfdcnn)
     if spectral == "cnmf":
         hs_days = day_numbers(series.hs_dates)
         out = {}
@@ -146,4 +178,5 @@ def two_stage(series: SimulatedSeries, spectral: str, *, ms_ratio: int = 2, hs_r
     return {date: apply_srecnn(model, fine_ms[date], block=block) for date in series.ms_dates}
 
 
-__all__ = ["SPECTRAL_METHODS", "apply_band_map", "default_training", "fit_band_map", "stage_one", "two_stage"]
+__all__ = ["SPATIOTEMPORAL_METHODS", "SPECTRAL_METHODS", "STFDCNNStage", "apply_band_map", "default_training",
+           "fit_band_map", "stage_one", "two_stage"]
