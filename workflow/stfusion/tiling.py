@@ -9,14 +9,11 @@ memory at a time.
 """
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import torch
 
 from .models.base import FusionModel
-
-log = logging.getLogger("stfusion")
+from .runlog import progress
 
 
 def tile_starts(length: int, tile: int, step: int) -> list[int]:
@@ -79,7 +76,7 @@ def predict_scene(
     weight = np.zeros((height, width), np.float64)
     model.eval().to(device)
     rows, cols = tile_starts(height, tile, step), tile_starts(width, tile, step)
-    for i, y0 in enumerate(rows):
+    for i, y0 in progress(enumerate(rows), "tile row"):
         for j, x0 in enumerate(cols):
             y1, x1 = min(y0 + tile, height), min(x0 + tile, width)
             wy0, wx0 = max(0, y0 - halo), max(0, x0 - halo)
@@ -95,5 +92,4 @@ def predict_scene(
             )
             out[:, y0:y1, x0:x1] += pred * w
             weight[y0:y1, x0:x1] += w
-        log.info("tile row %d/%d", i + 1, len(rows))
     return (out / weight).astype(np.float32)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
@@ -18,6 +19,7 @@ import torch
 
 from .errors import InputDataError
 from .io import atomic_path
+from .runlog import duration
 
 log = logging.getLogger("stfusion")
 Batch = Mapping[str, torch.Tensor]
@@ -142,7 +144,8 @@ def fit(
     has_validation = len(next(iter(validation.values()), [])) > 0
     if not has_validation:
         log.warning("no validation group: the best weights are chosen by the training loss")
-    for epoch in range(len(history) + 1, settings.epochs + 1):
+    first, start = len(history) + 1, time.perf_counter()
+    for epoch in range(first, settings.epochs + 1):
         generator = torch.Generator().manual_seed(settings.seed * 100_003 + epoch)
         module.train()
         train_loss = _epoch_loss(module, loss_fn, train, settings, device, optimizer, generator)
@@ -156,5 +159,7 @@ def fit(
             torch.save({"epoch": epoch, "model": module.state_dict(), "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(), "history": history, "best": best,
                         "fingerprint": fingerprint}, tmp)
-        log.info("epoch %d/%d  train %.6f  validation %.6f  lr %.2e", epoch, settings.epochs, train_loss, val_loss, history[-1]["lr"])
+        left = (time.perf_counter() - start) / (epoch - first + 1) * (settings.epochs - epoch)
+        log.info("epoch %d/%d  train %.6f  validation %.6f  lr %.2e  (about %s left)", epoch, settings.epochs,
+                 train_loss, val_loss, history[-1]["lr"], duration(left))
     return best["state"], history

@@ -8,15 +8,14 @@ ones and the blocks together equal a single-block run exactly.
 """
 from __future__ import annotations
 
-import logging
 import math
 from typing import Callable
 
 import numpy as np
 
+from ..runlog import progress
 from ..tiling import halo_windows
 
-log = logging.getLogger("stfusion")
 BlockMethod = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
@@ -34,11 +33,9 @@ def predict_in_blocks(method: BlockMethod, fine_refs: np.ndarray, coarse_refs: n
     block = max(ratio, block // ratio * ratio)
     halo = math.ceil(halo / ratio) * ratio
     out = np.empty((channels, height, width), np.float32)
-    windows = halo_windows(height, width, block, halo)
-    for i, ((rows, cols), core, inner) in enumerate(windows):
+    for (rows, cols), core, inner in progress(halo_windows(height, width, block, halo), "block"):
         coarse = np.s_[rows.start // ratio : rows.stop // ratio, cols.start // ratio : cols.stop // ratio]
         result = method(fine_refs[:, :, rows, cols], coarse_refs[:, :, coarse[0], coarse[1]],
                         coarse_t1[:, coarse[0], coarse[1]])
         out[:, core[0], core[1]] = result[:, inner[0], inner[1]]
-        log.info("block %d/%d", i + 1, len(windows))
     return out

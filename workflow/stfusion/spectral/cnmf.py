@@ -34,10 +34,14 @@ would each find their own endmembers): it holds about 5 float64 arrays of endmem
 """
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from scipy import ndimage
 
 from ..simulate import DEGRADE_METHODS, degrade
+
+log = logging.getLogger("stfusion")
 
 # Denominators of the multiplicative updates are floored here, so that an all-zero row or column stays zero.
 TINY = 1e-30
@@ -87,6 +91,7 @@ def cnmf(hs: np.ndarray, ms: np.ndarray, srf: np.ndarray, ratio: int, *, endmemb
             break
         _, new_ms_abundances, new_ms_cost = unmix_nmf(
             ms_data, srf @ hs_endmembers, ms_abundances, first="abundances", **unmix)
+        log.info("CNMF round %d/%d: HS cost %.4g, MS cost %.4g", round_ + 1, outer, new_hs_cost, new_ms_cost)
         if hs_cost - new_hs_cost <= outer_tol * hs_cost or ms_cost - new_ms_cost <= outer_tol * ms_cost:
             break
         ms_abundances, hs_cost, ms_cost = new_ms_abundances, new_hs_cost, new_ms_cost

@@ -29,6 +29,7 @@ from torch import Tensor, nn
 
 from ..models.base import conv
 from ..simulate import degrade
+from ..runlog import progress
 from ..tiling import halo_windows
 from ..train import Batch, TrainingSettings, fit
 
@@ -142,7 +143,7 @@ def apply_srecnn(model: SRECNN, ms: np.ndarray, block: int = 512) -> np.ndarray:
     _, height, width = ms.shape
     valid = np.isfinite(ms).all(axis=0)
     out = np.empty((model.hs_bands, height, width), dtype=np.float32)
-    for (rows, cols), core, inner in halo_windows(height, width, block, model.halo):
+    for (rows, cols), core, inner in progress(halo_windows(height, width, block, model.halo), "SRECNN block"):
         window = torch.from_numpy(np.nan_to_num(ms[:, rows, cols].astype(np.float32), nan=0.0))
         out[:, core[0], core[1]] = model(window[None].to(device))[0].cpu().numpy()[:, inner[0], inner[1]]
     out[:, ~valid] = np.nan
