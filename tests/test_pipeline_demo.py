@@ -1,13 +1,16 @@
 """The default config run for real through snakemake: grids, filtering, band matching, simulation."""
 import json
+import re
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+import yaml
 
-from conftest import make_workdir, snakemake
+from conftest import REPO, make_workdir, snakemake
 from stfusion.demo.scenario import SITES
 from stfusion.io import read_stack
 from stfusion.sensors import load_sensor
@@ -177,3 +180,29 @@ def test_sts_mtl_runs_through_the_dag(demo_run):
         nearest = min(spec["hs_dates"], key=lambda d: abs(pd.Timestamp(d) - pd.Timestamp(date)))
         naive = np.sqrt(np.nanmean((read_stack(truth / f"{nearest}.tif") - read_stack(truth / f"{date}.tif")) ** 2))
         assert table.loc[("stsmtl", date), "rmse"] < naive, date
+
+
+def test_a_new_coarse_scene_reruns_only_the_jobs_that_depend_on_it(demo_run, tmp_path):
+    """Issue 6, incremental regeneration: one MODIS row added after the last Landsat date re-runs its own
+    preprocessing and the pairing, then only its predictions, the evaluations, the tables and the report."""
+    run = tmp_path / "run"
+    shutil.copytree(demo_run, run, symlinks=True)
+    extra = run / "extra"
+    extra.mkdir()
+    for suffix in ("", "_qa"):  # a copy of the last MODIS scene, two weeks later
+        shutil.copy(run / f"data/demo/raw/demo/modis/2021-09-18{suffix}.tif", extra / f"2021-10-02{suffix}.tif")
+    shutil.copy(run / "data/demo/truth/demo/landsat8_oli/2021-09-18.tif", run / "data/demo/truth/demo/landsat8_oli/2021-10-02.tif")
+    table = extra / "scenes.tsv"
+    table.write_text((REPO / "config/scenes.tsv").read_text()
+                     + "demo\tmodis\t2021-10-02\textra/2021-10-02.tif\textra/2021-10-02_qa.tif\n")
+    upstream = snakemake(run, "--until", "pairing", "--config", "scenes=extra/scenes.tsv").stderr
+    assert "2021-10-02" in upstream and "rule train" not in upstream
+    dry = snakemake(run, "-n", "--config", "scenes=extra/scenes.tsv").stdout
+    jobs = [block for block in dry.split("\n\n") if block.lstrip().startswith(("rule ", "localrule "))]
+    rules = {block.split()[1].rstrip(":") for block in jobs}
+    assert rules <= {"match_bands", "predict", "evaluate", "summary", "report", "all"}, rules
+    predicted = [block for block in jobs if block.split()[1] == "predict:"]
+    one_ref = [m for m, spec in yaml.safe_load((REPO / "config/config.yaml").read_text())["methods"].items()
+               if spec["references"] == 1]
+    assert sorted(re.search(r"method=(\w+)", b).group(1) for b in predicted) == sorted(one_ref)
+    assert all("date=2021-10-02" in block for block in predicted)

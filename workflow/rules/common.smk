@@ -124,10 +124,6 @@ def fusion_ratio(site):
     return spec["sensors"][spec["fusion"]["coarse"]]
 
 
-def matched_outputs_of(wildcards):
-    return matched_outputs(wildcards.site)
-
-
 def predict_references(method):
     spec = config["methods"][method]
     return spec.get("predict_references", spec["references"])
@@ -162,6 +158,32 @@ def truth_path(site, date):
     return f"{RESULTS}/{site}/matched/{spec['fusion']['fine']}/{date}.tif"
 
 
+def prediction_group(wildcards):
+    """The reference group of a prediction (a rule parameter, not the pairing file as an input: a new scene
+    changes pairs.json, and only the jobs whose own group or scenes change should run again)."""
+    groups = pairs_of(wildcards.site)["references"][str(predict_references(wildcards.method))]["prediction"]
+    return next(g for g in groups if g["target"] == wildcards.date)
+
+
+def training_groups(wildcards):
+    """The training and validation groups of a site for {k} references (a rule parameter, see prediction_group)."""
+    return pairs_of(wildcards.site)["references"][wildcards.k]
+
+
+def training_scenes(wildcards):
+    """The matched scenes of the training and validation groups of a site for {k} references."""
+    fusion = config["sites"][wildcards.site]["fusion"]
+    groups = training_groups(wildcards)
+    dates = sorted({d for split in ("training", "validation") for g in groups[split] for d in (g["target"], *g["references"])})
+    return [f"{RESULTS}/{wildcards.site}/matched/{fusion[role]}/{d}.tif" for d in dates for role in ("fine", "coarse")]
+
+
+def trained_targets(wildcards):
+    """Dates a method was trained on (the targets of its training groups): not held out in the evaluation."""
+    method = config["methods"][wildcards.method]
+    return [g["target"] for g in pairs_of(wildcards.site)["references"][str(method["references"])]["training"]]
+
+
 def scored_dates(site, method):
     """Prediction dates of a method that have a truth."""
     pairs = pairs_of(site)
@@ -174,7 +196,6 @@ def evaluation_inputs(wildcards):
     site, method = wildcards.site, wildcards.method
     dates = scored_dates(site, method)
     return {
-        "pairs": checkpoints.pairing.get(site=site).output[0],
         "bands": f"{RESULTS}/{site}/matched/bands.json",
         "predictions": [f"{RESULTS}/{site}/predictions/{method}/{d}.tif" for d in dates],
         "truths": [truth_path(site, d) for d in dates],
@@ -193,12 +214,9 @@ def prediction_inputs(wildcards):
     """Weights (deep models), the pairing, and the matched scenes of the date and its references."""
     site, method = wildcards.site, wildcards.method
     fusion = config["sites"][site]["fusion"]
-    pairs = pairs_of(site)
-    groups = pairs["references"][str(predict_references(method))]["prediction"]
-    group = next(g for g in groups if g["target"] == wildcards.date)
+    group = prediction_group(wildcards)
     matched = f"{RESULTS}/{site}/matched"
     inputs = {
-        "pairs": checkpoints.pairing.get(site=site).output[0],
         "coarse_t1": f"{matched}/{fusion['coarse']}/{wildcards.date}.tif",
         "fine_refs": [f"{matched}/{fusion['fine']}/{d}.tif" for d in group["references"]],
         "coarse_refs": [f"{matched}/{fusion['coarse']}/{d}.tif" for d in group["references"]],

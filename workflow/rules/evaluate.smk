@@ -13,6 +13,7 @@ rule evaluate:
         "../../envs/geo.yaml"
     params:
         pixel_ratio=lambda wildcards: 1 / fusion_ratio(wildcards.site),
+        trained_on=trained_targets,
     script:
         "../scripts/evaluate.py"
 

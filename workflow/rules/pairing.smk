@@ -20,8 +20,7 @@ checkpoint pairing:
 
 rule patches:
     input:
-        pairs=f"{RESULTS}/{{site}}/pairs/pairs.json",
-        matched=matched_outputs_of,
+        training_scenes,
     output:
         f"{RESULTS}/{{site}}/patches/{{k}}ref.npz",
     log:
@@ -31,5 +30,7 @@ rule patches:
     params:
         patches=config["patches"],
         ratio=lambda wildcards: fusion_ratio(wildcards.site),
+        groups=training_groups,
+        fusion=lambda wildcards: config["sites"][wildcards.site]["fusion"],
     script:
         "../scripts/patches.py"

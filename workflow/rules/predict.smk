@@ -17,6 +17,8 @@ rule predict:
         gpu=lambda wildcards: int(uses_gpu(wildcards.method)),
     params:
         method=lambda wildcards: config["methods"][wildcards.method],
+        group=prediction_group,
+        fine_sensor=lambda wildcards: config["sites"][wildcards.site]["fusion"]["fine"],
         prediction=config["prediction"],
         device=config["training"]["device"],
     script:

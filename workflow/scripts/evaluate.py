@@ -9,11 +9,9 @@ from stfusion.runlog import log_to
 
 log = log_to(snakemake.log[0])
 w = snakemake.wildcards
-pairs = json.loads(open(snakemake.input.pairs).read())
 matched = json.loads(open(snakemake.input.bands).read())["bands"]
-method = snakemake.config["methods"][w.method]
 # Held out: never the target of a training group of this method (paper 001 scores validation groups).
-trained_on = {g["target"] for g in pairs["references"][str(method["references"])]["training"]}
+trained_on = set(snakemake.params.trained_on)
 rows = []
 for prediction, truth in zip(snakemake.input.predictions, snakemake.input.truths):
     predicted = read_raster(prediction)

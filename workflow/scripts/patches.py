@@ -1,6 +1,4 @@
 """Rule patches: cut every training and validation group of a site into stored patches."""
-import json
-
 import numpy as np
 
 from stfusion.io import atomic_path, read_stack
@@ -10,8 +8,7 @@ from stfusion.runlog import log_to
 
 log = log_to(snakemake.log[0])
 w = snakemake.wildcards
-pairs = json.loads(open(snakemake.input.pairs).read())
-groups = pairs["references"][w.k]
+groups, fusion = snakemake.params.groups, snakemake.params.fusion
 require_groups(groups["training"], w.site, int(w.k))
 matched = f"{snakemake.config.get('results', 'results')}/{w.site}/matched"
 
@@ -25,10 +22,10 @@ for split in ("training", "validation"):
     for index, group in enumerate(groups[split]):
         refs = group["references"]
         patches = cut_patches(
-            np.stack([scene(pairs["fine"], d) for d in refs]),
-            np.stack([scene(pairs["coarse"], d) for d in refs]),
-            scene(pairs["coarse"], group["target"]),
-            scene(pairs["fine"], group["target"]),
+            np.stack([scene(fusion["fine"], d) for d in refs]),
+            np.stack([scene(fusion["coarse"], d) for d in refs]),
+            scene(fusion["coarse"], group["target"]),
+            scene(fusion["fine"], group["target"]),
             snakemake.params.ratio,
             snakemake.params.patches["size"],
             snakemake.params.patches["stride"],

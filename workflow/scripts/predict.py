@@ -1,6 +1,5 @@
 """Rule predict: one fine image for one coarse date, by a trained model in tiles or a naive baseline."""
 import datetime as dt
-import json
 
 import numpy as np
 import torch
@@ -16,9 +15,7 @@ from stfusion.train import resolve_device
 log = log_to(snakemake.log[0])
 w, method = snakemake.wildcards, snakemake.params.method
 torch.set_num_threads(snakemake.threads)
-pairs = json.loads(open(snakemake.input.pairs).read())
-count = str(method.get("predict_references", method["references"]))
-group = next(g for g in pairs["references"][count]["prediction"] if g["target"] == w.date)
+group = snakemake.params.group
 first_ref = read_raster(snakemake.input.fine_refs[0])
 fine_refs = np.stack([first_ref.data] + [read_stack(p) for p in snakemake.input.fine_refs[1:]])
 coarse_refs = np.stack([read_stack(p) for p in snakemake.input.coarse_refs])
@@ -44,6 +41,6 @@ else:
     prediction = np.where(missing, np.nan, prediction)
 prediction = prediction.astype(np.float32)
 tags = {"site": w.site, "date": w.date, "stage": "prediction", "method": w.method, "model": method["model"],
-        "reference_dates": ",".join(group["references"]), "sensor": pairs["fine"]}
+        "reference_dates": ",".join(group["references"]), "sensor": snakemake.params.fine_sensor}
 write_cog(snakemake.output[0], prediction, first_ref.crs, first_ref.transform, first_ref.names, tags)
 log.info("%s %s from references %s", w.method, w.date, group["references"])
