@@ -227,6 +227,37 @@ def test_samples_select_dates_and_references():
     np.testing.assert_array_equal(sample["ms_t"], ms[1])
 
 
+def test_standardisation_centres_and_scales_every_input_channel():
+    net = STSMTLNetwork(fine_bands=4, ms_bands=4, components=3, features=6, blocks=1, kernels=(1,))
+    g = torch.Generator().manual_seed(3)
+    fine, ms = 0.3 + 0.05 * torch.rand(5, 4, 12, 12, generator=g), 0.1 * torch.rand(5, 4, 6, 6, generator=g)
+    scores = torch.randn(5, 3, 4, 4, generator=g) * torch.tensor([10.0, 1.0, 0.01])[:, None, None]
+    ms[0, 1, 0, 0] = float("nan")  # missing pixels are left out of the statistics
+    net.standardise(fine, ms, scores)
+    for name, images in (("fine", fine), ("ms", ms), ("hs", scores)):
+        scaled = net._scaled(images, name).transpose(0, 1).reshape(images.shape[1], -1).double()
+        np.testing.assert_allclose(scaled.nanmean(dim=1), 0, atol=1e-6)
+        np.testing.assert_allclose(((scaled - scaled.nanmean(1, keepdim=True)) ** 2).nanmean(1).sqrt(), 1, atol=1e-5)
+    assert {"fine_mean", "ms_std", "hs_std"} <= set(net.state_dict())  # saved with the weights
+
+
+def test_unlabelled_ms_dates_train_on_the_observation_tasks_only():
+    from stfusion.sts.chain import _training_data
+
+    truth, fine, ms, hs, _, _ = synthetic_site()
+    days = day_numbers(DAYS)
+    series = SiteSeries(fine[[0, 2]], days[[0, 2]], ms, days, hs[:2], days[:2])
+    labels = {days[0]: truth[0][:3], days[2]: truth[2][:3]}  # any 3 "components": only the flags matter here
+    scores = hs[:2, :3]
+    settings = tiny_settings(other_references=False, validation_fraction=0.0)
+    with_dates, _ = _training_data(series, scores, labels, settings)
+    without, _ = _training_data(series, scores, labels, tiny_settings(other_references=False, observation_dates=False))
+    per_date = len(without["has_truth"]) // 2
+    assert len(with_dates["has_truth"]) == 3 * per_date  # the unlabelled middle date adds its windows
+    assert with_dates["has_truth"].sum() == 2 * per_date and without["has_truth"].all()
+    assert with_dates["has_ms"].all()
+
+
 # ---------------------------------------------------------------- end to end
 
 def tiny_settings(**changes) -> STSSettings:

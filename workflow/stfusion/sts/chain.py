@@ -13,7 +13,6 @@ at that scale and applied at the original one).
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -22,8 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..artefacts import fingerprint
+from ..artefacts import arrays_sha256, fingerprint
 from ..errors import ConfigError, InputDataError
+from ..runlog import progress
 from ..tiling import halo_windows
 from ..train import TrainingSettings, fit, resolve_device
 from .data import (
@@ -53,6 +53,8 @@ class STSSettings:
     pca_variance: explained-variance fraction of the kept components; degradation: ``area`` or
     ``bilinear`` spatial degradation of the observation model (match how the coarse data were made);
     other_references: also train on references of other dates (``data.reference_choices``);
+    observation_dates: also train on the MS dates without a label, on the observation tasks alone (the
+    multi-task learning of paper 000, section 3.2: every observed series constrains Z on its own dates);
     validation_fraction: share of training windows held out to pick the best weights; tile: prediction
     tile size (memory bound of prediction).
     """
@@ -65,6 +67,7 @@ class STSSettings:
     time_resampling: str = "linear"
     time_scale_days: float = SCALE_DAYS
     other_references: bool = True
+    observation_dates: bool = True
     epochs: int = 60
     lr: float = 1e-3
     batch_size: int = 8
@@ -166,12 +169,15 @@ def train_sts(
     torch.manual_seed(settings.seed)
     network = STSMTLNetwork(series.fine.shape[1], series.ms.shape[1], pca.n_components, r_ms, r_hs,
                             settings.features, settings.blocks, settings.kernels)
+    network.standardise(*(torch.from_numpy(images) for images in (train_series.fine, train_series.ms, train_scores)))
     objective = MultiTaskObjective(network, ObservationModel(pca.components, pca.mean, np.asarray(hs_to_ms),
                                                              np.asarray(hs_to_fine), r_ms, r_hs, settings.degradation))
     training = TrainingSettings(epochs=settings.epochs, lr=settings.lr, batch_size=settings.batch_size,
                                 seed=settings.seed, device=settings.device,
                                 mixed_precision=settings.mixed_precision, augment=settings.augment)
-    key = fingerprint(asdict(settings), _digest(series, hs_to_ms, hs_to_fine, truth, list(labels)))
+    data = arrays_sha256(series.fine, series.ms, series.hs, series.fine_days, series.ms_days, series.hs_days,
+                         hs_to_ms, hs_to_fine, truth, list(labels))
+    key = fingerprint(asdict(settings), data)
     best, history = fit(objective, lambda module, batch: module(batch), train, validation, training, checkpoint, key)
     objective.load_state_dict(best)
     return TrainedSTS(network.eval(), pca, series, hs_scores, settings, history, objective.weights.weights())
@@ -191,7 +197,7 @@ def predict_scores(network: STSMTLNetwork, inputs: dict[str, np.ndarray], tile: 
     align, halo = network.alignment, network.halo
     tile = max(align, tile // align * align)
     out = np.empty((network.components, rows, cols), np.float32)
-    for window, core, inner in halo_windows(rows, cols, tile, halo):
+    for window, core, inner in progress(halo_windows(rows, cols, tile, halo), "STS-MTL tile"):
         cropped = crop(inputs, *window, network.ms_ratio, network.hs_ratio)
         tensors = [torch.from_numpy(np.ascontiguousarray(cropped[name][None])).to(device)
                    for name in STSMTLNetwork.INPUTS]
@@ -200,8 +206,9 @@ def predict_scores(network: STSMTLNetwork, inputs: dict[str, np.ndarray], tile: 
 
 
 def _training_data(series: SiteSeries, scores: np.ndarray, labels: dict, settings: STSSettings):
-    """(training, validation) tensors: windows of every labelled date with each of its reference choices;
-    every (1 / validation_fraction)-th window is held out for validation."""
+    """(training, validation) tensors: windows of every labelled date (and with ``observation_dates`` of every
+    other MS date, without a label) with each of its reference choices; every (1 / validation_fraction)-th
+    window is held out for validation."""
     r_ms, r_hs = series.ratio("ms"), series.ratio("hs")
     align = int(np.lcm(r_ms, r_hs))
     size = min(settings.patch, min(series.shape) // align * align)
@@ -209,7 +216,8 @@ def _training_data(series: SiteSeries, scores: np.ndarray, labels: dict, setting
         log.warning("STS-MTL: patch size lowered from %d to %d fine pixels to fit the training scene %s",
                     settings.patch, size, series.shape)
     windows = []
-    for day, truth in labels.items():
+    unlabelled = [day for day in series.ms_days if day not in labels] if settings.observation_dates else []
+    for day, truth in [*labels.items(), *((day, None) for day in unlabelled)]:
         for fine_index, hs_index in reference_choices(day, series.fine_days, series.hs_days, settings.other_references):
             sample = date_sample(series, scores, day, fine_index, hs_index, settings.time_resampling,
                                  settings.time_scale_days)
@@ -236,14 +244,6 @@ def _check_settings(settings: STSSettings, align: int) -> None:
                               "(the lcm of the MS and HS ratios), so every window starts on an MS and an HS pixel edge")
     if not 0 <= settings.validation_fraction < 1:
         raise ConfigError(f"STS-MTL setting `validation_fraction` = {settings.validation_fraction} must be in [0, 1)")
-
-
-def _digest(series: SiteSeries, *arrays) -> str:
-    """SHA-256 of the input arrays and dates (a checkpoint is resumed only for the same data)."""
-    digest = hashlib.sha256()
-    for array in (series.fine, series.ms, series.hs, series.fine_days, series.ms_days, series.hs_days, *arrays):
-        digest.update(b"-" if array is None else np.ascontiguousarray(array).tobytes())
-    return digest.hexdigest()
 
 
 __all__ = ["STSResult", "STSSettings", "TrainedSTS", "fuse_series", "predict_scores", "train_sts"]

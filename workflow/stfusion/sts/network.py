@@ -12,8 +12,15 @@ image Z(t) from three feature branches, each a stack of multi-scale residual blo
 
 Every branch also sees the time code of ``resample.time_code`` as constant planes. The branch
 features are concatenated and fused, Z = g(delta_spatial, delta_temporal, delta_spectral), by two
-1x1 convolutions; g's output is added to the hyperspectral components of t_h (residual learning,
-a choice of this implementation: the paper only says the features are concatenated and fused).
+1x1 convolutions; g's output, times the per-component spread of the scores, is added to the
+hyperspectral components of t_h (residual learning, a choice of this implementation: the paper only
+says the features are concatenated and fused).
+
+Inputs are standardised per band (fine, MS) and per component (HS scores) with statistics of the
+training series (``standardise``; buffers saved with the weights), a choice of this implementation
+as the paper's normalisation is not given: on raw reflectance (0-0.5) and scores whose spread falls
+by orders of magnitude from the first component to the last, the demo's {1} network trained for
+20 epochs reached a held-out RMSE of 0.016 and fitted its own training dates no better (0.015).
 MS and HS inputs enter on their own grids and are upsampled to the fine grid (bicubic) inside.
 
 Choices where the paper is silent (Figure 2 is not reproduced in its text): a path T_i of the
@@ -87,6 +94,22 @@ class STSMTLNetwork(nn.Module):
         reach = self.spatial.reach
         halo = max(bicubic_halo(ms_ratio, reach), bicubic_halo(hs_ratio, reach))
         self.halo = self.alignment * math.ceil(halo / self.alignment)
+        for name, channels in (("fine", fine_bands), ("ms", ms_bands), ("hs", components)):
+            self.register_buffer(f"{name}_mean", torch.zeros(channels, 1, 1))
+            self.register_buffer(f"{name}_std", torch.ones(channels, 1, 1))
+
+    def standardise(self, fine: Tensor, ms: Tensor, hs_scores: Tensor) -> None:
+        """Set the per-channel mean and standard deviation of the inputs from training images (N, C, H, W)
+        of the fine series, the MS series and the HS scores (NaN pixels are left out)."""
+        for name, images in (("fine", fine), ("ms", ms), ("hs", hs_scores)):
+            pixels = images.transpose(0, 1).reshape(images.shape[1], -1).double()
+            mean = pixels.nanmean(dim=1)
+            std = ((pixels - mean[:, None]) ** 2).nanmean(dim=1).sqrt().clamp_min(1e-6)
+            getattr(self, f"{name}_mean").copy_(mean[:, None, None])
+            getattr(self, f"{name}_std").copy_(std[:, None, None])
+
+    def _scaled(self, x: Tensor, name: str) -> Tensor:
+        return (x - getattr(self, f"{name}_mean")) / getattr(self, f"{name}_std")
 
     def forward(self, fine_ref: Tensor, ms_ref_fine: Tensor, ms_t: Tensor, ms_ref_hs: Tensor, hs_ref: Tensor,
                 time_code: Tensor) -> Tensor:
@@ -94,12 +117,13 @@ class STSMTLNetwork(nn.Module):
         if size[0] % self.alignment or size[1] % self.alignment:
             raise ValueError(f"fine inputs of {tuple(size)} pixels are not whole multiples of {self.alignment} "
                              f"(lcm of the MS ratio {self.ms_ratio} and the HS ratio {self.hs_ratio})")
-        ms_f, ms_now, ms_h = (upsample_bicubic(x, self.ms_ratio) for x in (ms_ref_fine, ms_t, ms_ref_hs))
+        ms_f, ms_now, ms_h = (upsample_bicubic(self._scaled(x, "ms"), self.ms_ratio)
+                              for x in (ms_ref_fine, ms_t, ms_ref_hs))
         hs = upsample_bicubic(hs_ref, self.hs_ratio)
-        code = time_code.expand(-1, -1, *size)
+        fine, hs_scaled, code = self._scaled(fine_ref, "fine"), self._scaled(hs, "hs"), time_code.expand(-1, -1, *size)
         features = torch.cat([
-            self.spatial(torch.cat([fine_ref, ms_f, ms_now, code], 1)),
+            self.spatial(torch.cat([fine, ms_f, ms_now, code], 1)),
             self.temporal(torch.cat([ms_now, ms_f, ms_h, code], 1)),
-            self.spectral(torch.cat([hs, ms_h, ms_now, code], 1)),
+            self.spectral(torch.cat([hs_scaled, ms_h, ms_now, code], 1)),
         ], 1)
-        return hs + self.fusion(features)
+        return hs + self.fusion(features) * self.hs_std
