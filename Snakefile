@@ -21,6 +21,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/predict.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/sts.smk"
+include: "workflow/rules/spectral.smk"
 
 
 rule all:

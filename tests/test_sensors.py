@@ -20,6 +20,8 @@ BAND_COUNTS = {
     "zy1_02d_ahsi": 166,
     "zy1_02d_vnic": 8,
     "zy1_02d_pan": 1,
+    "eo1_hyperion": 242,
+    "eo1_ali": 9,
 }
 
 # Nominal band ranges (nm) from the agencies' handbooks, independent of the tables: OLI (Irons et al.

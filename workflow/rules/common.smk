@@ -83,7 +83,7 @@ def simulated_outputs():
 
 def preprocessing_outputs():
     outputs = simulated_outputs()
-    for site in config["sites"]:
+    for site in SCENES.site.unique():  # a site without scenes (spectral only) has nothing to preprocess
         outputs.append(f"{RESULTS}/{site}/qa/inventory.tsv")
         outputs += matched_outputs(site)
     return outputs
@@ -97,7 +97,8 @@ def all_predictions(wildcards):
 def all_summaries():
     fusion = [f"{RESULTS}/{site}/metrics/summary.tsv" for site in config["sites"] if site_methods(config, site)]
     sts = [f"{RESULTS}/{site}/sts/summary.tsv" for site, spec in config["sites"].items() if spec.get("sts", {}).get("methods")]
-    return fusion + sts
+    spectral = [f"{RESULTS}/{site}/spectral/summary.tsv" for site, spec in config["sites"].items() if spec.get("spectral")]
+    return fusion + sts + spectral
 
 
 def sts_truths(site):

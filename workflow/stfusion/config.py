@@ -77,6 +77,7 @@ def check_config(config: Mapping) -> None:
             if method not in config.get("methods", {}):
                 raise ConfigError(f"{key}.methods names {method!r}, which is not a key of `methods` ({', '.join(config.get('methods', {}))})")
         _check_sts(config, site)
+        _check_spectral(config, site)
         if spec.get("band_mapping") and not fusion:
             raise ConfigError(f"{key}.band_mapping needs {key}.fusion (fine and coarse sensors) to apply to")
         for table in ("storage", "qa"):
@@ -112,3 +113,15 @@ def _check_sts(config: Mapping, site: str) -> None:
         if method not in config.get("sts_methods", {}):
             raise ConfigError(f"{key}.methods names {method!r}, which is not a key of `sts_methods` "
                               f"({', '.join(config.get('sts_methods', {})) or 'none defined'})")
+
+
+def _check_spectral(config: Mapping, site: str) -> None:
+    """``sites.<site>.spectral``: its two sensors exist (band names are checked against them in the job)."""
+    spec = config["sites"][site].get("spectral")
+    if not spec:
+        return
+    for role in ("hs_sensor", "ms_sensor"):
+        try:
+            load_sensor(spec[role], config.get("sensors"))
+        except StfusionError as err:
+            raise ConfigError(f"sites.{site}.spectral.{role}: {err}") from None

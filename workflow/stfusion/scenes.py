@@ -57,7 +57,9 @@ def check_scene_table(table: pd.DataFrame, config: Mapping, table_path: str, gen
             generated = generated_dir is not None and Path(value).is_relative_to(generated_dir)
             if value and not generated and not Path(value).is_file():
                 raise ConfigError(f"{where}: {what} file {value} does not exist: fix the path or remove the row")
-    empty = sorted(set(sites) - set(table.site))
+    # a site whose only work is spectral super-resolution (`spectral:`, no `fusion`) names its own two rasters
+    scene_free = {site for site, spec in sites.items() if spec.get("spectral") and not spec.get("fusion")}
+    empty = sorted(set(sites) - set(table.site) - scene_free)
     if empty:
         raise ConfigError(f"sites {empty} have no rows in the scene table {table_path}: add their scenes or remove them from `sites`")
     duplicated = table[table.duplicated(["site", "sensor", "date"], keep=False)]

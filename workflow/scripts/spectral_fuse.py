@@ -1,0 +1,36 @@
+"""Rule spectral_fuse: one spectral super-resolution method by Wald's protocol on a real HS and MS pair."""
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+
+from stfusion.io import read_raster, write_cog, write_text
+from stfusion.runlog import log_to
+from stfusion.sensors import load_sensor
+from stfusion.simulate import spectral_weights
+from stfusion.spectral.wald import bands_of, wald_predict
+from stfusion.train import TrainingSettings
+
+log = log_to(snakemake.log[0])
+w, spec = snakemake.wildcards, snakemake.params.spec
+torch.set_num_threads(snakemake.threads)
+threadpool_limits(snakemake.threads)  # NumPy's BLAS (CNMF) too
+hs, ms = read_raster(snakemake.input.hs), read_raster(snakemake.input.ms)
+sensors = snakemake.config.get("sensors")
+hs_bands = bands_of(load_sensor(spec["hs_sensor"], sensors), hs.names, snakemake.input.hs)
+ms_bands = bands_of(load_sensor(spec["ms_sensor"], sensors), ms.names, snakemake.input.ms)
+srf = spectral_weights(np.array([band.centre_nm for band in hs_bands.bands]), ms_bands)
+training = TrainingSettings(**spec["srecnn"], seed=snakemake.params.seed, device=snakemake.params.device,
+                            mixed_precision=False, augment=False)
+start = time.perf_counter()
+cube = wald_predict(w.method, hs.data, ms.data, srf, spec["ratio"], degradation=spec["degradation"], training=training,
+                    checkpoint=Path(snakemake.output.prediction).with_suffix(".pt"), seed=snakemake.params.seed)
+seconds = time.perf_counter() - start
+tags = {"site": w.site, "stage": "prediction", "method": w.method, "protocol": f"Wald, HS degraded by {spec['ratio']}",
+        "sensor": spec["hs_sensor"]}
+write_cog(snakemake.output.prediction, cube, hs.crs, hs.transform, hs.names, tags)
+write_text(snakemake.output.run, json.dumps({"seconds": seconds}))
+log.info("%s: %d bands of %d x %d pixels in %.1f s", w.method, *cube.shape, seconds)

@@ -1,0 +1,72 @@
+"""Spectral super-resolution of real data by Wald's protocol (SPEC 3.6; SPEC 3.7: paper 000 on real data).
+
+A real hyperspectral (HS) image and a co-registered multispectral (MS) image of the same grid are given;
+the HS image at the MS resolution does not exist, so the HS image is degraded by ``ratio``
+(``simulate.degrade``, by default the ratio x ratio block mean) and each method predicts it back at full
+resolution from that coarse cube and the full-resolution MS image (Wald, Ranchin & Mangolini 1997,
+PE&RS 63(6), 691-699: a fusion product degraded to the original resolution must be as close as possible to
+the original). The real HS image is then the truth.
+
+- ``cnmf``: CNMF of the coarse cube with the MS image (``spectral.cnmf``), srf = the HS band centres
+  integrated by the MS sensor's responses (``simulate.spectral_weights``).
+- ``srecnn``: SRECNN trained on (MS degraded by ``ratio``, coarse cube) and applied to the MS image
+  (``spectral.srecnn``).
+- ``hs_upsampled``: the naive baseline, the coarse cube upsampled bicubically (``models.base.upsample_bicubic``;
+  bicubic rather than bilinear because it is the stronger of the two here, so that a method that beats
+  it adds something).
+
+A raster may hold a subset of its sensor's bands (Hyperion products usually keep about 130 of 242); its
+band names say which, and ``bands_of`` gives the sensor restricted to them.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import InputDataError
+from ..models.base import upsample_bicubic
+from ..sensors import Sensor
+from ..simulate import degrade
+from ..train import TrainingSettings
+from .cnmf import cnmf
+from .srecnn import apply_srecnn, train_srecnn
+
+METHODS = ("cnmf", "srecnn", "hs_upsampled")
+
+
+def bands_of(sensor: Sensor, names: Sequence[str], what: str) -> Sensor:
+    """``sensor`` with only the bands ``names`` (a raster's band names), in that order; ``what`` names the raster."""
+    known = {band.name: band for band in sensor.bands}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise InputDataError(f"{what}: bands {unknown} are not bands of sensor {sensor.name} ({len(known)} bands "
+                             f"{sensor.band_names[0]} .. {sensor.band_names[-1]}): name the raster's bands "
+                             "(descriptions) after the sensor's, or fix the sensor")
+    return dataclasses.replace(sensor, bands=tuple(known[name] for name in names))
+
+
+def wald_predict(method: str, hs: np.ndarray, ms: np.ndarray, srf: np.ndarray, ratio: int, *,
+                 degradation: str = "area", training: TrainingSettings | None = None,
+                 checkpoint: str | Path | None = None, seed: int = 0) -> np.ndarray:
+    """The HS image (C_h, H, W) float32 predicted by ``method`` from hs degraded by ``ratio`` and ms (C_m, H, W).
+
+    ``srf`` (C_m, C_h): CNMF's spectral response matrix. ``training`` and ``checkpoint``: SRECNN's settings and
+    training checkpoint (required for it). ``seed``: CNMF's VCA seed.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown spectral method {method!r}; use one of {', '.join(METHODS)}")
+    if hs.shape[1:] != ms.shape[1:]:
+        raise InputDataError(f"Wald's protocol needs the HS and MS images on one grid; got {hs.shape[1:]} and "
+                             f"{ms.shape[1:]} pixels: resample or crop them to the same grid")
+    coarse = degrade(hs, ratio, degradation)
+    if method == "hs_upsampled":
+        return upsample_bicubic(torch.from_numpy(np.ascontiguousarray(coarse, np.float32))[None], ratio)[0].numpy()
+    if method == "cnmf":
+        return cnmf(coarse, ms, srf, ratio, degradation=degradation, seed=seed)
+    if training is None or checkpoint is None:
+        raise ValueError("SRECNN needs training settings and a checkpoint path")
+    return apply_srecnn(train_srecnn(ms, coarse, ratio, training, checkpoint, degradation=degradation), ms)
