@@ -148,6 +148,10 @@ def test_metrics_and_summary(demo_run):
     scores = pd.read_csv(demo_run / "results/demo/metrics/edcstfn_2ref.csv", dtype={"date": str})
     assert list(scores.columns) == ["site", "method", "date", "references", "held_out", "band", "metric", "value"]
     assert {"rmse", "ssim", "sam_deg", "ergas", "ndvi_rmse"} <= set(scores.metric)
+    # run time and peak memory of the job behind each prediction, and of the training job, from the benchmarks
+    usage = scores[scores.metric.isin(["job_seconds", "job_max_rss_mb"])].set_index(["date", "metric"]).value
+    assert set(usage.index.get_level_values("date")) == set(scores.date)
+    assert (usage > 0).all() and usage["training", "job_max_rss_mb"] > 100
     summary = pd.read_csv(demo_run / "results/demo/metrics/summary.tsv", sep="\t", index_col="method")
     assert set(summary.index) == {"edcstfn_1ref", "edcstfn_2ref", "starfm", "estarfm", "fsdaf", "nearest_reference",
                                   "coarse_upsampled"}
@@ -206,3 +210,17 @@ def test_a_new_coarse_scene_reruns_only_the_jobs_that_depend_on_it(demo_run, tmp
                if spec["references"] == 1]
     assert sorted(re.search(r"method=(\w+)", b).group(1) for b in predicted) == sorted(one_ref)
     assert all("date=2021-10-02" in block for block in predicted)
+
+
+def test_the_report_shows_every_site(demo_run):
+    """Issue 6: one self-contained results/report.html with each site's inventory, tables and figures."""
+    html = (demo_run / "results/report.html").read_text()
+    for site, summary in [("demo", "metrics/summary.tsv"), ("demo_sts", "sts/summary.tsv")]:
+        start = html.index(f'<section id="site-{site}">')
+        part = html[start:html.index("</section>", start)]
+        methods = set(pd.read_csv(demo_run / f"results/{site}/{summary}", sep="\t").method)
+        assert "scenes:" in part and "Held-out mean" in part and "Per date" in part and "Run times" in part, site
+        assert all(f"<th>{method}</th>" in part for method in methods), site
+        assert part.count("<b>") >= 5  # the best value of each metric
+        assert part.count("data:image/png;base64,") == 5, site  # composites, errors, NDVI, scatters, learning curves
+    assert "<script" not in html and "<link" not in html

@@ -200,6 +200,8 @@ def evaluation_inputs(wildcards):
         "bands": f"{RESULTS}/{site}/matched/bands.json",
         "predictions": [f"{RESULTS}/{site}/predictions/{method}/{d}.tif" for d in dates],
         "truths": [truth_path(site, d) for d in dates],
+        "benchmarks": [f"{RESULTS}/benchmarks/{site}/predict_{method}_{d}.tsv" for d in dates],
+        "training": [f"{RESULTS}/benchmarks/{site}/train_{method}.tsv"] if is_deep(method) else [],
     }
 
 

@@ -30,6 +30,7 @@ rule sts_evaluate:
     input:
         predictions=f"{RESULTS}/{{site}}/sts/{{method}}/predictions",
         truths=lambda wildcards: sts_truths(wildcards.site),
+        benchmark=f"{RESULTS}/benchmarks/{{site}}/sts_fuse_{{method}}.tsv",
     output:
         f"{RESULTS}/{{site}}/sts/metrics/{{method}}.csv",
     log:
