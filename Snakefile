@@ -21,6 +21,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/predict.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/sts.smk"
+include: "workflow/rules/report.smk"
 include: "workflow/rules/spectral.smk"
 
 
@@ -29,4 +30,5 @@ rule all:
         preprocessing_outputs(),
         all_predictions,
         all_summaries(),
+        f"{RESULTS}/report.html",
     default_target: True

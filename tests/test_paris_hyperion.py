@@ -201,7 +201,7 @@ def run(tmp_path_factory) -> Path:
     config = yaml.safe_load(CONFIG.read_text())
     config["sites"][SITE]["spectral"]["srecnn"]["epochs"] = 30
     (workdir / "paris_short.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    snakemake(workdir, f"results/{SITE}/spectral/summary.tsv", "--configfile", str(workdir / "paris_short.yaml"))
+    snakemake(workdir, "--configfile", str(workdir / "paris_short.yaml"))  # the whole example, report included
     return workdir
 
 
@@ -248,3 +248,11 @@ def test_summary_has_the_three_methods_and_the_fusions_beat_the_baseline(run):
         assert scores.cc > base.cc + 0.04 and scores.ssim > base.ssim + 0.1, method
         assert scores.psnr > base.psnr + 0.8 and scores.rmse < base.rmse - 0.003, method
     assert summary.loc["srecnn", "sam_deg"] < base.sam_deg - 0.3
+
+
+def test_the_report_shows_the_spectral_experiment(run):
+    html = (run / "results/report.html").read_text()
+    part = html[html.index(f'<section id="site-{SITE}">'):]
+    assert "No scene rows" in part and "Spectral super-resolution (eo1_hyperion" in part
+    assert all(f"<th>{method}</th>" in part for method in METHODS)
+    assert part.count("data:image/png;base64,") == 4  # composites, errors, NDVI, scatters

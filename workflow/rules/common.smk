@@ -246,3 +246,82 @@ def simulation(wildcards):
         if (sim["site"], sim["target"], sim["source"]) == (wildcards.site, wildcards.sensor, wildcards.source):
             return sim
     raise ValueError(f"no `simulate` entry for {wildcards}")
+
+
+# The report's inputs (workflow/rules/report.smk): every file the page is made from.
+
+
+def fusion_report_files(site):
+    """The files of a site's spatiotemporal experiment that the report reads; None without methods."""
+    methods = site_methods(config, site)
+    if not methods:
+        return None
+    folder = f"{RESULTS}/{site}"
+    histories = {m: f"{folder}/models/{m}/history.csv" for m in methods if is_deep(m)}
+    benchmarks = {m: [rules.train.benchmark.format(site=site, method=m)] if is_deep(m) else [] for m in methods}
+    for path in prediction_outputs(site):
+        method, date = os.path.basename(os.path.dirname(path)), os.path.basename(path)[: -len(".tif")]
+        benchmarks[method].append(rules.predict.benchmark.format(site=site, method=method, date=date))
+    if any(config["methods"][m]["model"] == "edcstfn" for m in methods):  # EDCSTFN's pretrained autoencoder
+        histories["autoencoder"] = f"{folder}/autoencoder/history.csv"
+        benchmarks["autoencoder"] = [rules.autoencoder.benchmark.format(site=site)]
+    return {
+        "summary": f"{folder}/metrics/summary.tsv",
+        "scores": {m: f"{folder}/metrics/{m}.csv" for m in methods},
+        "bands": f"{folder}/matched/bands.json",
+        "predictions": {m: {d: f"{folder}/predictions/{m}/{d}.tif" for d in scored_dates(site, m)} for m in methods},
+        "truths": {d: truth_path(site, d) for m in methods for d in scored_dates(site, m)},
+        "histories": histories,
+        "benchmarks": benchmarks,
+    }
+
+
+def sts_report_files(site):
+    """The files of a site's spatio-temporal-spectral experiment that the report reads; None without methods."""
+    spec = config["sites"][site].get("sts", {})
+    methods = spec.get("methods")
+    if not methods:
+        return None
+    folder = f"{RESULTS}/{site}/sts"
+    return {
+        "summary": f"{folder}/summary.tsv",
+        "scores": {m: f"{folder}/metrics/{m}.csv" for m in methods},
+        "sensor": spec["hs_sensor"],
+        "predictions": {m: f"{folder}/{m}/predictions" for m in methods},
+        "truths": dict(zip(spec["dates"], sts_truths(site))),
+        "benchmarks": {m: [rules.sts_fuse.benchmark.format(site=site, method=m)] for m in methods},
+    }
+
+
+def spectral_report_files(site):
+    """The files of a site's spectral super-resolution experiment (Wald's protocol); None without one."""
+    spec = config["sites"][site].get("spectral")
+    if not spec:
+        return None
+    folder = f"{RESULTS}/{site}/spectral"
+    return {
+        "summary": f"{folder}/summary.tsv",
+        "sensor": spec["hs_sensor"],
+        "truth": spec["hs"],
+        "predictions": {m: f"{folder}/{m}.tif" for m in spec["methods"]},
+        "benchmarks": {m: [rules.spectral_fuse.benchmark.format(site=site, method=m)] for m in spec["methods"]},
+    }
+
+
+def report_files():
+    """Per site the files of the report: the scene inventory (sites with scenes) and each experiment's files."""
+    with_scenes = set(SCENES.site)
+    return {
+        site: {"inventory": f"{RESULTS}/{site}/qa/inventory.tsv" if site in with_scenes else None,
+               "fusion": fusion_report_files(site), "sts": sts_report_files(site),
+               "spectral": spectral_report_files(site)}
+        for site in config["sites"]
+    }
+
+
+def paths_in(files):
+    """Every path in a nested mapping of files (the report rule's inputs); the key `sensor` names a sensor."""
+    if isinstance(files, str):
+        return [files]
+    values = [v for k, v in files.items() if k != "sensor"] if isinstance(files, dict) else files or []
+    return [path for value in values for path in paths_in(value)]

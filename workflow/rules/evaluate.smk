@@ -24,7 +24,12 @@ rule summary:
             f"{RESULTS}/{wildcards.site}/metrics/{method}.csv" for method in site_methods(config, wildcards.site)
         ],
     output:
-        f"{RESULTS}/{{site}}/metrics/summary.tsv",
+        report(
+            f"{RESULTS}/{{site}}/metrics/summary.tsv",
+            caption="../report/summary.rst",
+            category="{site}",
+            subcategory="Spatiotemporal fusion",
+        ),
     log:
         f"{RESULTS}/logs/{{site}}/summary.log",
     conda:

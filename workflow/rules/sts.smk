@@ -49,7 +49,12 @@ rule sts_summary:
             f"{RESULTS}/{wildcards.site}/sts/metrics/{m}.csv" for m in config["sites"][wildcards.site]["sts"]["methods"]
         ],
     output:
-        f"{RESULTS}/{{site}}/sts/summary.tsv",
+        report(
+            f"{RESULTS}/{{site}}/sts/summary.tsv",
+            caption="../report/sts_summary.rst",
+            category="{site}",
+            subcategory="Spatio-temporal-spectral fusion",
+        ),
     log:
         f"{RESULTS}/logs/{{site}}/sts_summary.log",
     conda:

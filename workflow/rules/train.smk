@@ -32,12 +32,16 @@ rule train:
         history=f"{RESULTS}/{{site}}/models/{{method}}/history.csv",
         curve=report(
             f"{RESULTS}/{{site}}/models/{{method}}/learning_curve.png",
-            category="Learning curves",
+            caption="../report/learning_curve.rst",
+            category="{site}",
+            subcategory="Learning curves",
         ),
     log:
         f"{RESULTS}/logs/{{site}}/train_{{method}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/{{site}}/train_{{method}}.tsv"
+    wildcard_constraints:
+        method=r"(?!autoencoder\b)[A-Za-z0-9_]+",  # not "autoencoder": train_autoencoder.tsv is the autoencoder rule's benchmark
     conda:
         "../../envs/torch.yaml"
     threads: workflow.cores

@@ -15,10 +15,18 @@ def score_prediction(prediction: Raster, truth: Raster, matched: list[dict], pix
     fine sensor's bands (simulated truth), from which the matched bands are picked by name.
     """
     names = [pair["name"] for pair in matched]
-    index = list(range(len(names))) if truth.names == names else [truth.names.index(p["fine"]) for p in matched]
     red = names.index("red") if "red" in names else None
     nir = names.index("nir") if "nir" in names else None
-    return evaluate(truth.data[index], prediction.data, names, pixel_ratio, red=red, nir=nir)
+    return evaluate(truth_bands(truth, matched), prediction.data, names, pixel_ratio, red=red, nir=nir)
+
+
+def truth_bands(truth: Raster, matched: list[dict]) -> np.ndarray:
+    """The truth's bands in the matched order: as they are when already band-matched, else picked by the
+    fine sensor's band names (a truth of the fine sensor's bands)."""
+    names = [pair["name"] for pair in matched]
+    if truth.names == names:
+        return truth.data
+    return truth.data[[truth.names.index(pair["fine"]) for pair in matched]]
 
 
 def summary(scores: pd.DataFrame, metrics: tuple[str, ...] = ("rmse", "ssim", "cc", "psnr", "sam_deg", "ergas")) -> pd.DataFrame:

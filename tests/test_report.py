@@ -1,0 +1,186 @@
+"""The report: best-in-bold tables, band choice, stretch and NDVI on known arrays, and the page of a small fake
+results tree (every table and figure, nothing fetched from outside)."""
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from affine import Affine
+
+from stfusion.io import write_cog
+from stfusion.report import build_report
+from stfusion.report.rendering import (absolute_error, composite_bands, ndvi_map, percentile_limits, red_nir_bands,
+                                       stretch)
+from stfusion.report.tables import best_mask, metric_table
+from stfusion.sensors import load_sensor
+
+CRS, TRANSFORM = "EPSG:32650", Affine(30, 0, 500000, 0, -30, 4000000)
+
+
+def test_the_best_value_of_each_metric_is_bold():
+    frame = pd.DataFrame({"rmse": [0.02, 0.01, 0.03], "cc": [0.9, 0.8, 0.95], "psnr": [30.0, 35.0, 35.0],
+                          "bias": [-0.001, 0.002, 0.01], "dates": [3, 2, 1]}, index=pd.Index(["a", "b", "c"], name="method"))
+    best = best_mask(frame)
+    assert best.rmse.tolist() == [False, True, False]  # lowest error
+    assert best.cc.tolist() == [False, False, True]  # highest correlation
+    assert best.psnr.tolist() == [False, True, True]  # ties are both best
+    assert best.bias.tolist() == [True, False, False]  # closest to zero
+    assert not best.dates.any()  # a count, not a metric
+    html = metric_table(frame)
+    assert re.findall(r"<b>([^<]*)</b>", html) == ["-0.0010", "0.0100", "35.00", "0.9500", "35.00"]  # row by row
+    assert "RMSE ↓" in html and "CC ↑" in html and "PSNR (dB) ↑" in html
+
+
+def test_composites_pick_true_colour_then_colour_infrared():
+    landsat8 = [482, 561, 655, 865, 1609, 2201]  # blue green red nir swir1 swir2
+    assert composite_bands(landsat8) == ([2, 1, 0], "true colour")
+    assert composite_bands([560, 660, 830])[0] == [2, 1, 0]  # green red nir: no blue, so NIR/red/green
+    ahsi = [b.centre_nm for b in load_sensor("zy1_02d_ahsi").bands]
+    picked, name = composite_bands(ahsi)
+    assert name == "true colour" and [round(ahsi[i]) for i in picked] == [653, 550, 472]
+    assert composite_bands([1600, 2200, 11000])[0] == [0, 1, 2]  # nothing near the visible: first three bands
+    assert red_nir_bands(landsat8) == (2, 3)
+    assert red_nir_bands([482, 561, 655]) is None  # no NIR: no NDVI
+
+
+def test_stretch_maps_the_percentiles_to_0_and_1_and_hides_missing_pixels():
+    image = np.stack([k * np.arange(101, dtype=float).reshape(1, 101) for k in (1, 2, 3)])
+    lower, upper = percentile_limits(image)
+    np.testing.assert_allclose(lower, [2, 4, 6])
+    np.testing.assert_allclose(upper, [98, 196, 294])
+    image[1, 0, 50] = np.nan
+    rgba = stretch(image, lower, upper)
+    assert rgba.shape == (1, 101, 4)
+    np.testing.assert_allclose(rgba[0, [0, 2, 26, 98, 100], 0], [0, 0, 0.25, 1, 1])  # clipped outside 2..98
+    assert rgba[0, 50, 3] == 0 and rgba[0, 49, 3] == 1  # the pixel with a missing band is transparent
+
+
+def test_ndvi_and_absolute_error_on_known_arrays():
+    image = np.array([[[0.1, 0.2]], [[0.5, 0.2]]])  # red, NIR
+    np.testing.assert_allclose(ndvi_map(image, (0, 1)), [[2 / 3, 0.0]])
+    truth = np.zeros((2, 1, 3))
+    prediction = np.array([[[0.1, np.nan, np.nan]], [[-0.3, 0.2, np.nan]]])
+    np.testing.assert_allclose(absolute_error(truth, prediction), [[0.2, 0.2, np.nan]])
+
+
+def raster(path, bands, names, seed, date):
+    rng = np.random.default_rng(seed)
+    data = (0.05 + 0.4 * rng.random((len(names), 16, 16))).astype("float32")
+    write_cog(path, data[:bands], CRS, TRANSFORM, names[:bands], {"date": date})
+    return data
+
+
+@pytest.fixture
+def fake_run(tmp_path):
+    """A results tree of three sites: spatiotemporal fusion (two methods, one trained), spatio-temporal-spectral
+    fusion (one method) and a site with scenes only."""
+    r, dates, methods = tmp_path / "results", ["2021-01-01", "2021-02-01"], ["deepnet", "classic"]
+    sites = {}
+    for site in ("fuse", "sts", "plain"):
+        (r / site / "qa").mkdir(parents=True)
+        pd.DataFrame({"site": site, "sensor": ["landsat8_oli", "modis"], "date": dates, "cloud_fraction": [0.0, 0.3],
+                      "shadow_fraction": 0.0, "nodata_fraction": 0.0, "kept": [True, False],
+                      "reason": ["clear enough", "cloud+shadow 30.0% > max_cloud 5.0%"]}).to_csv(
+            r / site / "qa/inventory.tsv", sep="\t", index=False)
+        sites[site] = {"inventory": str(r / site / "qa/inventory.tsv"), "fusion": None, "sts": None}
+    (r / "bench").mkdir()
+    bench = str(r / "bench/{}.tsv")
+    for job, seconds in [("train", 12.0), ("predict_a", 2.0), ("predict_b", 3.0), ("sts", 5.0)]:
+        pd.DataFrame({"s": [seconds], "max_rss": [100.0]}).to_csv(bench.format(job), sep="\t", index=False)
+
+    f = r / "fuse"
+    matched = [{"name": n, "fine": b} for n, b in zip(["blue", "green", "red", "nir"], ["B2", "B3", "B4", "B5"])]
+    (f / "matched").mkdir()
+    (f / "matched/bands.json").write_text(json.dumps({"fine": "landsat8_oli", "coarse": "modis", "bands": matched}))
+    metrics = ["rmse", "ssim", "cc", "psnr", "sam_deg", "ergas"]
+    rows, predictions, truths = [], {m: {} for m in methods}, {}
+    for date in dates:
+        truths[date] = str(f / f"truth/{date}.tif")
+        raster(truths[date], 7, [f"B{i}" for i in range(1, 8)], 0, date)
+        for k, method in enumerate(methods):
+            predictions[method][date] = str(f / f"predictions/{method}/{date}.tif")
+            raster(predictions[method][date], 4, [m["name"] for m in matched], k + 1, date)
+            rows += [{"site": "fuse", "method": method, "date": date, "references": "", "held_out": True, "band": "all",
+                      "metric": metric, "value": 0.1 * (k + 1)} for metric in metrics]
+    (f / "metrics").mkdir()
+    scores = {}
+    for method in methods:
+        scores[method] = str(f / f"metrics/{method}.csv")
+        pd.DataFrame([x for x in rows if x["method"] == method]).to_csv(scores[method], index=False)
+    pd.DataFrame([{"method": m, **{x: 0.1 * (k + 1) for x in metrics}, "dates": 2} for k, m in enumerate(methods)]).to_csv(
+        f / "metrics/summary.tsv", sep="\t", index=False)
+    pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [0.3, 0.2, 0.1], "validation_loss": [0.35, 0.25, 0.2], "lr": 1e-3}).to_csv(
+        f / "history.csv", index=False)
+    sites["fuse"]["fusion"] = {
+        "summary": str(f / "metrics/summary.tsv"), "scores": scores, "bands": str(f / "matched/bands.json"),
+        "predictions": predictions, "truths": truths, "histories": {"deepnet": str(f / "history.csv")},
+        "benchmarks": {"deepnet": [bench.format("train"), bench.format("predict_a")], "classic": [bench.format("predict_b")]},
+    }
+
+    s = r / "sts"
+    ahsi = load_sensor("zy1_02d_ahsi").band_names
+    folder = s / "stsmtl/predictions"
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps({"seconds": 5.0, "history": [
+        {"epoch": e, "train_loss": 1.0 / e, "validation_loss": 1.2 / e, "lr": 1e-3} for e in (1, 2, 3)]}))
+    sts_truths, sts_rows = {}, []
+    for k, date in enumerate(dates):
+        sts_truths[date] = str(s / f"truth/{date}.tif")
+        raster(sts_truths[date], len(ahsi), ahsi, 5, date)
+        raster(folder / f"{date}.tif", len(ahsi), ahsi, 6, date)
+        sts_rows.append({"site": "sts", "method": "stsmtl", "date": date, "held_out": k == 1, "cc": 0.9, "sam_deg": 3.0,
+                         "psnr": 30.0, "ssim": 0.9, "rmse": 0.02, "seconds": 5.0})
+    (s / "sts").mkdir()
+    pd.DataFrame(sts_rows).to_csv(s / "sts/stsmtl.csv", index=False)
+    summary = pd.DataFrame(sts_rows).drop(columns=["site", "held_out"])
+    summary = pd.concat([summary, summary.iloc[[1]].assign(date="held-out mean"), summary.iloc[[0]].assign(date="all mean")])
+    summary.to_csv(s / "sts/summary.tsv", sep="\t", index=False)
+    sites["sts"]["sts"] = {"summary": str(s / "sts/summary.tsv"), "scores": {"stsmtl": str(s / "sts/stsmtl.csv")},
+                           "sensor": "zy1_02d_ahsi", "predictions": {"stsmtl": str(folder)}, "truths": sts_truths,
+                           "benchmarks": {"stsmtl": [bench.format("sts")]}}
+    return sites
+
+
+def section(html, site):
+    start = html.index(f'<section id="site-{site}">')
+    return html[start:html.index("</section>", start)]
+
+
+def test_the_page_holds_every_table_and_figure_and_nothing_from_outside(fake_run):
+    html = build_report(fake_run)
+    for site in fake_run:
+        part = section(html, site)
+        assert "landsat8_oli" in part and "cloud+shadow 30.0% &gt; max_cloud 5.0%" in part  # the inventory
+    fuse = section(html, "fuse")
+    assert fuse.count("<table") == 1 + 1 + 2 + 1  # inventory, held-out mean, two dates, run times
+    assert "2021-02-01 (held out)" in fuse and "Images of 2021-02-01" in fuse  # the later of two middle dates
+    # composites, errors, NDVI, scatters, learning curves
+    assert fuse.count("data:image/png;base64,") == 5
+    assert "True colour composites" in fuse and "NDVI of 2021-02-01" in fuse
+    assert re.search(r"<th>deepnet</th><td class=\"n\">2</td><td class=\"n\">14.0</td>", fuse)  # train + predict
+    sts = section(html, "sts")
+    assert sts.count("<table") == 1 + 1 + 2 + 1
+    assert "2021-01-01 (observed)" in sts and "2021-02-01 (held out)" in sts
+    assert sts.count("data:image/png;base64,") == 5
+    assert "No fusion method is configured for this site" in section(html, "plain")
+    assert all(link.startswith(("data:image/png;base64,", "#")) for link in re.findall(r'(?:src|href)="([^"]*)"', html))
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    assert "http" not in text and "//" not in text and "<script" not in text and "<link" not in text
+
+
+def test_a_config_without_results_still_renders_with_a_note(fake_run):
+    html = build_report({"plain": fake_run["plain"]})
+    assert "No site of this config has fusion results yet" in html and html.endswith("</html>")
+
+
+def test_ndvi_is_skipped_with_a_note_without_nir(fake_run, tmp_path):
+    fusion = fake_run["fuse"]["fusion"]
+    bands = json.loads(open(fusion["bands"]).read())
+    bands["bands"] = [b for b in bands["bands"] if b["name"] != "nir"]
+    for method in fusion["predictions"]:  # three-band predictions to match
+        for date, path in fusion["predictions"][method].items():
+            raster(path, 3, ["blue", "green", "red"], 1, date)
+    (tmp_path / "rgb.json").write_text(json.dumps(bands))
+    html = build_report({"fuse": {**fake_run["fuse"], "fusion": {**fusion, "bands": str(tmp_path / "rgb.json")}}})
+    assert "No NDVI maps" in html and section(html, "fuse").count("data:image/png;base64,") == 4

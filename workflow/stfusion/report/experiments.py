@@ -1,0 +1,134 @@
+"""A site's result files read into what the report shows: metric tables, the rasters of one held-out date,
+learning curves and run times. ``files`` mappings are built by workflow/rules/report.smk."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..benchmarks import job_usage
+from ..evaluation import truth_bands
+from ..io import read_raster
+from ..sensors import load_sensor
+
+
+@dataclass
+class Images:
+    """The truth and every method's prediction of one date, (bands, rows, cols), and the band centres (nm)."""
+
+    date: str
+    truth: np.ndarray
+    predictions: dict[str, np.ndarray]
+    centres_nm: list[float]
+
+
+@dataclass
+class Experiment:
+    """What the report shows of one experiment of a site."""
+
+    title: str
+    mean: pd.DataFrame  # methods x metrics, averaged over the held-out dates
+    per_date: dict[str, pd.DataFrame]  # caption -> methods x metrics
+    images: Images | None
+    histories: dict[str, pd.DataFrame]  # model -> epoch, train_loss, validation_loss
+    runtimes: pd.DataFrame  # method -> jobs, total, longest, peak memory
+    notes: list[str] = field(default_factory=list)
+
+
+def read_scores(paths: Mapping[str, str]) -> pd.DataFrame:
+    """The tidy metric CSVs of a site's methods, as one frame."""
+    return pd.concat([pd.read_csv(path, dtype={"date": str}) for path in paths.values()], ignore_index=True)
+
+
+def middle_date(dates: list[str]) -> str | None:
+    """The middle one of the sorted dates (the later of two middles), or None."""
+    return sorted(dates)[len(dates) // 2] if dates else None
+
+
+def read_runtimes(benchmarks: Mapping[str, list[str]]) -> pd.DataFrame:
+    """Per label (method) the number of jobs, their total and longest run time (s) and peak memory (MB), from
+    Snakemake's benchmark files."""
+    rows = {}
+    for label, paths in benchmarks.items():
+        if not paths:
+            continue
+        jobs = pd.DataFrame([job_usage(path) for path in paths])
+        rows[label] = {"jobs": len(jobs), "total (s)": jobs.job_seconds.sum(), "longest job (s)": jobs.job_seconds.max(),
+                       "peak memory (MB)": jobs.job_max_rss_mb.max()}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")
+
+
+def centres_of(sensor_name: str, band_names: list[str], sensors: Mapping | None) -> list[float]:
+    """Centre wavelengths (nm) of a sensor's bands by name (``sensors``: the config's sensor definitions)."""
+    centre = {band.name: band.centre_nm for band in load_sensor(sensor_name, sensors).bands}
+    return [centre[name] for name in band_names]
+
+
+def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
+    """The spatiotemporal experiment: summary.tsv (held-out means), the tidy metrics per held-out date, and the
+    truth and predictions of the middle date held out by every method."""
+    mean = pd.read_csv(files["summary"], sep="\t", index_col="method")
+    metrics = [c for c in mean.columns if c != "dates"]
+    scores = read_scores(files["scores"])
+    held = scores[scores.held_out & (scores.band == "all") & scores.metric.isin(metrics)]
+    per_date = {
+        f"{date} (held out)": group.pivot_table(index="method", columns="metric", values="value")[metrics]
+        for date, group in held.groupby("date")
+    }
+    methods = list(files["scores"])
+    shared = [d for d, group in held.groupby("date") if set(group.method) == set(methods)]
+    date = middle_date(shared)
+    notes = [] if date else ["No date is held out by every method: no images."]
+    images = None
+    bands = json.loads(Path(files["bands"]).read_text())
+    if date:
+        truth = truth_bands(read_raster(files["truths"][date]), bands["bands"])
+        predictions = {m: read_raster(files["predictions"][m][date]).data for m in methods}
+        centres = centres_of(bands["fine"], [pair["fine"] for pair in bands["bands"]], sensors)
+        images = Images(date, truth, predictions, centres)
+    histories = {model: pd.read_csv(path) for model, path in files["histories"].items()}
+    return Experiment(f"Spatiotemporal fusion ({bands['fine']} from {bands['coarse']})", mean, per_date, images,
+                      histories, read_runtimes(files["benchmarks"]), notes)
+
+
+def load_sts(files: Mapping, sensors: Mapping | None) -> Experiment:
+    """The spatio-temporal-spectral experiment: sts/summary.tsv (per date and held-out mean), and the truth and
+    predictions of the middle held-out date; STS-MTL's learning curve from its run.json."""
+    summary = pd.read_csv(files["summary"], sep="\t", dtype={"date": str}).set_index("method")
+    scores = read_scores(files["scores"])
+    held_out = set(scores[scores.held_out].date)
+    mean = summary[summary.date == "held-out mean"].drop(columns="date")
+    per_date = {
+        f"{date} ({'held out' if date in held_out else 'observed'})": group.drop(columns=["date", "seconds"])
+        for date, group in summary[summary.date.isin(set(scores.date))].groupby("date")
+    }
+    date = middle_date(sorted(held_out))
+    images = None
+    if date:
+        truth = read_raster(files["truths"][date])
+        predictions = {m: read_raster(Path(folder) / f"{date}.tif").data for m, folder in files["predictions"].items()}
+        images = Images(date, truth.data, predictions, centres_of(files["sensor"], truth.names, sensors))
+    histories = {}
+    for method, folder in files["predictions"].items():
+        run = json.loads((Path(folder) / "run.json").read_text())
+        if run.get("history"):
+            histories[method] = pd.DataFrame(run["history"])
+    notes = [] if date else ["No held-out date: no images."]
+    return Experiment(f"Spatio-temporal-spectral fusion ({files['sensor']})", mean, per_date, images, histories,
+                      read_runtimes(files["benchmarks"]), notes)
+
+
+def load_spectral(files: Mapping, sensors: Mapping | None) -> Experiment:
+    """The spectral super-resolution experiment (Wald's protocol, one date): spectral/summary.tsv and the real
+    hyperspectral image against each method's prediction."""
+    mean = pd.read_csv(files["summary"], sep="\t").set_index("method").drop(columns="seconds", errors="ignore")
+    truth = read_raster(files["truth"])
+    predictions = {m: read_raster(path).data for m, path in files["predictions"].items()}
+    images = Images("the real hyperspectral image", truth.data, predictions,
+                    centres_of(files["sensor"], truth.names, sensors))
+    return Experiment(f"Spectral super-resolution ({files['sensor']}, Wald's protocol)", mean, {}, images, {},
+                      read_runtimes(files["benchmarks"]))

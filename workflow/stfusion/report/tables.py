@@ -1,0 +1,105 @@
+"""The report's tables as HTML: metric tables like the papers' (best value in bold), the scene inventory
+and the run times."""
+from __future__ import annotations
+
+from html import escape
+from typing import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+HIGHER_IS_BETTER = {"cc", "ssim", "ms_ssim", "psnr"}
+CLOSEST_TO_ZERO = {"bias"}
+NOT_RANKED = {"dates"}
+LABELS = {
+    "rmse": "RMSE", "mae": "MAE", "bias": "bias", "cc": "CC", "ssim": "SSIM", "ms_ssim": "MS-SSIM",
+    "psnr": "PSNR (dB)", "sam_deg": "SAM (°)", "ergas": "ERGAS", "ndvi_rmse": "NDVI RMSE", "ndvi_mae": "NDVI MAE",
+    "seconds": "run time (s)", "dates": "held-out dates",
+}
+DIGITS = {"psnr": 2, "sam_deg": 2, "ergas": 3, "seconds": 1, "dates": 0}
+
+
+def best_mask(frame: pd.DataFrame) -> pd.DataFrame:
+    """True where a value is the best of its column: highest for CC/SSIM/MS-SSIM/PSNR, closest to zero for
+    bias, lowest otherwise (errors, run time); ties are all best; unranked columns (date counts) never."""
+    best = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    for column in frame.columns:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        if column in NOT_RANKED or values.isna().all():
+            continue
+        score = values.abs() if column in CLOSEST_TO_ZERO else values
+        target = score.max() if column in HIGHER_IS_BETTER else score.min()
+        best[column] = score == target
+    return best
+
+
+def header(metric: str) -> str:
+    """A column header with its unit and direction: ↑ higher is better, ↓ lower is better."""
+    label = LABELS.get(metric, metric)
+    if metric in NOT_RANKED:
+        return label
+    return f"{label} {'↑' if metric in HIGHER_IS_BETTER else '→0' if metric in CLOSEST_TO_ZERO else '↓'}"
+
+
+def number(metric: str, value: object) -> str:
+    """A value formatted to the digits its metric needs; a dash for missing."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    return f"{float(value):.{DIGITS.get(metric, 4)}f}"
+
+
+def html_table(frame: pd.DataFrame, cell: Callable[[str, object], str], headers: Mapping[str, str] | None = None,
+               bold: pd.DataFrame | None = None, row_class: Callable[[object], str] | None = None, caption: str = "") -> str:
+    """A frame as an HTML table: index as the first column, ``cell(column, value)`` for each value, bold where
+    ``bold`` is True, ``row_class(index label)`` on each row."""
+    headers = headers or {}
+    align = {c: ' class="n"' if pd.api.types.is_numeric_dtype(frame[c]) else "" for c in frame.columns}  # numbers right
+    head = "".join(f"<th{align[c]}>{escape(headers.get(c, str(c)))}</th>" for c in frame.columns)
+    rows = []
+    for label, values in frame.iterrows():
+        cells = []
+        for column, value in values.items():
+            text = escape(cell(column, value))
+            text = f"<b>{text}</b>" if bold is not None and bold.at[label, column] else text
+            cells.append(f"<td{align[column]}>{text}</td>")
+        css = f' class="{row_class(label)}"' if row_class else ""
+        rows.append(f"<tr{css}><th>{escape(str(label))}</th>{''.join(cells)}</tr>")
+    title = f"<caption>{escape(caption)}</caption>" if caption else ""
+    index_name = escape(str(frame.index.name or ""))
+    return f'<table>{title}<thead><tr><th>{index_name}</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def metric_legend(metrics: list[str]) -> str:
+    """What the bold values and arrows of a metric table mean, and the units of its metrics."""
+    units = {"psnr": "PSNR with a data range of 1.0 (reflectance 0..1)", "sam_deg": "SAM in degrees",
+             "ergas": "ERGAS with h/l = fine / coarse pixel size"}
+    return "; ".join(["Bold: the best value of each column (↑ highest is best, ↓ lowest is best)"]
+                     + [units[m] for m in metrics if m in units]) + "."
+
+
+def metric_table(frame: pd.DataFrame, caption: str = "") -> str:
+    """Methods (index) x metrics (columns), the best value of each metric in bold."""
+    return html_table(frame, number, headers={c: header(c) for c in frame.columns}, bold=best_mask(frame), caption=caption)
+
+
+def inventory_table(inventory: pd.DataFrame) -> str:
+    """The scene inventory: sensor, date, cloud+shadow and nodata percentages, kept or dropped and why."""
+    shown = pd.DataFrame({
+        "date": inventory.date.astype(str),
+        "cloud+shadow %": 100 * (inventory.cloud_fraction + inventory.shadow_fraction),
+        "nodata %": 100 * inventory.nodata_fraction,
+        "kept": np.where(inventory.kept, "kept", "dropped"),
+        "reason": inventory.reason,
+    })
+    shown.index = pd.Index(inventory.sensor, name="sensor")
+    shown = shown.reset_index().rename_axis("#")
+    shown.index += 1
+    kept = dict(zip(shown.index, inventory.kept))
+    return html_table(shown, lambda column, value: f"{value:.1f}" if column.endswith("%") else str(value),
+                      row_class=lambda label: "kept" if kept[label] else "dropped")
+
+
+def runtime_table(runtimes: pd.DataFrame) -> str:
+    """Run time and peak memory per method (index) from the jobs' benchmark files."""
+    formats = {"jobs": "{:.0f}", "total (s)": "{:.1f}", "longest job (s)": "{:.1f}", "peak memory (MB)": "{:.0f}"}
+    return html_table(runtimes, lambda column, value: formats[column].format(value))
