@@ -23,6 +23,8 @@ import rasterio
 import yaml
 
 from conftest import REPO, SHARED_DATA, make_workdir, snakemake
+from stfusion.benchmarks import USAGE
+from stfusion.models import MODELS
 
 CONFIG = REPO / "config/examples/lgc_crop.yaml"
 SITE = "lgc_crop"
@@ -229,7 +231,12 @@ def test_metrics_csv_columns_and_finite_scores(run):
         table = pd.read_csv(run / f"results/{SITE}/metrics/{method}.csv", dtype={"date": str})
         assert list(table.columns) == ["site", "method", "date", "references", "held_out", "band", "metric", "value"]
         assert (table.site == SITE).all() and (table.method == method).all()
-        assert set(table.date) == set(DATES)
+        # the scored dates, plus for a trained model the run time and peak memory of its training job
+        deep = example()["methods"][method]["model"] in MODELS
+        assert set(table.date) == set(DATES) | ({"training"} if deep else set()), method
+        training = table[table.date == "training"]
+        assert set(training.metric) == (set(USAGE.values()) if deep else set()), method
+        table = table[table.date != "training"]
         for date in DATES:
             rows = table[table.date == date]
             assert (rows.references == DATES[1 - DATES.index(date)]).all()

@@ -167,8 +167,10 @@ def prediction_group(wildcards):
 
 
 def training_groups(wildcards):
-    """The training and validation groups of a site for {k} references (a rule parameter, see prediction_group)."""
-    return pairs_of(wildcards.site)["references"][wildcards.k]
+    """The training and validation groups of a site for {k} references (a rule parameter, see prediction_group).
+    Not the prediction groups: a new coarse date adds one of those and must not re-cut the patches."""
+    groups = pairs_of(wildcards.site)["references"][wildcards.k]
+    return {split: groups[split] for split in ("training", "validation")}
 
 
 def training_scenes(wildcards):
