@@ -44,17 +44,21 @@ def training_seconds(model, device, patches=100, size=64, batch=8) -> float:
             torch.rand(batch, BANDS, size // RATIO, size // RATIO, generator=g), torch.rand(batch, BANDS, size, size, generator=g)]
     data = [d.to(device) for d in data]
     model.to(device).train()
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad])
-    steps = patches // batch
+    return step_seconds(lambda: model.training_loss(*data), model.parameters(), device, patches // batch) * patches / batch
+
+
+def step_seconds(loss, parameters, device, steps: int) -> float:
+    """Seconds per Adam step on ``loss()``, a closure over one batch already on ``device``."""
+    optimizer = torch.optim.Adam([p for p in parameters if p.requires_grad])
     start = time.perf_counter()
     for _ in range(steps):
-        loss = model.training_loss(*data)
+        value = loss()
         optimizer.zero_grad()
-        loss.backward()
+        value.backward()
         optimizer.step()
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return (time.perf_counter() - start) * patches / (steps * batch)
+    return (time.perf_counter() - start) / steps
 
 
 def prediction_rates(model, device, size=512, tile=256) -> tuple[float, float, float, float]:
@@ -64,16 +68,26 @@ def prediction_rates(model, device, size=512, tile=256) -> tuple[float, float, f
     coarse = rng.random((K, BANDS, size // RATIO, size // RATIO), dtype=np.float32)
     t1 = rng.random((BANDS, size // RATIO, size // RATIO), dtype=np.float32)
     model.to(device).eval()
+
+    @torch.no_grad()
+    def plain():
+        model(*(torch.from_numpy(a)[None].to(device) for a in (fine, coarse, t1))).cpu()
+
+    return tiled_and_plain(lambda: predict_scene(model, fine, coarse, t1, tile=tile, overlap=32, device=device),
+                           plain, size * size / 1e6)
+
+
+def tiled_and_plain(tiled, plain, megapixels: float) -> tuple[float, float, float, float]:
+    """(plain MP/s, tiled MP/s, plain peak MB, tiled peak MB): ``tiled()`` then ``plain()``, each predicting
+    ``megapixels`` and returning on the host; peaks over the process's baseline (tiled first, so the plain
+    figure is its own peak when it is the larger)."""
     baseline = peak_mb()
     start = time.perf_counter()
-    predict_scene(model, fine, coarse, t1, tile=tile, overlap=32, device=device)
-    tiled = size * size / 1e6 / (time.perf_counter() - start)
-    tiled_peak = peak_mb() - baseline
+    tiled()
+    tiled_rate, tiled_peak = megapixels / (time.perf_counter() - start), peak_mb() - baseline
     start = time.perf_counter()
-    with torch.no_grad():
-        model(*(torch.from_numpy(a)[None].to(device) for a in (fine, coarse, t1))).cpu()
-    plain = size * size / 1e6 / (time.perf_counter() - start)
-    return plain, tiled, peak_mb() - baseline, tiled_peak
+    plain()
+    return megapixels / (time.perf_counter() - start), tiled_rate, peak_mb() - baseline, tiled_peak
 
 
 def row(name: str, device: torch.device) -> str:
@@ -83,6 +97,14 @@ def row(name: str, device: torch.device) -> str:
     train = training_seconds(model, device)
     return (f"| {name} | {train:.1f} | {plain:.3f} | {tiled:.3f} | {tiled / plain:.2f} | "
             f"{plain_mb:.0f} | {tiled_mb:.0f} |")
+
+
+def print_rows(script: str, names, device: str) -> None:
+    """Print each model's row, measured by ``script --one NAME`` in a process of its own (peak memory apart)."""
+    for name in names:
+        result = subprocess.run([sys.executable, script, "--one", name, "--device", device],
+                                capture_output=True, text=True, check=True)
+        print(result.stdout.strip(), flush=True)
 
 
 def main() -> None:
@@ -97,10 +119,7 @@ def main() -> None:
     print("| model | training s / 100 patches (64 px) | plain forward MP/s | tiled MP/s | tiled / plain | "
           "plain peak MB | tiled peak MB |")
     print("|---|---|---|---|---|---|---|")
-    for name in ("edcstfn", "dcstfn", "stfnet", "stfdcnn"):
-        result = subprocess.run([sys.executable, __file__, "--one", name, "--device", args.device],
-                                capture_output=True, text=True, check=True)
-        print(result.stdout.strip(), flush=True)
+    print_rows(__file__, ("edcstfn", "dcstfn", "stfnet", "stfdcnn"), args.device)
 
 
 if __name__ == "__main__":
