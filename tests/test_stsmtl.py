@@ -12,7 +12,7 @@ from scipy import ndimage
 from stfusion.errors import ConfigError
 from stfusion.simulate import degrade as degrade_numpy
 from stfusion.sts import STSSettings, fuse_series, predict_scores
-from stfusion.sts.data import SiteSeries, date_sample, reference_choices
+from stfusion.sts.data import SiteSeries, bracketing_references, date_sample, fill_gaps, reference_choices
 from stfusion.sts.losses import MultiTaskObjective, ObservationModel, TaskWeights, masked_mse
 from stfusion.sts.network import KERNEL_SETS, Branch, MultiScaleResidualBlock, STSMTLNetwork
 from stfusion.sts.pca import HyperspectralPCA
@@ -220,6 +220,14 @@ def test_samples_select_dates_and_references():
     series = SiteSeries(fine[[0, 2]], days[[0, 2]], ms, days, hs[:2], days[:2])
     assert reference_choices(days[1], series.fine_days, series.hs_days, other_dates=False) == [(0, 1)]
     assert reference_choices(days[1], series.fine_days, series.hs_days, other_dates=True) == [(0, 1), (0, 0)]
+    # training also carries references from the other side: fine dates 0 and 2 around the middle date
+    three = day_numbers(["2021-04-01", "2021-05-01", "2021-06-01"])
+    assert reference_choices(three[1], three, three, other_dates=True) == [(1, 1), (0, 0), (2, 2)]
+    assert reference_choices(three[0], three, three, other_dates=True) == [(0, 0), (1, 1)]
+    # prediction: the latest references at or before the date and the earliest at or after it
+    assert bracketing_references(days[1], series.fine_days, series.hs_days) == [(0, 1), (1, 1)]
+    assert bracketing_references(days[0], series.fine_days, series.hs_days) == [(0, 0)]
+    assert bracketing_references(days[2] + 10, series.fine_days, series.hs_days) == [(1, 1)]
     sample = date_sample(series, hs[:2], days[1], 0, 1)
     assert sample["has_fine"].item() == 0 and not sample["fine_obs"].any()
     assert sample["has_hs"].item() == 1 and sample["has_ms"].item() == 1
@@ -283,6 +291,30 @@ def test_tiny_supervised_run_learns(tmp_path):
     print(f"RMSE of the nearest HS image, pixel-replicated: {baseline:.4f}")
     assert losses[-1] < losses[0]
     assert rmse < baseline
+
+
+def test_prediction_blends_the_references_before_and_after_by_ms_closeness(tmp_path):
+    """Between two fine dates the prediction is the per-pixel closeness-weighted blend of the network's
+    prediction from each side. Known answer: where the MS image of the date equals the MS image of the date
+    before (and differs from the one after), the blend is the prediction from before alone."""
+    truth, fine, ms, hs, to_ms, to_fine = synthetic_site()
+    ms = ms.copy()
+    ms[1] = ms[0]  # the middle date looks exactly like the first one in MS space
+    model = fuse_series(fine[[0, 2]], [DAYS[0], DAYS[2]], ms, DAYS, hs[[0, 2]], [DAYS[0], DAYS[2]], to_ms, to_fine,
+                        tiny_settings(epochs=1), tmp_path / "checkpoint.pt", truth=truth).model
+    day = day_numbers(DAYS)[1]
+    assert bracketing_references(day, model.series.fine_days, model.series.hs_days) == [(0, 0), (1, 1)]
+
+    def one_side(index, day=day):
+        sample = date_sample(model.series, model.hs_scores, day, index, index)
+        inputs, _ = fill_gaps({name: sample[name] for name in STSMTLNetwork.INPUTS}, 2)
+        return model.pca.inverse_transform(predict_scores(model.network, inputs, 12))
+
+    before, after = one_side(0), one_side(1)
+    assert np.abs(before - after).mean() > 1e-3  # the two sides disagree, so the weights matter
+    np.testing.assert_allclose(model.predict(DAYS[1]), before, atol=1e-4)
+    first = day_numbers(DAYS)[0]  # a date with its own fine and HS images: those references alone
+    np.testing.assert_array_equal(model.predict(DAYS[0]), one_side(0, first))
 
 
 def test_tiny_wald_run(tmp_path):

@@ -26,8 +26,10 @@ from ..errors import ConfigError, InputDataError
 from ..runlog import progress
 from ..tiling import halo_windows
 from ..train import TrainingSettings, fit, resolve_device
+from ..models.base import closeness_weights
 from .data import (
     SiteSeries,
+    bracketing_references,
     crop,
     cut_windows,
     date_sample,
@@ -40,7 +42,7 @@ from .data import (
 from .losses import MultiTaskObjective, ObservationModel
 from .network import STSMTLNetwork
 from .pca import HyperspectralPCA
-from .resample import SCALE_DAYS, day_numbers, nearest_index
+from .resample import SCALE_DAYS, day_numbers
 
 log = logging.getLogger("stfusion")
 
@@ -95,16 +97,26 @@ class TrainedSTS:
     task_weights: dict[str, float]
 
     def predict(self, date) -> np.ndarray:
-        """The fine hyperspectral image (C_h, H, W) of ``date`` (ISO string, ``datetime.date`` or day number)
-        from the nearest fine and HS references, in tiles; NaN where the MS image of the date is missing."""
+        """The fine hyperspectral image (C_h, H, W) of ``date`` (ISO string, ``datetime.date`` or day number), in
+        tiles; NaN where the MS image of the date is missing.
+
+        Between two reference dates the network predicts from the references before and from those after
+        ``date`` (``data.bracketing_references``), and the two predictions are blended per pixel by temporal
+        closeness in MS space (``models.base.closeness_weights``, as StfNet and STFDCNN blend their two
+        references: the reference whose MS image, resampled to its fine date, is closest to the MS image of
+        ``date`` around a pixel weighs most; the band weights are averaged, one weight per pixel)."""
         day = float(day_numbers([date])[0])
-        series, settings = self.series, self.settings
-        fine_index, hs_index = nearest_index(series.fine_days, day), nearest_index(series.hs_days, day)
-        sample = date_sample(series, self.hs_scores, day, fine_index, hs_index, settings.time_resampling,
-                             settings.time_scale_days)
-        inputs, missing = fill_gaps({name: sample[name] for name in STSMTLNetwork.INPUTS}, self.network.ms_ratio)
-        scores = predict_scores(self.network, inputs, settings.tile, resolve_device(settings.device))
-        cube = self.pca.inverse_transform(scores)
+        series, settings, network = self.series, self.settings, self.network
+        scores, ms_refs = [], []
+        for fine_index, hs_index in bracketing_references(day, series.fine_days, series.hs_days):
+            sample = date_sample(series, self.hs_scores, day, fine_index, hs_index, settings.time_resampling,
+                                 settings.time_scale_days)
+            inputs, missing = fill_gaps({name: sample[name] for name in STSMTLNetwork.INPUTS}, network.ms_ratio)
+            scores.append(predict_scores(network, inputs, settings.tile, resolve_device(settings.device)))
+            ms_refs.append(inputs["ms_ref_fine"])
+        weights = closeness_weights(torch.from_numpy(np.stack(ms_refs))[None], torch.from_numpy(inputs["ms_t"])[None],
+                                    network.ms_ratio, radius=1)[0].mean(dim=1, keepdim=True).numpy()
+        cube = self.pca.inverse_transform((weights * np.stack(scores)).sum(axis=0))
         cube[:, missing] = np.nan
         return cube
 

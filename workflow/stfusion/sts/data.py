@@ -99,21 +99,38 @@ def with_truth(sample: dict[str, np.ndarray], truth: np.ndarray | None) -> dict[
 
 def reference_choices(day: float, fine_days: np.ndarray, hs_days: np.ndarray,
                       other_dates: bool) -> list[tuple[int, int]]:
-    """(fine, HS) reference indices for a training sample of ``day``: the nearest dates, as in prediction,
-    and with ``other_dates`` also the nearest dates other than ``day`` itself, so that the network also
-    learns to carry references across time (what it must do on dates without fine or HS images)."""
+    """(fine, HS) reference indices for a training sample of ``day``: the nearest dates, and with
+    ``other_dates`` also the nearest dates before and after ``day`` other than ``day`` itself, so that the
+    network learns to carry references forwards and backwards in time (what prediction asks of it on
+    dates without fine or HS images, see ``bracketing_references``)."""
     choices = [(nearest_index(fine_days, day), nearest_index(hs_days, day))]
     if other_dates:
-        other = (_nearest_other(fine_days, day), _nearest_other(hs_days, day))
-        if other != choices[0]:
-            choices.append(other)
+        for side in (-1, 1):
+            other = (_nearest_on_side(fine_days, day, side, strict=True), _nearest_on_side(hs_days, day, side, strict=True))
+            if None not in other and other not in choices:
+                choices.append(other)
     return choices
 
 
-def _nearest_other(days: np.ndarray, day: float) -> int:
-    """Index of the date nearest to ``day`` that is not ``day`` itself (``day``'s own if it is the only one)."""
-    others = np.flatnonzero(days != day)
-    return int(others[np.argmin(np.abs(days[others] - day))]) if len(others) else nearest_index(days, day)
+def bracketing_references(day: float, fine_days: np.ndarray, hs_days: np.ndarray) -> list[tuple[int, int]]:
+    """(fine, HS) reference indices that prediction blends on ``day``: the latest dates at or before it and
+    the earliest at or after it (one choice where ``day`` has its own images or lies outside a series)."""
+    choices = []
+    for side in (-1, 1):
+        pair = tuple(_nearest_on_side(days, day, side) for days in (fine_days, hs_days))
+        pair = tuple(nearest_index(days, day) if index is None else index
+                     for index, days in zip(pair, (fine_days, hs_days)))
+        if pair not in choices:
+            choices.append(pair)
+    return choices
+
+
+def _nearest_on_side(days: np.ndarray, day: float, side: int, strict: bool = False) -> int | None:
+    """Index of the date nearest to ``day`` on one ``side`` (-1 before, +1 after; ``day`` itself counts
+    unless ``strict``), or None when there is none."""
+    offsets = (np.asarray(days) - day) * side
+    hits = np.flatnonzero(offsets > 0 if strict else offsets >= 0)
+    return int(hits[np.argmin(offsets[hits])]) if len(hits) else None
 
 
 def crop(sample: dict[str, np.ndarray], rows: slice, cols: slice, ms_ratio: int,
