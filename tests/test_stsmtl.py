@@ -311,8 +311,9 @@ def test_prediction_blends_the_references_before_and_after_by_ms_closeness(tmp_p
         return model.pca.inverse_transform(predict_scores(model.network, inputs, 12))
 
     before, after = one_side(0), one_side(1)
-    assert np.abs(before - after).mean() > 1e-3  # the two sides disagree, so the weights matter
-    np.testing.assert_allclose(model.predict(DAYS[1]), before, atol=1e-4)
+    disagreement = np.abs(before - after).mean()
+    assert disagreement > 1e-4  # the two sides disagree, so the weights matter
+    assert np.abs(model.predict(DAYS[1]) - before).max() < 0.01 * disagreement
     first = day_numbers(DAYS)[0]  # a date with its own fine and HS images: those references alone
     np.testing.assert_array_equal(model.predict(DAYS[0]), one_side(0, first))
 

@@ -12,9 +12,11 @@ image Z(t) from three feature branches, each a stack of multi-scale residual blo
 
 Every branch also sees the time code of ``resample.time_code`` as constant planes. The branch
 features are concatenated and fused, Z = g(delta_spatial, delta_temporal, delta_spectral), by two
-1x1 convolutions; g's output, times the per-component spread of the scores, is added to the
-hyperspectral components of t_h (residual learning, a choice of this implementation: the paper only
-says the features are concatenated and fused).
+1x1 convolutions into standardised component scores (times the per-component spread of the training
+scores, plus their mean). An earlier version added g's output to the upsampled hyperspectral
+components of t_h (residual learning); on the demo protocol that was worse (held-out RMSE 0.0057
+against 0.0050, SAM 1.26 against 1.10 degrees, {1} kernels, 40 epochs): the 30 m components,
+upsampled, mix land and water along the narrow river, and the network had to undo the mixing.
 
 Inputs are standardised per band (fine, MS) and per component (HS scores) with statistics of the
 training series (``standardise``; buffers saved with the weights), a choice of this implementation
@@ -126,4 +128,4 @@ class STSMTLNetwork(nn.Module):
             self.temporal(torch.cat([ms_now, ms_f, ms_h, code], 1)),
             self.spectral(torch.cat([hs_scaled, ms_h, ms_now, code], 1)),
         ], 1)
-        return hs + self.fusion(features) * self.hs_std
+        return self.hs_mean + self.fusion(features) * self.hs_std
