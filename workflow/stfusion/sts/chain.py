@@ -23,10 +23,10 @@ import torch
 
 from ..artefacts import arrays_sha256, fingerprint
 from ..errors import ConfigError, InputDataError
+from ..models.base import closeness_weights
 from ..runlog import progress
 from ..tiling import halo_windows
 from ..train import TrainingSettings, fit, resolve_device
-from ..models.base import closeness_weights
 from .data import (
     SiteSeries,
     bracketing_references,

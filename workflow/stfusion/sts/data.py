@@ -106,7 +106,7 @@ def reference_choices(day: float, fine_days: np.ndarray, hs_days: np.ndarray,
     choices = [(nearest_index(fine_days, day), nearest_index(hs_days, day))]
     if other_dates:
         for side in (-1, 1):
-            other = (_nearest_on_side(fine_days, day, side, strict=True), _nearest_on_side(hs_days, day, side, strict=True))
+            other = tuple(_nearest_on_side(days, day, side, strict=True) for days in (fine_days, hs_days))
             if None not in other and other not in choices:
                 choices.append(other)
     return choices
@@ -115,14 +115,11 @@ def reference_choices(day: float, fine_days: np.ndarray, hs_days: np.ndarray,
 def bracketing_references(day: float, fine_days: np.ndarray, hs_days: np.ndarray) -> list[tuple[int, int]]:
     """(fine, HS) reference indices that prediction blends on ``day``: the latest dates at or before it and
     the earliest at or after it (one choice where ``day`` has its own images or lies outside a series)."""
-    choices = []
-    for side in (-1, 1):
-        pair = tuple(_nearest_on_side(days, day, side) for days in (fine_days, hs_days))
-        pair = tuple(nearest_index(days, day) if index is None else index
-                     for index, days in zip(pair, (fine_days, hs_days)))
-        if pair not in choices:
-            choices.append(pair)
-    return choices
+    def on_side(days: np.ndarray, side: int) -> int:
+        index = _nearest_on_side(days, day, side)
+        return nearest_index(days, day) if index is None else index
+
+    return list(dict.fromkeys((on_side(fine_days, side), on_side(hs_days, side)) for side in (-1, 1)))
 
 
 def _nearest_on_side(days: np.ndarray, day: float, side: int, strict: bool = False) -> int | None:
