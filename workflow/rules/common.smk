@@ -160,7 +160,7 @@ def truth_path(site, date):
 
 
 def prediction_group(wildcards):
-    """The reference group of a prediction (a rule parameter, not the pairing file as an input: a new scene
+    """The reference group of a prediction (a parameter of the rule, not the pairing file as an input: a new scene
     changes pairs.json, and only the jobs whose own group or scenes change should run again)."""
     groups = pairs_of(wildcards.site)["references"][str(predict_references(wildcards.method))]["prediction"]
     return next(g for g in groups if g["target"] == wildcards.date)
