@@ -47,8 +47,8 @@ class FusionModel(nn.Module):
 
 def conv(in_channels: int, out_channels: int, kernel: int, stride: int = 1) -> nn.Conv2d:
     """A convolution with replicate padding that keeps the size (divides it by ``stride``). A 1x1 kernel needs
-    no padding, and PyTorch would still pad by 0 pixels (a copy of the input, and of its gradient) in
-    replicate mode: a quarter of the training time of STS-MTL's {1} network on the CPU."""
+    no padding, and PyTorch would still pad by 0 pixels in replicate mode (a copy of the input, and of its
+    gradient, for every 1x1 layer)."""
     return nn.Conv2d(in_channels, out_channels, kernel, stride=stride, padding=kernel // 2,
                      padding_mode="replicate" if kernel > 1 else "zeros")
 
