@@ -1,4 +1,8 @@
-"""Training, resume after a kill, the feature-extractor weights, and tile-size independence."""
+"""Training, resume after a kill, schedules, mixed precision, the feature-extractor weights, and tile-size
+independence."""
+import math
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -45,9 +49,10 @@ class Killed(Exception):
     pass
 
 
-def test_resume_after_a_kill_ends_with_the_same_weights(tmp_path):
-    data, validation = batch_set(), batch_set(seed=1)
-    straight, _ = fit(new_model(), fusion_loss, data, validation, SETTINGS, tmp_path / "straight.pt", "a")
+@pytest.mark.parametrize("schedule", ["plateau", "cosine"])
+def test_resume_after_a_kill_ends_with_the_same_weights(tmp_path, schedule):
+    data, validation, settings = batch_set(), batch_set(seed=1), replace(SETTINGS, schedule=schedule)
+    straight, _ = fit(new_model(), fusion_loss, data, validation, settings, tmp_path / "straight.pt", "a")
     calls = {"n": 0}
 
     def dies_in_epoch_3(module, batch):
@@ -57,12 +62,38 @@ def test_resume_after_a_kill_ends_with_the_same_weights(tmp_path):
         return fusion_loss(module, batch)
 
     with pytest.raises(Killed):
-        fit(new_model(), dies_in_epoch_3, data, validation, SETTINGS, tmp_path / "resumed.pt", "a")
+        fit(new_model(), dies_in_epoch_3, data, validation, settings, tmp_path / "resumed.pt", "a")
     assert torch.load(tmp_path / "resumed.pt", weights_only=False)["epoch"] == 2
-    resumed, history = fit(new_model(seed=99), fusion_loss, data, validation, SETTINGS, tmp_path / "resumed.pt", "a")
+    resumed, history = fit(new_model(seed=99), fusion_loss, data, validation, settings, tmp_path / "resumed.pt", "a")
     assert [h["epoch"] for h in history] == [1, 2, 3, 4]
     for name in straight:
         torch.testing.assert_close(resumed[name], straight[name])
+
+
+def test_the_cosine_schedule_falls_from_the_rate_to_zero(tmp_path):
+    settings = replace(SETTINGS, schedule="cosine")
+    _, history = fit(new_model(), fusion_loss, batch_set(), batch_set(seed=1), settings, tmp_path / "c.pt", "a")
+    # the rate of the next epoch, recorded after each: lr (1 + cos(pi e / E)) / 2
+    expected = [settings.lr * (1 + math.cos(math.pi * epoch / settings.epochs)) / 2 for epoch in range(1, 5)]
+    assert [h["lr"] for h in history] == pytest.approx(expected, abs=1e-12)
+
+
+def test_an_unknown_schedule_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="plateau or cosine"):
+        fit(new_model(), fusion_loss, batch_set(), batch_set(seed=1), replace(SETTINGS, schedule="step"),
+            tmp_path / "c.pt", "a")
+
+
+@pytest.mark.parametrize("amx", [False, True])
+def test_mixed_precision_on_a_cpu_only_where_it_has_amx(tmp_path, monkeypatch, amx):
+    """bfloat16 autocast on a CPU with AMX tiles (the weights then differ from a float32 run); float32
+    elsewhere (the same weights as with mixed precision off)."""
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    data, validation = batch_set(), batch_set(seed=1)
+    mixed, _ = fit(new_model(), fusion_loss, data, validation, SETTINGS, tmp_path / "mixed.pt", "a")
+    full, _ = fit(new_model(), fusion_loss, data, validation, replace(SETTINGS, mixed_precision=False),
+                  tmp_path / "full.pt", "a")
+    assert all(torch.equal(mixed[name], full[name]) for name in full) != amx
 
 
 def test_a_checkpoint_of_other_settings_is_not_resumed(tmp_path):
