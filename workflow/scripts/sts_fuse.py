@@ -31,7 +31,7 @@ if method["model"] == "stsmtl":
     settings = STSSettings(
         kernels=tuple(method["kernels"]), features=method["features"], blocks=method["blocks"],
         pca_variance=method["pca_variance"], degradation=spec["degradation"], epochs=method["epochs"],
-        lr=method["lr"], batch_size=method["batch_size"], patch=method["patch"], stride=method["stride"],
+        lr=method["lr"], schedule=method["schedule"], batch_size=method["batch_size"], patch=method["patch"], stride=method["stride"],
         tile=method["tile"], device=training["device"], mixed_precision=training["mixed_precision"],
         augment=training["augment"], seed=snakemake.params.seed,
     )
@@ -48,8 +48,8 @@ else:  # two-stage `<spatiotemporal>_<spectral>`: ESTARFM or STFDCNN, then CNMF 
 
     def settings(run: dict) -> TrainingSettings:
         return TrainingSettings(epochs=run["epochs"], lr=run["lr"], batch_size=run["batch_size"],
-                                seed=snakemake.params.seed, device=training["device"], mixed_precision=False,
-                                augment=False)
+                                seed=snakemake.params.seed, device=training["device"],
+                                mixed_precision=training["mixed_precision"], augment=False)
 
     stage = method["stfdcnn"]
     stfdcnn = STFDCNNStage(settings(stage), out.parent / "checkpoint_stfdcnn.pt", stage["patch"], stage["stride"])

@@ -72,6 +72,7 @@ class STSSettings:
     observation_dates: bool = True
     epochs: int = 60
     lr: float = 1e-3
+    schedule: str = "plateau"
     batch_size: int = 8
     patch: int = 48
     stride: int = 24
@@ -185,7 +186,7 @@ def train_sts(
     objective = MultiTaskObjective(network, ObservationModel(pca.components, pca.mean, np.asarray(hs_to_ms),
                                                              np.asarray(hs_to_fine), r_ms, r_hs, settings.degradation))
     training = TrainingSettings(epochs=settings.epochs, lr=settings.lr, batch_size=settings.batch_size,
-                                seed=settings.seed, device=settings.device,
+                                schedule=settings.schedule, seed=settings.seed, device=settings.device,
                                 mixed_precision=settings.mixed_precision, augment=settings.augment)
     data = arrays_sha256(series.fine, series.ms, series.hs, series.fine_days, series.ms_days, series.hs_days,
                          hs_to_ms, hs_to_fine, truth, list(labels))

@@ -27,7 +27,8 @@ MS and HS inputs enter on their own grids and are upsampled to the fine grid (bi
 
 Choices where the paper is silent (Figure 2 is not reproduced in its text): a path T_i of the
 residual block is conv(k_i) -> ReLU -> conv(k_i) with ``features`` channels and replicate padding;
-a branch is a 1x1 entry convolution with ReLU followed by ``blocks`` residual blocks.
+a branch is a 1x1 entry convolution with ReLU followed by ``blocks`` residual blocks. Branches compute in
+the channels-last memory layout, the one oneDNN's CPU convolutions work in (no layout conversion per layer).
 """
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ class Branch(nn.Module):
         self.reach = blocks * (2 * (max(kernels) // 2))
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.blocks(self.entry(x))
+        return self.blocks(self.entry(x.contiguous(memory_format=torch.channels_last)))
 
 
 class STSMTLNetwork(nn.Module):
