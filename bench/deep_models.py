@@ -1,7 +1,9 @@
 """Speed and memory of the deep models on this machine, as ratios against a baseline in the same run.
 
 For each model (6 bands, ratio 16, two references):
-- training: seconds per 100 patches of 64 x 64 fine pixels (batch 8, the model's own training loss);
+- training: seconds per 100 patches of 64 x 64 fine pixels (batch 8, the model's own training loss), in
+  float32 and under bfloat16 autocast (what ``training.mixed_precision`` does where ``train.native_bfloat16``
+  holds), and their ratio;
 - prediction: megapixels per second of ``tiling.predict_scene`` on a 512 x 512 scene with 256-pixel
   tiles, against a plain forward pass of the same network on the whole scene (no tiling): the ratio
   is the tiling overhead; and the peak resident memory each adds to a fresh process (tiled first,
@@ -38,21 +40,24 @@ def make(name: str):
     return build_model(name, channels=BANDS, ratio=RATIO, **options)
 
 
-def training_seconds(model, device, patches=100, size=64, batch=8) -> float:
+def training_seconds(model, device, mixed_precision=False, patches=100, size=64, batch=8) -> float:
     g = torch.Generator().manual_seed(0)
     data = [torch.rand(batch, K, BANDS, size, size, generator=g), torch.rand(batch, K, BANDS, size // RATIO, size // RATIO, generator=g),
             torch.rand(batch, BANDS, size // RATIO, size // RATIO, generator=g), torch.rand(batch, BANDS, size, size, generator=g)]
     data = [d.to(device) for d in data]
     model.to(device).train()
-    return step_seconds(lambda: model.training_loss(*data), model.parameters(), device, patches // batch) * patches / batch
+    return step_seconds(lambda: model.training_loss(*data), model.parameters(), device, patches // batch,
+                        mixed_precision) * patches / batch
 
 
-def step_seconds(loss, parameters, device, steps: int) -> float:
-    """Seconds per Adam step on ``loss()``, a closure over one batch already on ``device``."""
+def step_seconds(loss, parameters, device, steps: int, mixed_precision: bool = False) -> float:
+    """Seconds per Adam step on ``loss()``, a closure over one batch already on ``device``; with
+    ``mixed_precision`` the loss runs under bfloat16 autocast, as ``train.fit`` runs it."""
     optimizer = torch.optim.Adam([p for p in parameters if p.requires_grad])
     start = time.perf_counter()
     for _ in range(steps):
-        value = loss()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=mixed_precision):
+            value = loss()
         optimizer.zero_grad()
         value.backward()
         optimizer.step()
@@ -94,9 +99,9 @@ def row(name: str, device: torch.device) -> str:
     torch.manual_seed(0)
     model = make(name)
     plain, tiled, plain_mb, tiled_mb = prediction_rates(model, device)
-    train = training_seconds(model, device)
-    return (f"| {name} | {train:.1f} | {plain:.3f} | {tiled:.3f} | {tiled / plain:.2f} | "
-            f"{plain_mb:.0f} | {tiled_mb:.0f} |")
+    train, mixed = training_seconds(model, device), training_seconds(model, device, mixed_precision=True)
+    return (f"| {name} | {train:.1f} | {mixed:.1f} | {train / mixed:.2f} | {plain:.3f} | {tiled:.3f} | "
+            f"{tiled / plain:.2f} | {plain_mb:.0f} | {tiled_mb:.0f} |")
 
 
 def print_rows(script: str, names, device: str) -> None:
@@ -116,9 +121,9 @@ def main() -> None:
         print(row(args.one, torch.device(args.device)))
         return
     print(f"device: {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
-    print("| model | training s / 100 patches (64 px) | plain forward MP/s | tiled MP/s | tiled / plain | "
-          "plain peak MB | tiled peak MB |")
-    print("|---|---|---|---|---|---|---|")
+    print("| model | training s / 100 patches (64 px) | bf16 autocast | float32 / bf16 | plain forward MP/s | "
+          "tiled MP/s | tiled / plain | plain peak MB | tiled peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|")
     print_rows(__file__, ("edcstfn", "dcstfn", "stfnet", "stfdcnn"), args.device)
 
 

@@ -5,7 +5,7 @@ style and with its helpers, at the sizes of the shipped configs:
 - STS-MTL (``sts.network.STSMTLNetwork``, default settings: 32 features, 3 blocks, kernels (1, 3)) with
   the demo's 8 fine (VNIC) and 8 MS (GF-6 WFV) bands, 6 principal components of 166 AHSI bands, ratios
   2 and 3: training seconds per 100 patches of 48 x 48 fine pixels (batch 8, the multi-task loss of
-  ``sts.losses`` with every task present), and prediction of a 480 x 480 scene by ``sts.chain.predict_scores``
+  ``sts.losses`` with every task present; in float32 and under bfloat16 autocast, as in ``deep_models.py``), and prediction of a 480 x 480 scene by ``sts.chain.predict_scores``
   (240-pixel tiles, the default) against one plain forward pass of the network on the whole scene;
 - SRECNN (``spectral.srecnn.SRECNN``, default 1 x 1 kernels, 64 and 32 features) from the 9 ALI bands to
   the 128 Hyperion bands of the Paris sample: training seconds per 100 patches of 1 pixel (its default
@@ -63,8 +63,9 @@ def stsmtl_row(device: torch.device) -> str:
                                    np.full((MS, HS), 1 / HS), np.full((FINE, HS), 1 / HS), R_MS, R_HS)
     objective = MultiTaskObjective(network, observation).to(device).train()
     batch = {name: tensor.to(device) for name, tensor in sts_inputs(8, 48, g).items()}
-    train = step_seconds(lambda: objective(batch), objective.parameters(), device, 12) * 100 / 8
-    return row("stsmtl", "48 px", train, *rates)
+    train = [step_seconds(lambda: objective(batch), objective.parameters(), device, 12, mixed) * 100 / 8
+             for mixed in (False, True)]
+    return row("stsmtl", "48 px", *train, *rates)
 
 
 def srecnn_row(device: torch.device) -> str:
@@ -79,13 +80,15 @@ def srecnn_row(device: torch.device) -> str:
     rates = tiled_and_plain(lambda: apply_srecnn(model, ms), plain, 1024 * 1024 / 1e6)
     batch = {name: torch.rand(64, bands, 1, 1, generator=g).to(device) for name, bands in (("ms", ALI), ("hs", HYPERION))}
     model.train()
-    train = step_seconds(lambda: srecnn_loss(model, batch), model.parameters(), device, 50) * 100 / 64
-    return row("srecnn", "1 px", train, *rates)
+    train = [step_seconds(lambda: srecnn_loss(model, batch), model.parameters(), device, 50, mixed) * 100 / 64
+             for mixed in (False, True)]
+    return row("srecnn", "1 px", *train, *rates)
 
 
-def row(name: str, patch: str, train: float, plain: float, tiled: float, plain_mb: float, tiled_mb: float) -> str:
-    return (f"| {name} | {patch} | {train:.3g} | {plain:.3f} | {tiled:.3f} | {tiled / plain:.2f} | "
-            f"{plain_mb:.0f} | {tiled_mb:.0f} |")
+def row(name: str, patch: str, train: float, mixed: float, plain: float, tiled: float, plain_mb: float,
+        tiled_mb: float) -> str:
+    return (f"| {name} | {patch} | {train:.3g} | {mixed:.3g} | {train / mixed:.2f} | {plain:.3f} | {tiled:.3f} | "
+            f"{tiled / plain:.2f} | {plain_mb:.0f} | {tiled_mb:.0f} |")
 
 
 def main() -> None:
@@ -97,9 +100,9 @@ def main() -> None:
         print({"stsmtl": stsmtl_row, "srecnn": srecnn_row}[args.one](torch.device(args.device)))
         return
     print(f"device: {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
-    print("| network | patch | training s / 100 patches | plain forward MP/s | tiled MP/s | tiled / plain | "
-          "plain peak MB | tiled peak MB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| network | patch | training s / 100 patches | bf16 autocast | float32 / bf16 | plain forward MP/s | "
+          "tiled MP/s | tiled / plain | plain peak MB | tiled peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print_rows(__file__, ("stsmtl", "srecnn"), args.device)
 
 
