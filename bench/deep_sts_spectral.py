@@ -5,11 +5,12 @@ style and with its helpers, at the sizes of the shipped configs:
 - STS-MTL (``sts.network.STSMTLNetwork``, default settings: 32 features, 3 blocks, kernels (1, 3)) with
   the demo's 8 fine (VNIC) and 8 MS (GF-6 WFV) bands, 6 principal components of 166 AHSI bands, ratios
   2 and 3: training seconds per 100 patches of 48 x 48 fine pixels (batch 8, the multi-task loss of
-  ``sts.losses`` with every task present; in float32 and under bfloat16 autocast, as in ``deep_models.py``), and prediction of a 480 x 480 scene by ``sts.chain.predict_scores``
-  (240-pixel tiles, the default) against one plain forward pass of the network on the whole scene;
+  ``sts.losses`` with every task present; in float32 and under bfloat16 autocast, as in ``deep_models.py``),
+  and prediction of a 480 x 480 scene by ``sts.chain.predict_scores`` (240-pixel tiles, the default) against
+  one plain forward pass of the network on the whole scene;
 - SRECNN (``spectral.srecnn.SRECNN``, default 1 x 1 kernels, 64 and 32 features) from the 9 ALI bands to
   the 128 Hyperion bands of the Paris sample: training seconds per 100 patches of 1 pixel (its default
-  patch; batch 64 as in config/examples/paris_hyperion.yaml), and prediction of a 1024 x 1024 scene by
+  patch; batch 64 as in config/examples/paris_hyperion.yaml; float32 and bfloat16), and prediction of a 1024 x 1024 scene by
   ``apply_srecnn`` (its default 512-pixel blocks) against one plain forward pass on the whole scene.
 Peak memory as in ``deep_models.py``: what each prediction adds to a fresh process, tiled first.
 

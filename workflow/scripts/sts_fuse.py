@@ -31,9 +31,9 @@ if method["model"] == "stsmtl":
     settings = STSSettings(
         kernels=tuple(method["kernels"]), features=method["features"], blocks=method["blocks"],
         pca_variance=method["pca_variance"], degradation=spec["degradation"], epochs=method["epochs"],
-        lr=method["lr"], schedule=method["schedule"], batch_size=method["batch_size"], patch=method["patch"], stride=method["stride"],
-        tile=method["tile"], device=training["device"], mixed_precision=training["mixed_precision"],
-        augment=training["augment"], seed=snakemake.params.seed,
+        lr=method["lr"], schedule=method["schedule"], batch_size=method["batch_size"], patch=method["patch"],
+        stride=method["stride"], tile=method["tile"], device=training["device"],
+        mixed_precision=training["mixed_precision"], augment=training["augment"], seed=snakemake.params.seed,
     )
     # Supervised (simulated data): the truth labels only the dates with a hyperspectral observation; the
     # other dates are predicted without ever being seen, and they are the held-out dates of the evaluation.
