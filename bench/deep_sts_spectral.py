@@ -10,8 +10,9 @@ style and with its helpers, at the sizes of the shipped configs:
   one plain forward pass of the network on the whole scene;
 - SRECNN (``spectral.srecnn.SRECNN``, default 1 x 1 kernels, 64 and 32 features) from the 9 ALI bands to
   the 128 Hyperion bands of the Paris sample: training seconds per 100 patches of 1 pixel (its default
-  patch; batch 64 as in config/examples/paris_hyperion.yaml; float32 and bfloat16), and prediction of a 1024 x 1024 scene by
-  ``apply_srecnn`` (its default 512-pixel blocks) against one plain forward pass on the whole scene.
+  patch; batch 64 as in config/examples/paris_hyperion.yaml; float32 and bfloat16), and prediction of a
+  1024 x 1024 scene by ``apply_srecnn`` (its default 512-pixel blocks) against one plain forward pass on the
+  whole scene.
 Peak memory as in ``deep_models.py``: what each prediction adds to a fresh process, tiled first.
 
 Run: ``python bench/deep_sts_spectral.py [--device cuda]``; it prints a Markdown table. Each network runs
