@@ -174,7 +174,7 @@ def fit(
         train_loss = _epoch_loss(module, loss_fn, train, settings, device, optimizer, generator)
         module.eval()
         val_loss = _epoch_loss(module, loss_fn, validation, settings, device) if has_validation else train_loss
-        if settings.schedule == "plateau":
+        if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
             scheduler.step(val_loss)
         else:
             scheduler.step()
