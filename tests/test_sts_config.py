@@ -29,6 +29,13 @@ def test_bad_sts_settings_name_their_key(change, message):
         check_config(config)
 
 
+def test_an_unknown_sts_schedule_names_its_key():
+    config = demo_config()
+    config["sts_methods"]["stsmtl"]["schedule"] = "step"
+    with pytest.raises(ConfigError, match=r"sts_methods\.stsmtl\.schedule"):
+        check_schema(config, SCHEMA)
+
+
 def test_sts_dates_must_be_strings():
     config = demo_config()
     config["sites"]["demo_sts"]["sts"]["dates"][0] = 20210415
