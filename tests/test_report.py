@@ -122,13 +122,14 @@ def fake_run(tmp_path):
     ahsi = load_sensor("zy1_02d_ahsi").band_names
     folder = s / "stsmtl/predictions"
     folder.mkdir(parents=True)
-    (folder / "run.json").write_text(json.dumps({"seconds": 5.0, "history": [
+    (s / "stsmtl/training.json").write_text(json.dumps({"seconds": 5.0, "history": [
         {"epoch": e, "train_loss": 1.0 / e, "validation_loss": 1.2 / e, "lr": 1e-3} for e in (1, 2, 3)]}))
-    sts_truths, sts_rows = {}, []
+    sts_truths, sts_predictions, sts_rows = {}, {}, []
     for k, date in enumerate(dates):
         sts_truths[date] = str(s / f"truth/{date}.tif")
         raster(sts_truths[date], len(ahsi), ahsi, 5, date)
-        raster(folder / f"{date}.tif", len(ahsi), ahsi, 6, date)
+        sts_predictions[date] = str(folder / f"{date}.tif")
+        raster(sts_predictions[date], len(ahsi), ahsi, 6, date)
         sts_rows.append({"site": "sts", "method": "stsmtl", "date": date, "held_out": k == 1, "cc": 0.9, "sam_deg": 3.0,
                          "psnr": 30.0, "ssim": 0.9, "rmse": 0.02, "seconds": 5.0})
     (s / "sts").mkdir()
@@ -137,7 +138,8 @@ def fake_run(tmp_path):
     summary = pd.concat([summary, summary.iloc[[1]].assign(date="held-out mean"), summary.iloc[[0]].assign(date="all mean")])
     summary.to_csv(s / "sts/summary.tsv", sep="\t", index=False)
     sites["sts"]["sts"] = {"summary": str(s / "sts/summary.tsv"), "scores": {"stsmtl": str(s / "sts/stsmtl.csv")},
-                           "sensor": "zy1_02d_ahsi", "predictions": {"stsmtl": str(folder)}, "truths": sts_truths,
+                           "sensor": "zy1_02d_ahsi", "predictions": {"stsmtl": sts_predictions}, "truths": sts_truths,
+                           "trainings": {"stsmtl": str(s / "stsmtl/training.json")},
                            "benchmarks": {"stsmtl": [bench.format("sts")]}}
     return sites
 

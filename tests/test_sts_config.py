@@ -1,4 +1,5 @@
-"""The spatio-temporal-spectral part of the config and paper 000's simulation protocol (Dataset I)."""
+"""The spatio-temporal-spectral part of the config and paper 000's simulation protocol (Dataset I); the observed
+protocol's config checks are in test_sts_observed.py."""
 import numpy as np
 import pytest
 import yaml
@@ -14,7 +15,8 @@ SCHEMA = REPO / "config/schemas/config.schema.yaml"
 
 
 def demo_config() -> dict:
-    return yaml.safe_load((REPO / "config/config.yaml").read_text())
+    """The simulation protocol's config (the default config runs the observed one)."""
+    return yaml.safe_load((REPO / "config/examples/sts_dataset1.yaml").read_text())
 
 
 @pytest.mark.parametrize("change, message", [

@@ -12,7 +12,7 @@ import json
 
 from stfusion.config import check_config, check_schema, site_grid, site_methods
 from stfusion.demo.scenario import scene_rows, truth_files
-from stfusion.scenes import check_scene_table, read_scene_table
+from stfusion.scenes import check_scene_table, check_sts_scenes, read_scene_table
 
 
 check_schema(config, os.path.join(workflow.basedir, "config/schemas/config.schema.yaml"))
@@ -25,6 +25,7 @@ SCENES = read_scene_table(config["scenes"])
 check_scene_table(SCENES, config, config["scenes"], generated_dir=DEMO_DIR)
 validate(SCENES, "../../config/schemas/scenes.schema.yaml")
 GRIDS = {site: site_grid(config, site) for site in config["sites"]}
+check_sts_scenes(config, SCENES, config["scenes"])
 
 
 wildcard_constraints:
@@ -90,21 +91,17 @@ def preprocessing_outputs():
 
 
 def all_predictions(wildcards):
-    """Predictions of every site (known once each site's pairing checkpoint has run)."""
-    return [path for site in config["sites"] for path in prediction_outputs(site)]
+    """Predictions of every site (known once each site's pairing and series-plan checkpoints have run)."""
+    return [path for site in config["sites"] for path in prediction_outputs(site) + sts_predictions(site)]
 
 
 def all_summaries():
+    """Every site's score tables (spatio-temporal-spectral ones where a truth exists to score against)."""
     fusion = [f"{RESULTS}/{site}/metrics/summary.tsv" for site in config["sites"] if site_methods(config, site)]
-    sts = [f"{RESULTS}/{site}/sts/summary.tsv" for site, spec in config["sites"].items() if spec.get("sts", {}).get("methods")]
+    sts = [f"{RESULTS}/{site}/sts/summary.tsv" for site, spec in config["sites"].items()
+           if spec.get("sts", {}).get("methods") and spec["sts"].get("truth")]
     spectral = [f"{RESULTS}/{site}/spectral/summary.tsv" for site, spec in config["sites"].items() if spec.get("spectral")]
     return fusion + sts + spectral
-
-
-def sts_truths(site):
-    """The fine hyperspectral truth of every date of a site's spatio-temporal-spectral protocol."""
-    spec = config["sites"][site]["sts"]
-    return [spec["truth"].format(site=site, date=d) for d in spec["dates"]]
 
 
 DEEP_MODELS = ("edcstfn", "dcstfn", "stfnet", "stfdcnn")
@@ -279,19 +276,24 @@ def fusion_report_files(site):
 
 
 def sts_report_files(site):
-    """The files of a site's spatio-temporal-spectral experiment that the report reads; None without methods."""
+    """The files of a site's spatio-temporal-spectral experiment that the report reads; None without methods
+    or without a truth to score against."""
     spec = config["sites"][site].get("sts", {})
     methods = spec.get("methods")
-    if not methods:
+    if not methods or not spec.get("truth"):
         return None
     folder = f"{RESULTS}/{site}/sts"
+    trained = [m for m in methods if sts_trained(m)]
+    benchmarks = {m: [rules.sts_predict.benchmark.format(site=site, method=m, date=d) for d in sts_plan(site)["ms"]]
+                  + ([rules.sts_train.benchmark.format(site=site, method=m)] if m in trained else []) for m in methods}
     return {
         "summary": f"{folder}/summary.tsv",
         "scores": {m: f"{folder}/metrics/{m}.csv" for m in methods},
         "sensor": spec["hs_sensor"],
-        "predictions": {m: f"{folder}/{m}/predictions" for m in methods},
-        "truths": dict(zip(spec["dates"], sts_truths(site))),
-        "benchmarks": {m: [rules.sts_fuse.benchmark.format(site=site, method=m)] for m in methods},
+        "predictions": {m: {d: f"{folder}/{m}/predictions/{d}.tif" for d in sts_plan(site)["ms"]} for m in methods},
+        "trainings": {m: f"{folder}/{m}/training.json" for m in trained},
+        "truths": {d: sts_truth(site, d) for d in sts_plan(site)["ms"]},
+        "benchmarks": benchmarks,
     }
 
 

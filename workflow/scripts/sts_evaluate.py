@@ -1,8 +1,5 @@
-"""Rule sts_evaluate: paper 000's metrics of every predicted date against the truth, with the run time and the
-sts_fuse job's wall time and peak memory."""
-import json
-from pathlib import Path
-
+"""Rule sts_evaluate: paper 000's metrics of every predicted date against the truth, with the method's run time
+(its sts_train job and every sts_predict job) and the peak memory of those jobs."""
 import pandas as pd
 
 from stfusion.benchmarks import job_usage
@@ -11,14 +8,13 @@ from stfusion.io import read_stack, write_text
 from stfusion.runlog import log_to
 
 log = log_to(snakemake.log[0])
-w, spec = snakemake.wildcards, snakemake.params.spec
-predictions = Path(snakemake.input.predictions)
-seconds = json.loads((predictions / "run.json").read_text())["seconds"]
-usage = job_usage(snakemake.input.benchmark)  # of the sts_fuse job, which also loads and writes the rasters
+w, held_out = snakemake.wildcards, set(snakemake.params.held_out)
+usage = [job_usage(path) for path in snakemake.input.benchmarks]
+cost = {"seconds": sum(u["job_seconds"] for u in usage), "job_max_rss_mb": max(u["job_max_rss_mb"] for u in usage)}
 rows = []
-for date, truth in zip(spec["dates"], snakemake.input.truths):
-    scores = score_cube(read_stack(truth), read_stack(predictions / f"{date}.tif"))
-    rows.append({"site": w.site, "method": w.method, "date": date, "held_out": date not in spec["hs_dates"],
-                 **scores, "seconds": seconds, **usage})
+for prediction, truth in zip(snakemake.input.predictions, snakemake.input.truths):
+    date = prediction.rsplit("/", 1)[-1][: -len(".tif")]
+    scores = score_cube(read_stack(truth), read_stack(prediction))
+    rows.append({"site": w.site, "method": w.method, "date": date, "held_out": date in held_out, **scores, **cost})
     log.info("%s %s: %s", w.method, date, scores)
 write_text(snakemake.output[0], pd.DataFrame(rows).to_csv(index=False))

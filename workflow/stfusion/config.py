@@ -8,11 +8,15 @@ from pathlib import Path
 from typing import Mapping
 
 import jsonschema
+import numpy as np
 import yaml
 
 from .errors import ConfigError, StfusionError
 from .grid import SiteGrid, build_site_grid
 from .sensors import Sensor, load_sensor
+from .simulate import srf_coverage
+
+MIN_SRF_COVERAGE = 0.9  # of each fine / MS band's SRF inside the HS sensor's range (spectral observation model)
 
 
 def site_sensors(config: Mapping, site: str) -> dict[str, Sensor]:
@@ -95,24 +99,61 @@ def check_config(config: Mapping) -> None:
 
 
 def _check_sts(config: Mapping, site: str) -> None:
-    """``sites.<site>.sts``: its sensors exist, its dates nest, its methods are keys of ``sts_methods``."""
+    """``sites.<site>.sts``: its sensors exist (and, for observed series, are the site's at whole ratios to
+    the fine sensor), the HS bands cover the fine and MS sensors' SRFs, a simulation has its truth and nested
+    dates, its methods are keys of ``sts_methods``."""
     spec = config["sites"][site].get("sts")
     if not spec:
         return
     key = f"sites.{site}.sts"
+    sensors = {}
     for role in ("hs_sensor", "fine_sensor", "ms_sensor"):
         try:
-            load_sensor(spec[role], config.get("sensors"))
+            sensors[role] = load_sensor(spec[role], config.get("sensors"))
         except StfusionError as err:
             raise ConfigError(f"{key}.{role}: {err}") from None
-    for dates in ("fine_dates", "hs_dates"):
-        extra = sorted(set(spec[dates]) - set(spec["dates"]))
-        if extra:
-            raise ConfigError(f"{key}.{dates} has dates that are not in {key}.dates: {', '.join(extra)}")
+    if spec.get("protocol", "observed") == "simulated":
+        missing = [name for name in ("truth", "dates", "fine_dates", "hs_dates") if name not in spec]
+        if missing:
+            raise ConfigError(f"{key}.protocol is `simulated`, which needs {', '.join(f'{key}.{m}' for m in missing)}")
+        for dates in ("fine_dates", "hs_dates"):
+            extra = sorted(set(spec[dates]) - set(spec["dates"]))
+            if extra:
+                raise ConfigError(f"{key}.{dates} has dates that are not in {key}.dates: {', '.join(extra)}")
+    else:
+        _check_observed_sensors(config, site, spec, key)
+    centres = np.array([band.centre_nm for band in sensors["hs_sensor"].bands])
+    for role in ("fine_sensor", "ms_sensor"):
+        coverage = srf_coverage(centres, sensors[role])
+        outside = [f"{b} ({c:.0%})" for b, c in zip(sensors[role].band_names, coverage) if c < MIN_SRF_COVERAGE]
+        if outside:
+            raise ConfigError(
+                f"{key}.hs_sensor ({spec['hs_sensor']}, {centres.min():.0f}-{centres.max():.0f} nm) does not cover "
+                f"{key}.{role} ({spec[role]}): bands {', '.join(outside)} lie mostly outside its range (share of "
+                f"each SRF inside, at least {MIN_SRF_COVERAGE:.0%} needed): the observation model could not "
+                f"simulate them; define {spec[role]} without those bands under `sensors:`")
     for method in spec["methods"]:
         if method not in config.get("sts_methods", {}):
             raise ConfigError(f"{key}.methods names {method!r}, which is not a key of `sts_methods` "
                               f"({', '.join(config.get('sts_methods', {})) or 'none defined'})")
+
+
+def _check_observed_sensors(config: Mapping, site: str, spec: Mapping, key: str) -> None:
+    """Observed series: the three sensors are the site's, the MS and HS ratios whole multiples of the fine one's."""
+    if "dates" in spec or "fine_dates" in spec or "hs_dates" in spec:
+        raise ConfigError(f"{key}: `dates`, `fine_dates` and `hs_dates` belong to the simulation protocol; observed "
+                          f"series take their dates from the kept scenes (remove them, or set {key}.protocol: simulated)")
+    ratios = config["sites"][site]["sensors"]
+    for role in ("hs_sensor", "fine_sensor", "ms_sensor"):
+        if spec[role] not in ratios:
+            raise ConfigError(f"{key}.{role} is {spec[role]!r}, which is not one of sites.{site}.sensors "
+                              f"({', '.join(ratios)}): add it there with its ratio, or fix the name")
+    fine = ratios[spec["fine_sensor"]]
+    for role in ("ms_sensor", "hs_sensor"):
+        if ratios[spec[role]] % fine or ratios[spec[role]] <= fine:
+            raise ConfigError(f"sites.{site}.sensors: the ratio of {key}.{role} ({spec[role]}: {ratios[spec[role]]}) "
+                              f"must be a whole multiple (2 or more) of the fine sensor's ({spec['fine_sensor']}: {fine}), "
+                              "so every MS and HS pixel covers whole fine pixels")
 
 
 def _check_spectral(config: Mapping, site: str) -> None:

@@ -8,7 +8,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from .errors import ConfigError
+from .errors import ConfigError, InputDataError
 
 COLUMNS = ["site", "sensor", "date", "path", "qa"]
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -70,3 +70,29 @@ def check_scene_table(table: pd.DataFrame, config: Mapping, table_path: str, gen
             f"{table_path} lines {lines}: more than one scene for site {first.site}, sensor {first.sensor}, "
             f"date {first.date}: keep one row per site, sensor and date"
         )
+
+
+STS_ROLES = {"fine": "fine_sensor", "ms": "ms_sensor", "hs": "hs_sensor"}
+STS_MIN_DATES = {"fine": 2, "ms": 3, "hs": 2}  # references on two dates; paper 000: any series of 3 dates or more
+
+
+def check_series_dates(dates: Mapping[str, list], key: str, source: str, what: str = "scene(s)") -> None:
+    """Enough dates in each series of a spatio-temporal-spectral site (``dates``: role -> dates), or an error
+    naming the sensor's key (``key``: ``sites.<site>.sts``) and where the dates come from (``source``)."""
+    for role, sensor_key in STS_ROLES.items():
+        if len(set(dates[role])) < STS_MIN_DATES[role]:
+            raise InputDataError(
+                f"{key}.{sensor_key}: {len(set(dates[role]))} {what} in {source}, fewer than the "
+                f"{STS_MIN_DATES[role]} spatio-temporal-spectral fusion needs: add clear scenes of that sensor to the "
+                "scene table (or relax the `quality` thresholds that dropped them)")
+
+
+def check_sts_scenes(config: Mapping, table: pd.DataFrame, table_path: str) -> None:
+    """Every site with observed spatio-temporal-spectral series has enough scenes of its three sensors."""
+    for site, spec in config["sites"].items():
+        sts = spec.get("sts")
+        if not sts or sts.get("protocol", "observed") == "simulated":
+            continue
+        rows = table[table.site == site]
+        dates = {role: list(rows[rows.sensor == sts[sensor_key]].date) for role, sensor_key in STS_ROLES.items()}
+        check_series_dates(dates, f"sites.{site}.sts", table_path)

@@ -31,6 +31,16 @@ def spectral_weights(source_centres_nm: np.ndarray, target: Sensor) -> np.ndarra
     return response / totals
 
 
+def srf_coverage(source_centres_nm: np.ndarray, target: Sensor, step_nm: float = 1.0) -> np.ndarray:
+    """Per target band, the share of its SRF (area, sampled every ``step_nm``) between the first and the last
+    source band centre: how much of the band a source sensor can simulate (1 = all of it)."""
+    low, high = float(np.min(source_centres_nm)), float(np.max(source_centres_nm))
+    wavelengths = np.arange(300.0, 2600.0 + step_nm, step_nm)
+    response = target.response(wavelengths)
+    inside = (wavelengths >= low) & (wavelengths <= high)
+    return response[:, inside].sum(axis=1) / np.maximum(response.sum(axis=1), 1e-12)
+
+
 def simulate_spectral(cube: np.ndarray, source_centres_nm: np.ndarray, target: Sensor) -> np.ndarray:
     """(source bands, rows, cols) -> (target bands, rows, cols) by SRF integration."""
     weights = spectral_weights(source_centres_nm, target).astype(cube.dtype)

@@ -97,7 +97,7 @@ def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
 
 def load_sts(files: Mapping, sensors: Mapping | None) -> Experiment:
     """The spatio-temporal-spectral experiment: sts/summary.tsv (per date and held-out mean), and the truth and
-    predictions of the middle held-out date; STS-MTL's learning curve from its run.json."""
+    predictions of the middle held-out date; STS-MTL's learning curve from its training record."""
     summary = pd.read_csv(files["summary"], sep="\t", dtype={"date": str}).set_index("method")
     scores = read_scores(files["scores"])
     held_out = set(scores[scores.held_out].date)
@@ -110,13 +110,13 @@ def load_sts(files: Mapping, sensors: Mapping | None) -> Experiment:
     images = None
     if date:
         truth = read_raster(files["truths"][date])
-        predictions = {m: read_raster(Path(folder) / f"{date}.tif").data for m, folder in files["predictions"].items()}
+        predictions = {m: read_raster(dates[date]).data for m, dates in files["predictions"].items()}
         images = Images(date, truth.data, predictions, centres_of(files["sensor"], truth.names, sensors))
     histories = {}
-    for method, folder in files["predictions"].items():
-        run = json.loads((Path(folder) / "run.json").read_text())
-        if run.get("history"):
-            histories[method] = pd.DataFrame(run["history"])
+    for method, path in files["trainings"].items():
+        record = json.loads(Path(path).read_text())
+        if record.get("history"):
+            histories[method] = pd.DataFrame(record["history"])
     notes = [] if date else ["No held-out date: no images."]
     return Experiment(f"Spatio-temporal-spectral fusion ({files['sensor']})", mean, per_date, images, histories,
                       read_runtimes(files["benchmarks"]), notes)

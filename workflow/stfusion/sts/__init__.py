@@ -1,9 +1,10 @@
 """STS-MTL: long-time-series spatio-temporal-spectral fusion by multi-task learning (paper 000; SPEC 3.7).
 
-``chain`` runs it for one site (PCA, time-encoded samples, training, tiled prediction); ``pca``,
-``resample``, ``data``, ``network`` and ``losses`` are its parts; ``protocol`` simulates paper 000's
-Dataset I and ``two_stage`` its two-stage baselines.
+``chain`` trains it on one site's series and predicts one date at a time (PCA, time-encoded samples, training,
+tiled prediction); ``pca``, ``resample``, ``data``, ``network`` and ``losses`` are its parts; ``series`` plans
+and reads the scenes of each job, ``protocol`` simulates paper 000's Dataset I, ``two_stage`` holds its
+two-stage baselines and ``naive`` the nearest-HS-date baseline.
 """
-from .chain import STSResult, STSSettings, TrainedSTS, fuse_series, predict_scores, train_sts
+from .chain import STSResult, STSSettings, TrainedSTS, fuse_series, predict_scores, train_sts, wald_scores
 
-__all__ = ["STSResult", "STSSettings", "TrainedSTS", "fuse_series", "predict_scores", "train_sts"]
+__all__ = ["STSResult", "STSSettings", "TrainedSTS", "fuse_series", "predict_scores", "train_sts", "wald_scores"]

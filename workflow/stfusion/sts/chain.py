@@ -23,6 +23,8 @@ import torch
 
 from ..artefacts import arrays_sha256, fingerprint
 from ..errors import ConfigError, InputDataError
+from ..evaluation import score_cube
+from ..io import atomic_path
 from ..models.base import closeness_weights
 from ..runlog import progress
 from ..tiling import halo_windows
@@ -122,6 +124,33 @@ class TrainedSTS:
         return cube
 
 
+    def save(self, path: str | Path) -> None:
+        """Write what prediction needs besides the series (network, PCA, settings) and the training record,
+        atomically; ``load`` reads it back with the series of the dates to predict."""
+        with atomic_path(path) as tmp:
+            torch.save({"state": self.network.state_dict(), "pca": self.pca, "settings": self.settings,
+                        "history": self.history, "task_weights": self.task_weights}, tmp)
+
+    @classmethod
+    def load(cls, path: str | Path, series: SiteSeries) -> TrainedSTS:
+        """The model saved by ``save``, predicting from ``series`` (any dates, e.g. one MS date and its
+        references: ``series.prediction_dates``)."""
+        try:
+            saved = torch.load(path, map_location="cpu", weights_only=False)
+        except (OSError, RuntimeError, EOFError) as err:
+            raise InputDataError(f"STS-MTL model file {path} cannot be read ({err}): delete it and rerun sts_train") from err
+        settings, pca = saved["settings"], saved["pca"]
+        network = STSMTLNetwork(series.fine.shape[1], series.ms.shape[1], pca.n_components, series.ratio("ms"),
+                                series.ratio("hs"), settings.features, settings.blocks, settings.kernels)
+        try:
+            network.load_state_dict(saved["state"])
+        except RuntimeError as err:
+            raise InputDataError(f"STS-MTL model file {path} was trained on other bands or ratios than the series "
+                                 f"given ({str(err).splitlines()[0]}): rerun sts_train") from err
+        return cls(network.eval(), pca, series, pca.transform(series.hs), settings, saved["history"],
+                   saved["task_weights"])
+
+
 @dataclass
 class STSResult:
     """Predictions (T, C_h, H, W) on ``days`` (day numbers) and the trained model (history, PCA, weights)."""
@@ -196,6 +225,26 @@ def train_sts(
     return TrainedSTS(network.eval(), pca, series, hs_scores, settings, history, objective.weights.weights())
 
 
+def wald_scores(model: TrainedSTS) -> list[dict]:
+    """How the model predicts at the scale Wald's protocol trained it on: every HS date predicted on the
+    degraded grid (``data.wald_series``) from the other dates' fine and HS images, its own withheld, and
+    scored against its HS image (``evaluation.score_cube``), as the dates without HS images are predicted
+    at full scale. One row per HS date (date, CC, SAM, PSNR, SSIM, RMSE); none without a second date."""
+    degraded, labels = wald_series(model.series, model.settings.degradation)
+    rows = []
+    for index, day in enumerate(degraded.hs_days):
+        own_fine, own_hs = degraded.fine_days == day, np.arange(len(degraded.hs_days)) == index
+        if own_fine.all() or own_hs.all():
+            continue
+        others = SiteSeries(degraded.fine[~own_fine], degraded.fine_days[~own_fine], degraded.ms, degraded.ms_days,
+                            degraded.hs[~own_hs], degraded.hs_days[~own_hs])
+        withheld = TrainedSTS(model.network, model.pca, others, model.pca.transform(others.hs), model.settings,
+                              model.history, model.task_weights)
+        date = str(np.datetime64(int(day), "D"))
+        rows.append({"date": date, **score_cube(labels[index], withheld.predict(day))})
+    return rows
+
+
 @torch.no_grad()
 def predict_scores(network: STSMTLNetwork, inputs: dict[str, np.ndarray], tile: int,
                    device: torch.device | str = "cpu") -> np.ndarray:
@@ -259,4 +308,4 @@ def _check_settings(settings: STSSettings, align: int) -> None:
         raise ConfigError(f"STS-MTL setting `validation_fraction` = {settings.validation_fraction} must be in [0, 1)")
 
 
-__all__ = ["STSResult", "STSSettings", "TrainedSTS", "fuse_series", "predict_scores", "train_sts"]
+__all__ = ["STSResult", "STSSettings", "TrainedSTS", "fuse_series", "predict_scores", "train_sts", "wald_scores"]

@@ -49,17 +49,20 @@ def simulate_series(truth: dict[str, np.ndarray], centres_nm: np.ndarray, fine_s
         raise ConfigError(f"the simulation protocol needs at least 3 truth dates, got {len(dates)}")
     hs_to_fine = spectral_weights(centres_nm, fine_sensor)
     hs_to_ms = spectral_weights(centres_nm, ms_sensor)
-
-    def through(weights: np.ndarray, cube: np.ndarray) -> np.ndarray:
-        return np.tensordot(weights.astype(cube.dtype), cube, axes=1)
-
     return SimulatedSeries(
-        fine=np.stack([through(hs_to_fine, truth[d]) for d in sorted(fine_dates)]),
+        fine=np.stack([observe(truth[d], hs_to_fine, 1) for d in sorted(fine_dates)]),
         fine_dates=sorted(fine_dates),
-        ms=np.stack([degrade(through(hs_to_ms, truth[d]), ms_ratio, method) for d in dates]),
+        ms=np.stack([observe(truth[d], hs_to_ms, ms_ratio, method) for d in dates]),
         ms_dates=dates,
-        hs=np.stack([degrade(truth[d], hs_ratio, method) for d in sorted(hs_dates)]),
+        hs=np.stack([observe(truth[d], None, hs_ratio, method) for d in sorted(hs_dates)]),
         hs_dates=sorted(hs_dates),
         hs_to_fine=hs_to_fine,
         hs_to_ms=hs_to_ms,
     )
+
+
+def observe(truth: np.ndarray, weights: np.ndarray | None, ratio: int, method: str = "bilinear") -> np.ndarray:
+    """One observation of a truth cube (C_h, H, W): through the SRF matrix ``weights`` (target bands x C_h;
+    None keeps the hyperspectral bands), then degraded spatially by ``ratio`` with ``method``."""
+    cube = truth if weights is None else np.tensordot(weights.astype(truth.dtype), truth, axes=1)
+    return degrade(cube, ratio, method)

@@ -2,14 +2,18 @@
 ESTARFM+SRECNN, STFDCNN+CNMF and STFDCNN+SRECNN.
 
 The paper's comparison methods chain a spatiotemporal fusion (ESTARFM or STFDCNN) with a spectral one
-(CNMF or SRECNN). ``two_stage`` runs both stages on a ``protocol.SimulatedSeries`` and returns the fine
-hyperspectral cube of every MS date. The choices made here (the paper does not spell them out):
+(CNMF or SRECNN). ``fit_two_stage`` fits what a method learns from a site's series (``data.SiteSeries``,
+observed or simulated) and ``predict_two_stage`` gives the fine hyperspectral cube of one date, so that
+training and prediction are separate jobs; ``two_stage`` runs both on a ``protocol.SimulatedSeries``. The
+choices made here (the paper does not spell them out):
 
 Stage 1, spatiotemporal (ESTARFM or STFDCNN): the fine multispectral image on every MS date.
 - The MS sensor's bands differ from the fine sensor's, so the MS images are first mapped to the fine
   bands by a linear transform ``A`` (C_f x C_m) plus an offset (C_f), fitted by least squares over all
   pixels of all fine dates between the fine images degraded to the MS grid (``simulate.degrade`` with the
-  simulation's ``degradation``) and the MS images of the same dates (``fit_band_map``).
+  series' ``degradation``) and the MS series on the same dates (``fit_band_map``). The MS series on a date
+  is its image of that date, or where it has none its linear interpolation in time
+  (``resample.resample_in_time``, as STS-MTL resamples it).
 - On a date with a fine image, stage 1 is that image.
 - Otherwise the nearest fine date before and the nearest after are the two reference pairs (coarse: the
   A-mapped MS images on the MS grid, ratio ``ms_ratio``) of ESTARFM, or of STFDCNN trained on the fine dates
@@ -41,14 +45,17 @@ import torch
 
 from ..classical.estarfm import estarfm
 from ..classical.similar import upsample_bilinear
-from ..errors import ConfigError
+from ..errors import ConfigError, InputDataError
+from ..io import atomic_path
+from ..models.stfdcnn import STFDCNN
 from ..simulate import degrade
 from ..spectral.cnmf import cnmf
-from ..spectral.srecnn import apply_srecnn, train_srecnn
+from ..spectral.srecnn import SRECNN, apply_srecnn, train_srecnn
 from ..tiling import predict_scene
 from ..train import TrainingSettings
+from .data import SiteSeries
 from .protocol import SimulatedSeries
-from .resample import day_numbers, nearest_index
+from .resample import day_numbers, nearest_index, resample_in_time
 from .stfdcnn_stage import train_stfdcnn_stage
 
 SPATIOTEMPORAL_METHODS = ("estarfm", "stfdcnn")
@@ -95,88 +102,145 @@ def apply_band_map(a: np.ndarray, offset: np.ndarray, ms: np.ndarray) -> np.ndar
     return (np.tensordot(a, ms.astype(np.float64), axes=1) + offset[:, None, None]).astype(np.float32)
 
 
-def stage_one(series: SimulatedSeries, spatiotemporal: str = "estarfm", *, ms_ratio: int = 2,
-              degradation: str = "bilinear", block: int = 512, device: str = "cpu",
-              stfdcnn: STFDCNNStage | None = None) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """Fine multispectral image (C_f, H, W) of every MS date by ``spatiotemporal`` ("estarfm" or "stfdcnn";
-    module docstring), the band map A and offset. ``stfdcnn``: STFDCNN's training (required for it)."""
-    if spatiotemporal not in SPATIOTEMPORAL_METHODS:
-        raise ConfigError(f"two-stage fusion: unknown spatiotemporal method {spatiotemporal!r}; use one of "
-                          f"{', '.join(SPATIOTEMPORAL_METHODS)}")
-    ms_days, fine_days = day_numbers(series.ms_dates), day_numbers(series.fine_dates)
-    ms_of = dict(zip(series.ms_dates, series.ms))
-    missing = sorted(set(series.fine_dates) - set(series.ms_dates))
-    if missing:
-        raise ConfigError(f"two-stage fusion: the fine dates {', '.join(missing)} have no MS image")
+@dataclass
+class TwoStageModel:
+    """A fitted two-stage baseline (module docstring): the band map, STFDCNN (stage 1 ``stfdcnn``) and SRECNN
+    (stage 2 ``srecnn``) where the method has them, and the ratios and degradation it was fitted with."""
+
+    spatiotemporal: str
+    spectral: str
+    band_map: tuple[np.ndarray, np.ndarray]
+    ms_ratio: int
+    hs_ratio: int
+    degradation: str
+    stfdcnn: STFDCNN | None = None
+    srecnn: SRECNN | None = None
+
+    def save(self, path: str | Path) -> None:
+        """Write the fitted model atomically (``load`` reads it back)."""
+        with atomic_path(path) as tmp:
+            torch.save(self, tmp)
+
+    @staticmethod
+    def load(path: str | Path) -> TwoStageModel:
+        try:
+            return torch.load(path, map_location="cpu", weights_only=False)
+        except (OSError, RuntimeError, EOFError) as err:
+            raise InputDataError(f"two-stage model file {path} cannot be read ({err}): delete it and rerun sts_train") from err
+
+
+def _check_methods(spatiotemporal: str, spectral: str) -> None:
+    for what, name, known in (("spatiotemporal", spatiotemporal, SPATIOTEMPORAL_METHODS),
+                              ("spectral", spectral, SPECTRAL_METHODS)):
+        if name not in known:
+            raise ConfigError(f"two-stage fusion: unknown {what} method {name!r}; use one of {', '.join(known)}")
+
+
+def _mapped_ms(model: TwoStageModel, series: SiteSeries, days) -> np.ndarray:
+    """The MS series resampled in time to ``days`` (``resample.resample_in_time``: the MS image itself on an MS
+    date) and mapped to the fine bands by the band map."""
+    return np.stack([apply_band_map(*model.band_map, image)
+                     for image in resample_in_time(series.ms, series.ms_days, days)])
+
+
+def fit_two_stage(series: SiteSeries, hs_to_fine: np.ndarray, spatiotemporal: str, spectral: str, *,
+                  degradation: str = "bilinear", training: TrainingSettings | None = None,
+                  checkpoint: str | Path | None = None, stfdcnn: STFDCNNStage | None = None, block: int = 512,
+                  device: str = "cpu", seed: int = 0) -> TwoStageModel:
+    """Fit the band map on the fine dates, STFDCNN on them (``stfdcnn``: its training, required with it) and
+    SRECNN on the stage-1 images of the HS dates (``training``: its settings, default ``default_training``;
+    ``checkpoint``: its training checkpoint, default a temporary file)."""
+    _check_methods(spatiotemporal, spectral)
+    ms_ratio, hs_ratio = series.ratio("ms"), series.ratio("hs")
     fine_low = np.stack([degrade(image, ms_ratio, degradation) for image in series.fine])
-    a, offset = fit_band_map(fine_low, np.stack([ms_of[d] for d in series.fine_dates]))
-    mapped = {d: apply_band_map(a, offset, image) for d, image in zip(series.ms_dates, series.ms)}
+    model = TwoStageModel(spatiotemporal, spectral, (np.eye(1), np.zeros(1)), ms_ratio, hs_ratio, degradation)
+    model.band_map = fit_band_map(fine_low, resample_in_time(series.ms, series.ms_days, series.fine_days))
     if spatiotemporal == "stfdcnn":
         if stfdcnn is None:
-            raise ValueError("stage_one with STFDCNN needs its training settings (`stfdcnn`)")
-        model = train_stfdcnn_stage(series.fine.astype(np.float32), np.stack([mapped[d] for d in series.fine_dates]),
-                                    ms_ratio, stfdcnn.training, stfdcnn.checkpoint, patch=stfdcnn.patch,
-                                    stride=stfdcnn.stride)
-    out = {}
-    for date, day in zip(series.ms_dates, ms_days):
-        if date in series.fine_dates:
-            out[date] = np.asarray(series.fine[series.fine_dates.index(date)], np.float32).copy()
-            continue
-        before = np.flatnonzero(fine_days < day)
-        after = np.flatnonzero(fine_days > day)
-        pair = [before[np.argmax(fine_days[before])], after[np.argmin(fine_days[after])]] \
-            if len(before) and len(after) else [nearest_index(fine_days, day)]
-        refs = np.stack([series.fine[i] for i in pair]).astype(np.float32)
-        coarse_refs = np.stack([mapped[series.fine_dates[i]] for i in pair])
-        if spatiotemporal == "stfdcnn":
-            out[date] = predict_scene(model, refs, coarse_refs, mapped[date], tile=block, device=device)
-        elif len(pair) == 2:
-            out[date] = estarfm(refs, coarse_refs, mapped[date], ms_ratio, block=block, device=device)
-        else:  # fine dates on one side only: nearest fine image plus the upsampled mapped-MS change
-            change = torch.from_numpy(mapped[date] - coarse_refs[0])
-            out[date] = (refs[0] + upsample_bilinear(change, ms_ratio).numpy()).astype(np.float32)
-    return out, a, offset
+            raise ValueError("two-stage fusion with STFDCNN needs its training settings (`stfdcnn`)")
+        model.stfdcnn = train_stfdcnn_stage(series.fine.astype(np.float32), _mapped_ms(model, series, series.fine_days),
+                                            ms_ratio, stfdcnn.training, stfdcnn.checkpoint, patch=stfdcnn.patch,
+                                            stride=stfdcnn.stride)
+    if spectral == "srecnn":
+        settings = default_training(seed, device) if training is None else training
+        ms_mosaic = np.concatenate([stage_one_date(model, series, day, block, device) for day in series.hs_days], axis=2)
+        hs_mosaic = np.concatenate(list(series.hs), axis=2)
+        if checkpoint is None:
+            with tempfile.TemporaryDirectory() as folder:
+                model.srecnn = train_srecnn(ms_mosaic, hs_mosaic, hs_ratio, settings, Path(folder) / "srecnn.pt",
+                                            degradation=degradation)
+        else:
+            model.srecnn = train_srecnn(ms_mosaic, hs_mosaic, hs_ratio, settings, checkpoint, degradation=degradation)
+    return model
 
 
-def two_stage(series: SimulatedSeries, spectral: str, *, spatiotemporal: str = "estarfm", ms_ratio: int = 2,
-              hs_ratio: int = 3, degradation: str = "bilinear", training: TrainingSettings | None = None,
+def stage_one_date(model: TwoStageModel, series: SiteSeries, day: float, block: int = 512,
+                   device: str = "cpu") -> np.ndarray:
+    """The fine multispectral image (C_f, H, W) of ``day`` by stage 1 (module docstring): the fine image on a fine
+    date, else ESTARFM or STFDCNN from the nearest fine dates before and after (the nearest alone when they lie
+    on one side; ESTARFM then adds the upsampled change of the mapped MS image)."""
+    fine_days = series.fine_days
+    if day in fine_days:
+        return np.asarray(series.fine[int(np.flatnonzero(fine_days == day)[0])], np.float32).copy()
+    before, after = np.flatnonzero(fine_days < day), np.flatnonzero(fine_days > day)
+    pair = [before[np.argmax(fine_days[before])], after[np.argmin(fine_days[after])]] \
+        if len(before) and len(after) else [nearest_index(fine_days, day)]
+    refs = np.stack([series.fine[i] for i in pair]).astype(np.float32)
+    coarse_refs = _mapped_ms(model, series, fine_days[pair])
+    coarse_t1 = _mapped_ms(model, series, [day])[0]
+    if model.spatiotemporal == "stfdcnn":
+        return predict_scene(model.stfdcnn, refs, coarse_refs, coarse_t1, tile=block, device=device)
+    if len(pair) == 2:
+        return estarfm(refs, coarse_refs, coarse_t1, model.ms_ratio, block=block, device=device)
+    change = torch.from_numpy(coarse_t1 - coarse_refs[0])
+    return (refs[0] + upsample_bilinear(change, model.ms_ratio).numpy()).astype(np.float32)
+
+
+def predict_two_stage(model: TwoStageModel, series: SiteSeries, day: float, hs_to_fine: np.ndarray, *,
+                      block: int = 512, device: str = "cpu", seed: int = 0) -> np.ndarray:
+    """The fine hyperspectral cube (C_h, H, W) of ``day``: stage 1, then CNMF with the HS image of the nearest HS
+    date (the earlier on a tie; ``seed``: CNMF's VCA seed) or the fitted SRECNN."""
+    fine_ms = stage_one_date(model, series, day, block, device)
+    if model.spectral == "cnmf":
+        library = series.hs[nearest_index(series.hs_days, day)]
+        return cnmf(library, fine_ms, hs_to_fine, model.hs_ratio, degradation=model.degradation, seed=seed)
+    return apply_srecnn(model.srecnn, fine_ms, block=block)
+
+
+def site_series(series: SimulatedSeries) -> SiteSeries:
+    """The simulated series as a ``data.SiteSeries`` (dates as day numbers)."""
+    return SiteSeries(series.fine, day_numbers(series.fine_dates), series.ms, day_numbers(series.ms_dates),
+                      series.hs, day_numbers(series.hs_dates))
+
+
+def stage_one(series: SimulatedSeries, spatiotemporal: str = "estarfm", *, degradation: str = "bilinear",
+              block: int = 512, device: str = "cpu",
+              stfdcnn: STFDCNNStage | None = None) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Stage 1 on every MS date of a simulated series: date -> fine multispectral image, the band map A and offset
+    (``stfdcnn``: STFDCNN's training, required for it)."""
+    model = fit_two_stage(site_series(series), series.hs_to_fine, spatiotemporal, "cnmf", degradation=degradation,
+                          stfdcnn=stfdcnn, block=block, device=device)
+    observed = site_series(series)
+    out = {date: stage_one_date(model, observed, day, block, device)
+           for date, day in zip(series.ms_dates, observed.ms_days)}
+    return out, *model.band_map
+
+
+def two_stage(series: SimulatedSeries, spectral: str, *, spatiotemporal: str = "estarfm",
+              degradation: str = "bilinear", training: TrainingSettings | None = None,
               checkpoint: str | Path | None = None, stfdcnn: STFDCNNStage | None = None, block: int = 512,
               device: str = "cpu", seed: int = 0) -> dict[str, np.ndarray]:
-    """``spatiotemporal`` ("estarfm" or "stfdcnn") + ``spectral`` ("cnmf" or "srecnn"): date -> fine
-    hyperspectral cube (C_h, H, W) for every date of ``series.ms_dates`` (the choices are in the module
-    docstring). ``stfdcnn``: STFDCNN's training settings and checkpoint (required with "stfdcnn").
-
-    ``degradation``: how the simulation degraded the coarse series (used for the band map, CNMF's S and
-    SRECNN's training pairs). ``training``: SRECNN settings (default ``default_training(seed, device)``);
-    ``checkpoint``: SRECNN's training checkpoint (default: a temporary file). ``block``/``device``: ESTARFM's
-    block size and torch device. ``seed``: CNMF's VCA seed.
-    """
-    if spectral not in SPECTRAL_METHODS:
-        raise ConfigError(f"two-stage fusion: unknown spectral method {spectral!r}; use one of "
-                          f"{', '.join(SPECTRAL_METHODS)}")
-    fine_ms, _, _ = stage_one(series, spatiotemporal, ms_ratio=ms_ratio, degradation=degradation, block=block,
-                              device=device, stfdcnn=stfdcnn)
-    if spectral == "cnmf":
-        hs_days = day_numbers(series.hs_dates)
-        out = {}
-        for date, day in zip(series.ms_dates, day_numbers(series.ms_dates)):
-            library = series.hs[nearest_index(hs_days, day)]
-            out[date] = cnmf(library, fine_ms[date], series.hs_to_fine, hs_ratio, degradation=degradation, seed=seed)
-        return out
-    missing = sorted(set(series.hs_dates) - set(series.ms_dates))
-    if missing:
-        raise ConfigError(f"ESTARFM+SRECNN: the HS dates {', '.join(missing)} have no MS image to train on")
-    settings = default_training(seed, device) if training is None else training
-    ms_mosaic = np.concatenate([fine_ms[d] for d in series.hs_dates], axis=2)
-    hs_mosaic = np.concatenate(list(series.hs), axis=2)
-    if checkpoint is None:
-        with tempfile.TemporaryDirectory() as folder:
-            model = train_srecnn(ms_mosaic, hs_mosaic, hs_ratio, settings, Path(folder) / "srecnn.pt",
-                                 degradation=degradation)
-    else:
-        model = train_srecnn(ms_mosaic, hs_mosaic, hs_ratio, settings, checkpoint, degradation=degradation)
-    return {date: apply_srecnn(model, fine_ms[date], block=block) for date in series.ms_dates}
+    """``spatiotemporal`` + ``spectral`` on a simulated series: date -> fine hyperspectral cube (C_h, H, W) for
+    every MS date (``fit_two_stage``, then ``predict_two_stage`` per date; the arguments are theirs).
+    ``degradation``: how the simulation degraded the coarse series."""
+    observed = site_series(series)
+    model = fit_two_stage(observed, series.hs_to_fine, spatiotemporal, spectral, degradation=degradation,
+                          training=training, checkpoint=checkpoint, stfdcnn=stfdcnn, block=block, device=device,
+                          seed=seed)
+    return {date: predict_two_stage(model, observed, day, series.hs_to_fine, block=block, device=device, seed=seed)
+            for date, day in zip(series.ms_dates, observed.ms_days)}
 
 
-__all__ = ["SPATIOTEMPORAL_METHODS", "SPECTRAL_METHODS", "STFDCNNStage", "apply_band_map", "default_training",
-           "fit_band_map", "stage_one", "two_stage"]
+__all__ = ["SPATIOTEMPORAL_METHODS", "SPECTRAL_METHODS", "STFDCNNStage", "TwoStageModel", "apply_band_map",
+           "default_training", "fit_band_map", "fit_two_stage", "predict_two_stage", "site_series", "stage_one",
+           "stage_one_date", "two_stage"]
