@@ -228,9 +228,13 @@ def prediction_inputs(wildcards):
     return inputs
 
 
+EXPERIMENT_KEYS = ("methods", "truth", "sts", "spectral")  # what a site runs and scores, not how its scenes are read
+
+
 def site_config(wildcards):
-    """The site's config entry (a rule parameter, so a change re-runs the jobs that use it)."""
-    return config["sites"][wildcards.site]
+    """The site's config entry without its experiment keys: a parameter of the preprocessing rules, so that a change
+    to the grid, sensors, storage or QA re-runs them, and a method added or a truth named does not."""
+    return {k: v for k, v in config["sites"][wildcards.site].items() if k not in EXPERIMENT_KEYS}
 
 
 def demo_files(out_dir):

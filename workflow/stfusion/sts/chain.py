@@ -123,7 +123,6 @@ class TrainedSTS:
         cube[:, missing] = np.nan
         return cube
 
-
     def save(self, path: str | Path) -> None:
         """Write what prediction needs besides the series (network, PCA, settings) and the training record,
         atomically; ``load`` reads it back with the series of the dates to predict."""
