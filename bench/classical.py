@@ -8,13 +8,16 @@ texture and a class-wise change between the dates):
   the papers) on a 64 x 64 crop of the same scene: megapixels per second, and the speed-up of the
   vectorised method over it (the same defaults, so the same work per pixel).
 
-Run: ``python bench/classical.py [--device cuda] [--threads N]`` (one thread by default, as the predict
-rule runs these methods, several jobs side by side); it prints a Markdown table. Each
+Run: ``python bench/classical.py [--device cuda] [--threads N] [--json]`` (one thread by default, as the
+predict rule runs these methods, several jobs side by side); it prints a Markdown table, or with ``--json`` a
+JSON list with one object per method (``method``, ``mp_per_s``, ``reference_mp_per_s``, ``speedup``,
+``peak_mb``, ``threads``, ``cpu``: the model name ``lscpu`` gives), so a script can check the ratios. Each
 method runs in its own process so that peak-memory figures do not mix.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import subprocess
 import sys
@@ -74,23 +77,37 @@ def measure(name: str, device: str) -> None:
     print(f"{fast} {slow} {peak}")
 
 
+def cpu_model() -> str:
+    """The CPU's model name as ``lscpu`` prints it (the machine every figure names)."""
+    out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+    return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1)  # as the predict rule runs them: one thread per job
+    parser.add_argument("--json", action="store_true", help="print a JSON list instead of a Markdown table")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.one:
         measure(args.one, args.device)
         return
-    print(f"| method | MP/s, {SIZE}^2 px | peak memory MB | MP/s per-pixel reference, {CROP}^2 px | speed-up |")
-    print("|---|---|---|---|---|")
+    rows = []
+    if not args.json:
+        print(f"| method | MP/s, {SIZE}^2 px | peak memory MB | MP/s per-pixel reference, {CROP}^2 px | speed-up |")
+        print("|---|---|---|---|---|")
     for name in CLASSICAL:
         out = subprocess.run([sys.executable, __file__, "--one", name, "--device", args.device,
                               "--threads", str(args.threads)], capture_output=True, text=True, check=True)
         fast, slow, peak = (float(v) for v in out.stdout.split())
-        print(f"| {name} | {fast:.3f} | {peak:.0f} | {slow:.4f} | {fast / slow:.0f}x |", flush=True)
+        rows.append({"method": name, "mp_per_s": fast, "reference_mp_per_s": slow, "speedup": fast / slow,
+                     "peak_mb": peak, "threads": args.threads, "cpu": cpu_model()})
+        if not args.json:
+            print(f"| {name} | {fast:.3f} | {peak:.0f} | {slow:.4f} | {fast / slow:.0f}x |", flush=True)
+    if args.json:
+        print(json.dumps(rows, indent=1))
 
 
 if __name__ == "__main__":
