@@ -153,8 +153,8 @@ def fit_two_stage(series: SiteSeries, hs_to_fine: np.ndarray, spatiotemporal: st
     _check_methods(spatiotemporal, spectral)
     ms_ratio, hs_ratio = series.ratio("ms"), series.ratio("hs")
     fine_low = np.stack([degrade(image, ms_ratio, degradation) for image in series.fine])
-    model = TwoStageModel(spatiotemporal, spectral, (np.eye(1), np.zeros(1)), ms_ratio, hs_ratio, degradation)
-    model.band_map = fit_band_map(fine_low, resample_in_time(series.ms, series.ms_days, series.fine_days))
+    band_map = fit_band_map(fine_low, resample_in_time(series.ms, series.ms_days, series.fine_days))
+    model = TwoStageModel(spatiotemporal, spectral, band_map, ms_ratio, hs_ratio, degradation)
     if spatiotemporal == "stfdcnn":
         if stfdcnn is None:
             raise ValueError("two-stage fusion with STFDCNN needs its training settings (`stfdcnn`)")
