@@ -99,6 +99,7 @@ rule sts_evaluate:
     conda:
         "../../envs/geo.yaml"
     params:
+        dates=lambda wildcards: sts_plan(wildcards.site)["ms"],  # the order of `predictions` and `truths`
         held_out=lambda wildcards: sts_plan(wildcards.site)["held_out"],
     script:
         "../scripts/sts_evaluate.py"

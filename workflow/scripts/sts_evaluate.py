@@ -12,8 +12,7 @@ w, held_out = snakemake.wildcards, set(snakemake.params.held_out)
 usage = [job_usage(path) for path in snakemake.input.benchmarks]
 cost = {"seconds": sum(u["job_seconds"] for u in usage), "job_max_rss_mb": max(u["job_max_rss_mb"] for u in usage)}
 rows = []
-for prediction, truth in zip(snakemake.input.predictions, snakemake.input.truths):
-    date = prediction.rsplit("/", 1)[-1][: -len(".tif")]
+for date, prediction, truth in zip(snakemake.params.dates, snakemake.input.predictions, snakemake.input.truths):
     scores = score_cube(read_stack(truth), read_stack(prediction))
     rows.append({"site": w.site, "method": w.method, "date": date, "held_out": date in held_out, **scores, **cost})
     log.info("%s %s: %s", w.method, date, scores)
