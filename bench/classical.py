@@ -2,28 +2,32 @@
 
 For each method, on a structured synthetic scene (6 bands, ratio 16, fields of a few land covers with
 texture and a class-wise change between the dates):
-- the vectorised method on a 1024 x 1024 fine-pixel scene with its published defaults (blocks of
-  512): megapixels per second and the peak resident memory of its process;
-- the per-pixel reference of the tests (``tests/reference_classical_*.py``, written straight from
-  the papers) on a 64 x 64 crop of the same scene: megapixels per second, and the speed-up of the
-  vectorised method over it (the same defaults, so the same work per pixel).
+- the method on a 1024 x 1024 fine-pixel scene with its published defaults (blocks of 512), on one
+  thread and on ``--threads`` (all cores by default): megapixels per second, the scaling between the two,
+  and the peak resident memory of its process;
+- the per-pixel reference of the tests (``tests/reference_classical_*.py``, written straight from the
+  papers) on the central 64 x 64 pixels of a 128 x 128 crop of the same scene, so that every timed pixel
+  has its whole window, as in the large scene: megapixels per second, and the speed-up of the method
+  (on ``--threads``) over it.
 
-Run: ``python bench/classical.py [--device cuda] [--threads N] [--json]`` (one thread by default, as the
-predict rule runs these methods, several jobs side by side); it prints a Markdown table, or with ``--json`` a
-JSON list with one object per method (``method``, ``mp_per_s``, ``reference_mp_per_s``, ``speedup``,
-``peak_mb``, ``threads``, ``cpu``: the model name ``lscpu`` gives), so a script can check the ratios. Each
-method runs in its own process so that peak-memory figures do not mix.
+Run: ``python bench/classical.py [--device cuda] [--threads N] [--json]``; it prints a Markdown table, or
+with ``--json`` a JSON list with one object per method (``method``, ``mp_per_s``, ``mp_per_s_1_thread``,
+``scaling``, ``reference_mp_per_s``, ``speedup``, ``peak_mb``, ``threads``, ``cpu``: the model name ``lscpu``
+gives), so a script can check the ratios. Each method runs in its own process so that peak-memory figures
+do not mix. The methods' first call compiles their kernels (numba, cached on disk); it is not timed.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 import torch
 
@@ -33,7 +37,7 @@ from stfusion.classical import CLASSICAL  # noqa: E402
 from stfusion.classical.fsdaf import class_map, class_samples  # noqa: E402
 from stfusion.classical.unmixing import kmeans  # noqa: E402
 
-RATIO, BANDS, SIZE, CROP = 16, 6, 1024, 64
+RATIO, BANDS, SIZE, CROP, MARGIN = 16, 6, 1024, 64, 32  # MARGIN: two coarse pixels, more than any half window
 PAIRS = {"starfm": 2, "estarfm": 2, "fsdaf": 1}
 
 
@@ -50,31 +54,40 @@ def scene(size: int, pairs: int, seed: int = 0):
             coarse[pairs].astype(np.float32))
 
 
-def reference_run(name: str, fine_refs, coarse_refs, coarse_t1):
+def reference_run(name: str, fine_refs, coarse_refs, coarse_t1, only):
     if name == "fsdaf":
         from reference_classical_fsdaf import fsdaf_reference
         labels = class_map(torch.as_tensor(fine_refs[0], dtype=torch.float64),
                            torch.as_tensor(kmeans(class_samples(fine_refs[0]), 4, seed=0))).numpy()
-        return fsdaf_reference(fine_refs[0], coarse_refs[0], coarse_t1, RATIO, labels, 4)
+        return fsdaf_reference(fine_refs[0], coarse_refs[0], coarse_t1, RATIO, labels, 4, only=only)
     import reference_classical_starfm as reference
-    return getattr(reference, f"{name}_reference")(fine_refs, coarse_refs, coarse_t1, RATIO)
+    return getattr(reference, f"{name}_reference")(fine_refs, coarse_refs, coarse_t1, RATIO, only=only)
 
 
-def measure(name: str, device: str) -> None:
-    """One method in this process: prints 'fast_mpps reference_mpps peak_mb'."""
-    fine_refs, coarse_refs, coarse_t1 = scene(SIZE, PAIRS[name])
+def rate(name: str, inputs, device: str, threads: int) -> float:
+    """Megapixels per second of one run of the method on ``threads`` threads (torch and numba)."""
+    torch.set_num_threads(threads)
+    numba.set_num_threads(threads)
     start = time.perf_counter()
-    CLASSICAL[name](fine_refs, coarse_refs, coarse_t1, RATIO, block=512, device=device)
+    CLASSICAL[name](*inputs, RATIO, block=512, device=device)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
-    fast = SIZE * SIZE / 1e6 / (time.perf_counter() - start)
+    return inputs[0].shape[-1] * inputs[0].shape[-2] / 1e6 / (time.perf_counter() - start)
+
+
+def measure(name: str, device: str, threads: int) -> None:
+    """One method in this process: prints 'mp_per_s mp_per_s_1_thread reference_mp_per_s peak_mb'."""
+    inputs = scene(SIZE, PAIRS[name])
+    rate(name, scene(4 * RATIO, PAIRS[name]), device, 1)  # compiles the kernels (or loads them from the cache)
+    single, fast = rate(name, inputs, device, 1), rate(name, inputs, device, threads)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    crop = np.s_[..., :CROP, :CROP]
-    coarse_crop = np.s_[..., : CROP // RATIO, : CROP // RATIO]
+    size = CROP + 2 * MARGIN
+    torch.set_num_threads(1)
     start = time.perf_counter()
-    reference_run(name, fine_refs[crop], coarse_refs[coarse_crop], coarse_t1[coarse_crop])
+    reference_run(name, inputs[0][..., :size, :size], inputs[1][..., : size // RATIO, : size // RATIO],
+                  inputs[2][..., : size // RATIO, : size // RATIO], (slice(MARGIN, MARGIN + CROP),) * 2)
     slow = CROP * CROP / 1e6 / (time.perf_counter() - start)
-    print(f"{fast} {slow} {peak}")
+    print(f"{fast} {single} {slow} {peak}")
 
 
 def cpu_model() -> str:
@@ -86,26 +99,28 @@ def cpu_model() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=1)  # as the predict rule runs them: one thread per job
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a Markdown table")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
     if args.one:
-        measure(args.one, args.device)
+        measure(args.one, args.device, args.threads)
         return
     rows = []
     if not args.json:
-        print(f"| method | MP/s, {SIZE}^2 px | peak memory MB | MP/s per-pixel reference, {CROP}^2 px | speed-up |")
-        print("|---|---|---|---|---|")
+        print(f"| method | MP/s, {SIZE}^2 px, 1 thread | {args.threads} threads | scaling | peak memory MB | "
+              f"MP/s per-pixel reference, {CROP}^2 px | speed-up |")
+        print("|---|---|---|---|---|---|---|")
     for name in CLASSICAL:
         out = subprocess.run([sys.executable, __file__, "--one", name, "--device", args.device,
                               "--threads", str(args.threads)], capture_output=True, text=True, check=True)
-        fast, slow, peak = (float(v) for v in out.stdout.split())
-        rows.append({"method": name, "mp_per_s": fast, "reference_mp_per_s": slow, "speedup": fast / slow,
-                     "peak_mb": peak, "threads": args.threads, "cpu": cpu_model()})
+        fast, single, slow, peak = (float(v) for v in out.stdout.split())
+        rows.append({"method": name, "mp_per_s": fast, "mp_per_s_1_thread": single, "scaling": fast / single,
+                     "reference_mp_per_s": slow, "speedup": fast / slow, "peak_mb": peak, "threads": args.threads,
+                     "cpu": cpu_model()})
         if not args.json:
-            print(f"| {name} | {fast:.3f} | {peak:.0f} | {slow:.4f} | {fast / slow:.0f}x |", flush=True)
+            print(f"| {name} | {single:.3f} | {fast:.3f} | {fast / single:.2f}x | {peak:.0f} | {slow:.5f} | "
+                  f"{fast / slow:.0f}x |", flush=True)
     if args.json:
         print(json.dumps(rows, indent=1))
 

@@ -15,8 +15,10 @@ import numpy as np
 
 def fsdaf_reference(fine: np.ndarray, coarse_ref: np.ndarray, coarse_t1: np.ndarray, ratio: int, labels: np.ndarray,
                     n_classes: int, half_window: int = 20, n_similar: int = 20, n_pure: int = 100,
-                    data_range: tuple[float, float] | None = (0.0, 1.0)) -> np.ndarray:
-    """The prediction (C, H, W) for fine (C, H, W), coarse_ref and coarse_t1 (C, H/ratio, W/ratio)."""
+                    data_range: tuple[float, float] | None = (0.0, 1.0),
+                    only: tuple[slice, slice] = (slice(None), slice(None))) -> np.ndarray:
+    """The prediction (C, H, W) for fine (C, H, W), coarse_ref and coarse_t1 (C, H/ratio, W/ratio); step 6 only at
+    the pixels ``only`` (rows, cols) when given, NaN elsewhere (the benchmark times pixels with whole windows)."""
     fine, coarse_ref, coarse_t1 = (np.asarray(a, np.float64) for a in (fine, coarse_ref, coarse_t1))
     channels, height, width = fine.shape
     coarse_h, coarse_w = height // ratio, width // ratio
@@ -122,8 +124,8 @@ def fsdaf_reference(fine: np.ndarray, coarse_ref: np.ndarray, coarse_t1: np.ndar
     # step 6: the n most similar pixels in the window, weighted by inverse distance
     thresholds = np.array([np.float32(2 * np.nanstd(fine[b]) / n_classes) for b in range(channels)], np.float64)
     prediction = np.full_like(fine, np.nan)
-    for y in range(height):
-        for x in range(width):
+    for y in range(height)[only[0]]:
+        for x in range(width)[only[1]]:
             if not predictable[y, x]:
                 continue
             top, left = max(0, y - half_window), max(0, x - half_window)

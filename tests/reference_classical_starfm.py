@@ -52,8 +52,9 @@ def on_fine_grid(fine_refs, coarse_refs, coarse_t1, ratio):
 
 
 def starfm_reference(fine_refs, coarse_refs, coarse_t1, ratio, window=51, classes=40.0, fine_uncertainty=0.005,
-                     coarse_uncertainty=0.005, distance_scale=None) -> np.ndarray:
-    """STARFM, Gao 2006 (Eqs. 5-7, 10, 15-16), for K = 1 or 2 pairs; returns (C, H, W) float64."""
+                     coarse_uncertainty=0.005, distance_scale=None, only=(slice(None), slice(None))) -> np.ndarray:
+    """STARFM, Gao 2006 (Eqs. 5-7, 10, 15-16), for K = 1 or 2 pairs; returns (C, H, W) float64, NaN outside
+    the pixels ``only`` (rows, cols) when given (the benchmark times pixels whose whole window is inside)."""
     fine, coarse, t1 = on_fine_grid(fine_refs, coarse_refs, coarse_t1, ratio)
     pairs, bands, height, width = fine.shape
     sigma = np.nanstd(fine, axis=(2, 3))
@@ -63,8 +64,8 @@ def starfm_reference(fine_refs, coarse_refs, coarse_t1, ratio, window=51, classe
     sigma_mm = math.sqrt(2) * coarse_uncertainty
     out = np.full((bands, height, width), np.nan)
     for b in range(bands):
-        for y in range(height):
-            for x in range(width):
+        for y in range(height)[only[0]]:
+            for x in range(width)[only[1]]:
                 usable = [k for k in range(pairs)
                           if np.isfinite([fine[k, b, y, x], coarse[k, b, y, x], t1[b, y, x]]).all()]
                 if not usable:
@@ -94,16 +95,16 @@ def starfm_reference(fine_refs, coarse_refs, coarse_t1, ratio, window=51, classe
 
 
 def estarfm_reference(fine_refs, coarse_refs, coarse_t1, ratio, window=51, classes=4.0, min_coarse_change=0.02,
-                      significance=0.05, max_conversion=5.0) -> np.ndarray:
-    """ESTARFM, Zhu 2010 Sect. 2.2, two pairs; returns (C, H, W) float64."""
+                      significance=0.05, max_conversion=5.0, only=(slice(None), slice(None))) -> np.ndarray:
+    """ESTARFM, Zhu 2010 Sect. 2.2, two pairs; returns (C, H, W) float64 (NaN outside ``only``, as STARFM's)."""
     fine, coarse, t1 = on_fine_grid(fine_refs, coarse_refs, coarse_t1, ratio)
     _, bands, height, width = fine.shape
     sigma = np.nanstd(fine, axis=(2, 3))
     half = window // 2
     valid = np.isfinite(fine).all((0, 1)) & np.isfinite(coarse).all((0, 1)) & np.isfinite(t1).all(0)
     out = np.full((bands, height, width), np.nan)
-    for y in range(height):
-        for x in range(width):
+    for y in range(height)[only[0]]:
+        for x in range(width)[only[1]]:
             usable = [k for k in (0, 1) if np.isfinite(fine[k, :, y, x]).all() and np.isfinite(t1[:, y, x]).all()]
             if not usable:
                 continue

@@ -1,12 +1,16 @@
 """FSDAF (Zhu et al. 2016): known answers, the per-pixel reference, blocks, odd sizes, NaN and bad input."""
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
 from reference_classical_fsdaf import fsdaf_reference
 from stfusion.classical.fsdaf import class_map, class_samples, fsdaf
 from stfusion.classical.unmixing import kmeans
+
+fsdaf_module = importlib.import_module("stfusion.classical.fsdaf")  # the module, not the function of that name
 
 SIZES = [(48, 80, 16), (36, 45, 3), (20, 23, 1)]  # height, width, ratio: none a multiple of the window or block
 
@@ -142,6 +146,17 @@ def test_no_complete_coarse_pixel_is_refused():
     fine_refs[0, :, ::4, ::4] = np.nan  # a gap in every coarse pixel: nothing to unmix from
     with pytest.raises(ValueError, match="cannot unmix"):
         fsdaf(fine_refs, coarse_refs, coarse_t1, 4)
+
+
+@pytest.mark.parametrize("height, width, ratio", SIZES)
+def test_the_tensor_path_equals_the_compiled_kernel(height, width, ratio, monkeypatch):
+    """Step 6 by whole-window tensor operations (the GPU path, run here on CPU) equals the numba kernel, across
+    blocks and gaps (on noisy images without ties, which the two paths may break differently)."""
+    fine_refs, coarse_refs, coarse_t1 = scene(height, width, ratio, seed=7, masked=True)
+    compiled = fsdaf(fine_refs, coarse_refs, coarse_t1, ratio, block=32)
+    monkeypatch.setattr(fsdaf_module, "compiled_similar_change", fsdaf_module.swept_similar_change)
+    swept = fsdaf(fine_refs, coarse_refs, coarse_t1, ratio, block=32)
+    np.testing.assert_allclose(compiled, swept, atol=1e-5, equal_nan=True)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")

@@ -2,6 +2,8 @@
 equal to a single block at odd sizes, NaN handling and input errors. Small scenes; well under 30 s."""
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -9,6 +11,9 @@ from reference_classical_starfm import bilinear, estarfm_reference, starfm_refer
 from stfusion.classical.estarfm import estarfm
 from stfusion.classical.similar import upsample_bilinear
 from stfusion.classical.starfm import starfm
+
+estarfm_module = importlib.import_module("stfusion.classical.estarfm")  # the module, not the function of that name
+starfm_module = importlib.import_module("stfusion.classical.starfm")  # the module, not the function of that name
 
 # (name, function, reference, K): STARFM with one and with two pairs, ESTARFM (two pairs)
 METHODS = [("starfm-1", starfm, starfm_reference, 1), ("starfm-2", starfm, starfm_reference, 2),
@@ -115,6 +120,20 @@ def test_blocks_equal_one_block(name, function, reference, k, height, width, rat
     for block in blocks:
         np.testing.assert_allclose(run(function, fine, coarse, k, ratio, window=window, block=block), whole,
                                    atol=1e-5, equal_nan=True, err_msg=f"block {block}")
+
+
+@pytest.mark.parametrize("window", [5, 51])
+@pytest.mark.parametrize("name,function,reference,k", METHODS, ids=IDS)
+def test_the_tensor_path_equals_the_compiled_kernel(name, function, reference, k, window, monkeypatch) -> None:
+    """The whole-block tensor sums (the GPU path, run here on CPU) give the numba kernel's result, gaps included,
+    across several blocks."""
+    fine, coarse = with_gaps(*landscape(36, 44, 3, 4, seed=6))
+    compiled = run(function, fine, coarse, k, 4, window=window, block=16)
+    module = starfm_module if function is starfm else estarfm_module
+    monkeypatch.setattr(module, "compiled_sums", module.swept_sums)
+    swept = run(function, fine, coarse, k, 4, window=window, block=16)
+    np.testing.assert_array_equal(np.isnan(compiled), np.isnan(swept))
+    np.testing.assert_allclose(compiled, swept, atol=1e-5, equal_nan=True)
 
 
 @pytest.mark.parametrize("name,function,reference,k", METHODS, ids=IDS)

@@ -2,7 +2,6 @@
 import datetime as dt
 
 import numpy as np
-import torch
 
 from stfusion.artefacts import load_model
 from stfusion.classical import CLASSICAL, check_options
@@ -11,10 +10,11 @@ from stfusion.predict import coarse_upsampled, nearest_reference, prepare_inputs
 from stfusion.runlog import log_to
 from stfusion.tiling import predict_scene
 from stfusion.train import resolve_device
+from stfusion.threads import use_threads
 
 log = log_to(snakemake.log[0])
 w, method = snakemake.wildcards, snakemake.params.method
-torch.set_num_threads(snakemake.threads)
+use_threads(snakemake.threads)
 group = snakemake.params.group
 first_ref = read_raster(snakemake.input.fine_refs[0])
 fine_refs = np.stack([first_ref.data] + [read_stack(p) for p in snakemake.input.fine_refs[1:]])
@@ -37,7 +37,8 @@ else:
     else:
         model = load_model(snakemake.input.weights)
         tiles = snakemake.params.prediction
-        prediction = predict_scene(model, fine_refs, coarse_refs, coarse_t1, tiles["tile"], tiles["overlap"], device)
+        prediction = predict_scene(model, fine_refs, coarse_refs, coarse_t1, tiles["tile"], tiles["overlap"], device,
+                                   tiles["batch_pixels"])
     prediction = np.where(missing, np.nan, prediction)
 prediction = prediction.astype(np.float32)
 tags = {"site": w.site, "date": w.date, "stage": "prediction", "method": w.method, "model": method["model"],

@@ -4,8 +4,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
-from threadpoolctl import threadpool_limits
 
 from stfusion.io import read_raster, write_cog, write_text
 from stfusion.runlog import log_to
@@ -13,11 +11,11 @@ from stfusion.sensors import load_sensor
 from stfusion.simulate import spectral_weights
 from stfusion.spectral.wald import bands_of, wald_predict
 from stfusion.train import TrainingSettings
+from stfusion.threads import use_threads
 
 log = log_to(snakemake.log[0])
 w, spec = snakemake.wildcards, snakemake.params.spec
-torch.set_num_threads(snakemake.threads)
-threadpool_limits(snakemake.threads)  # NumPy's BLAS (CNMF) too
+use_threads(snakemake.threads)  # torch, numba and NumPy's BLAS (CNMF)
 hs, ms = read_raster(snakemake.input.hs), read_raster(snakemake.input.ms)
 sensors = snakemake.config.get("sensors")
 hs_bands = bands_of(load_sensor(spec["hs_sensor"], sensors), hs.names, snakemake.input.hs)

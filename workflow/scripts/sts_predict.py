@@ -1,6 +1,5 @@
 """Rule sts_predict: the fine hyperspectral image of one MS date by one method, from the date's own scenes
 and references (the series plan) and, for a trained method, its model."""
-import torch
 
 from stfusion.io import write_cog
 from stfusion.runlog import log_to
@@ -10,10 +9,11 @@ from stfusion.sts.resample import day_numbers
 from stfusion.sts.series import ROLES, read_series, series_sensors, srf_matrices
 from stfusion.sts.two_stage import TwoStageModel, predict_two_stage
 from stfusion.train import resolve_device
+from stfusion.threads import use_threads
 
 log = log_to(snakemake.log[0])
 w, spec, method = snakemake.wildcards, snakemake.params.spec, snakemake.params.method
-torch.set_num_threads(snakemake.threads)
+use_threads(snakemake.threads)
 sensors = series_sensors(spec, snakemake.params.sensors)
 series, grid, hs = read_series({r: snakemake.input[r] for r in ROLES}, snakemake.params.dates,
                                {r: s.band_names for r, s in sensors.items()})

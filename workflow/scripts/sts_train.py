@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from stfusion.io import read_stack, write_text
 from stfusion.runlog import log_to
@@ -14,11 +13,12 @@ from stfusion.sts import STSSettings, train_sts, wald_scores
 from stfusion.sts.series import ROLES, read_series, series_sensors, srf_matrices
 from stfusion.sts.two_stage import STFDCNNStage, fit_two_stage
 from stfusion.train import TrainingSettings, resolve_device
+from stfusion.threads import use_threads
 
 log = log_to(snakemake.log[0])
 w, spec, method, training = snakemake.wildcards, snakemake.params.spec, snakemake.params.method, snakemake.params.training
 seed, dates = snakemake.params.seed, snakemake.params.dates
-torch.set_num_threads(snakemake.threads)
+use_threads(snakemake.threads)
 sensors = series_sensors(spec, snakemake.params.sensors)
 series, _, _ = read_series({r: snakemake.input[r] for r in ROLES}, dates, {r: s.band_names for r, s in sensors.items()})
 hs_to_fine, hs_to_ms = srf_matrices(sensors)

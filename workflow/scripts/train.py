@@ -12,10 +12,11 @@ from stfusion.patches import load_patches
 from stfusion.plots import learning_curve
 from stfusion.runlog import log_to
 from stfusion.train import fit, settings_from_config
+from stfusion.threads import use_threads
 
 log = log_to(snakemake.log[0])
 w, method, training = snakemake.wildcards, snakemake.params.method, snakemake.params.training
-torch.set_num_threads(snakemake.threads)
+use_threads(snakemake.threads)
 torch.manual_seed(snakemake.params.seed)
 train, validation = load_patches(snakemake.input.patches)
 channels, ratio = train["target"].shape[1], snakemake.params.ratio

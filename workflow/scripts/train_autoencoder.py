@@ -10,10 +10,11 @@ from stfusion.models.autoencoder import FeatureAutoencoder, save_feature_extract
 from stfusion.patches import load_patches
 from stfusion.runlog import log_to
 from stfusion.train import fit, settings_from_config
+from stfusion.threads import use_threads
 
 log = log_to(snakemake.log[0])
 training = snakemake.params.training
-torch.set_num_threads(snakemake.threads)
+use_threads(snakemake.threads)
 torch.manual_seed(snakemake.params.seed)
 train, validation = load_patches(snakemake.input[0])
 fine = {"fine": train["target"]}, {"fine": validation["target"]}

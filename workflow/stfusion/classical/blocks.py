@@ -16,12 +16,13 @@ import numpy as np
 from ..runlog import progress
 from ..tiling import halo_windows
 
-BlockMethod = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+# (fine refs, coarse refs, coarse t1) of a window, and the core's (rows, cols) within it -> the core's prediction
+BlockMethod = Callable[[np.ndarray, np.ndarray, np.ndarray, tuple[slice, slice]], np.ndarray]
 
 
 def predict_in_blocks(method: BlockMethod, fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray,
                       ratio: int, halo: int, block: int = 512) -> np.ndarray:
-    """Apply ``method(fine_refs, coarse_refs, coarse_t1) -> (C, h, w)`` block by block.
+    """Apply ``method(fine_refs, coarse_refs, coarse_t1, core) -> (C, core rows, core cols)`` block by block.
 
     fine_refs (K, C, H, W) and coarse_refs (K, C, H / ratio, W / ratio), coarse_t1 (C, H / ratio,
     W / ratio), as for the deep models; ``block`` and ``halo`` in fine pixels, ``block`` rounded
@@ -35,7 +36,6 @@ def predict_in_blocks(method: BlockMethod, fine_refs: np.ndarray, coarse_refs: n
     out = np.empty((channels, height, width), np.float32)
     for (rows, cols), core, inner in progress(halo_windows(height, width, block, halo), "block"):
         coarse = np.s_[rows.start // ratio : rows.stop // ratio, cols.start // ratio : cols.stop // ratio]
-        result = method(fine_refs[:, :, rows, cols], coarse_refs[:, :, coarse[0], coarse[1]],
-                        coarse_t1[:, coarse[0], coarse[1]])
-        out[:, core[0], core[1]] = result[:, inner[0], inner[1]]
+        out[:, core[0], core[1]] = method(fine_refs[:, :, rows, cols], coarse_refs[:, :, coarse[0], coarse[1]],
+                                          coarse_t1[:, coarse[0], coarse[1]], inner)
     return out

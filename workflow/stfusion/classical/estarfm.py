@@ -15,6 +15,8 @@ already resampled to the Landsat grid).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -22,6 +24,7 @@ import torch.nn.functional as F
 from scipy import stats
 from torch import Tensor
 
+from .kernels import estarfm_sums, offset_weights
 from .similar import check_inputs, check_window, pad, row_strips, run_in_blocks, similarity_thresholds, window_views
 
 # R when it is undefined (a flat spectral-temporal vector), as in the authors' released IDL code.
@@ -47,18 +50,19 @@ def estarfm(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarra
     """
     check_inputs(fine_refs, coarse_refs, coarse_t1, ratio, (2,), "ESTARFM")
     check_window(window, "ESTARFM")
-    thresholds = torch.from_numpy(similarity_thresholds(fine_refs, classes))[:, :, None, None]
+    thresholds = similarity_thresholds(fine_refs, classes)
     # Regression sums are taken about the scene means, so that float32 keeps their differences.
-    coarse_mean = torch.from_numpy(np.nanmean(coarse_refs, axis=(0, 2, 3), dtype=np.float64).astype(np.float32))
-    fine_mean = torch.from_numpy(np.nanmean(fine_refs, axis=(0, 2, 3), dtype=np.float64).astype(np.float32))
+    means = [torch.from_numpy(np.nanmean(x, axis=(0, 2, 3), dtype=np.float64).astype(np.float32))
+             for x in (coarse_refs, fine_refs)]
     # F(1, df) exceeded with probability ``significance``, for every df a window can give (2 N - 2).
     degrees = np.arange(2 * window * window)
     critical = torch.from_numpy(stats.f.isf(significance, 1, np.maximum(degrees, 1)).astype(np.float32))
+    sums = compiled_sums if torch.device(device).type == "cpu" else swept_sums
 
-    def block_function(fine: Tensor, coarse: Tensor, t1: Tensor) -> Tensor:
+    def block_function(fine: Tensor, coarse: Tensor, t1: Tensor, core: tuple[slice, slice]) -> Tensor:
         device = fine.device
-        return estarfm_block(fine, coarse, t1, thresholds.to(device), window // 2, coarse_mean.to(device),
-                             fine_mean.to(device), critical.to(device), min_coarse_change, max_conversion)
+        return estarfm_block(fine, coarse, t1, thresholds, window // 2, *(m.to(device) for m in means),
+                             critical.to(device), min_coarse_change, max_conversion, core, sums)
 
     return run_in_blocks(block_function, fine_refs, coarse_refs, coarse_t1, ratio, window, block, device)
 
@@ -76,38 +80,86 @@ def correlation(fine: Tensor, coarse: Tensor) -> Tensor:
     return r.nan_to_num(UNDEFINED_CORRELATION, UNDEFINED_CORRELATION, UNDEFINED_CORRELATION)
 
 
-def estarfm_block(fine: Tensor, coarse: Tensor, t1: Tensor, thresholds: Tensor, half: int, coarse_mean: Tensor,
-                  fine_mean: Tensor, critical: Tensor, min_coarse_change: float, max_conversion: float) -> Tensor:
-    """ESTARFM on one block: fine, coarse (2, C, h, w) and t1 (C, h, w), all on the fine grid -> (C, h, w).
+class Terms(NamedTuple):
+    """Each pixel's quantities in a block: as a central pixel, and as a similar pixel of its neighbours."""
 
-    Similar pixels: valid in all five images and within 2 sigma_kb / m of the central pixel in
-    every band of both fine references (of the one reference whose central pixel is present, when the
-    other is masked there). A pair whose central pixel is masked takes no part for that pixel.
-    """
+    usable: Tensor      # (2, h, w): pair k can predict the pixel (its fine bands and t1 present)
+    centre: Tensor      # (2, C, h, w): fine references, 0 where the pair is not usable
+    tolerance: Tensor   # (2, C, h, w): 2 sigma_kb / m, infinite where the pair is not usable (no condition)
+    candidate: Tensor   # (2, C, h, w): fine references, NaN where the pixel may not serve (not valid in all five)
+    inverse: Tensor     # (h, w): 1 / (1 - R), 0 where not valid
+    change: Tensor      # (2, C, h, w): C(tp) - C(tk), 0 where not valid
+    sums: Tensor        # (6, C, h, w): x, y, x^2, xy, y^2 summed over both dates and x(tm) - x(tn), 0 where not valid
+
+
+def similar_terms(fine: Tensor, coarse: Tensor, t1: Tensor, thresholds: np.ndarray, coarse_mean: Tensor,
+                  fine_mean: Tensor) -> Terms:
+    """ESTARFM's per-pixel quantities: fine, coarse (2, C, h, w) and t1 (C, h, w) on the fine grid."""
     band = (None, slice(None), None, None)
     valid = fine.isfinite().all(0).all(0) & coarse.isfinite().all(0).all(0) & t1.isfinite().all(0)
-    usable = fine.isfinite().all(1) & t1.isfinite().all(0)                     # (2, h, w): pair k at p
-    centre = torch.where(usable[:, None], fine, 0.0)
-    tolerance = torch.where(usable[:, None], thresholds, math.inf)             # no condition from a masked pair
-    candidate = fine.masked_fill(~valid, math.nan)
-
+    usable = fine.isfinite().all(1) & t1.isfinite().all(0)
+    tolerance = torch.from_numpy(thresholds).to(fine.device)[:, :, None, None]
     inverse = torch.where(valid, 1.0 / (1.0 - correlation(fine, coarse)).clamp_min(ZERO_DISSIMILARITY), 0.0)
-    change = torch.where(valid, t1 - coarse, 0.0)                               # C(tp) - C(tk), (2, C, h, w)
     x, y = coarse - coarse_mean[band], fine - fine_mean[band]
-    sums = torch.where(valid, torch.stack([x.sum(0), y.sum(0), (x * x).sum(0), (x * y).sum(0), (y * y).sum(0),
-                                           x[0] - x[1]]), 0.0)                # per pixel, both dates, (6, C, h, w)
+    sums = torch.stack([x.sum(0), y.sum(0), (x * x).sum(0), (x * y).sum(0), (y * y).sum(0), x[0] - x[1]])
+    return Terms(usable, torch.where(usable[:, None], fine, 0.0), torch.where(usable[:, None], tolerance, math.inf),
+                 fine.masked_fill(~valid, math.nan), inverse, torch.where(valid, t1 - coarse, 0.0),
+                 torch.where(valid, sums, 0.0))
 
-    neighbours = [pad(candidate, half, math.nan), pad(inverse, half, 0.0), pad(change, half, 0.0),
-                  pad(sums, half, 0.0)]
-    count, weight_sum = torch.zeros_like(inverse), torch.zeros_like(inverse)
-    weighted_change, regression = torch.zeros_like(change), torch.zeros_like(sums)
-    for rows in row_strips(fine):
+
+def estarfm_block(fine: Tensor, coarse: Tensor, t1: Tensor, thresholds: np.ndarray, half: int, coarse_mean: Tensor,
+                  fine_mean: Tensor, critical: Tensor, min_coarse_change: float, max_conversion: float,
+                  core: tuple[slice, slice], sums: Callable[..., tuple[Tensor, ...]]) -> Tensor:
+    """ESTARFM on one block: fine, coarse (2, C, h, w) and t1 (C, h, w), all on the fine grid -> the core (C, ., .).
+
+    Similar pixels: valid in all five images and within 2 sigma_kb / m (``thresholds`` (2, C)) of the
+    central pixel in every band of both fine references (of the one reference whose central pixel is
+    present, when the other is masked there). A pair whose central pixel is masked takes no part for that
+    pixel. ``sums`` gives the window sums (``compiled_sums`` or ``swept_sums``, equal to float rounding).
+    """
+    terms = similar_terms(fine, coarse, t1, thresholds, coarse_mean, fine_mean)
+    count, weight_sum, weighted_change, regression = sums(terms, half, core)
+    conversion = conversion_coefficient(regression, count, critical, min_coarse_change, max_conversion)
+    predictions = fine[(..., *core)] + conversion * weighted_change / weight_sum      # F_k(tp), (2, C, ., .)
+    totals = window_change(terms.change, 2 * half + 1)[(..., *core)]
+    return blend_in_time(predictions, totals, terms.usable[(..., *core)])
+
+
+def compiled_sums(terms: Terms, half: int, core: tuple[slice, slice]) -> tuple[Tensor, ...]:
+    """count (., .), weight sum (., .), weighted change (2, C, ., .) and regression sums (6, C, ., .) over the
+    similar pixels of each core pixel: the CPU kernel, on planes of the terms."""
+    def planes(*parts: Tensor, fill: float = 0.0, padded: bool = True) -> np.ndarray:
+        x = torch.cat([p.reshape(-1, *p.shape[-2:]) for p in parts])
+        return (pad(x, half, fill) if padded else x).contiguous().numpy()
+
+    rows, cols = core
+    shape = (rows.stop - rows.start, cols.stop - cols.start)
+    bands = terms.centre.shape[1]
+    counted = planes(torch.ones_like(terms.inverse), terms.sums)
+    weighted = planes(terms.inverse, terms.inverse * terms.change)
+    counts, weighted_sums = (np.empty((len(x), *shape), np.float32) for x in (counted, weighted))
+    estarfm_sums(planes(terms.candidate, fill=math.nan), planes(terms.centre, padded=False),
+                 planes(terms.tolerance, padded=False), counted, weighted, offset_weights(half, max(half, 1)),
+                 rows.start, cols.start, counts, weighted_sums)
+    counts, weighted_sums = torch.from_numpy(counts), torch.from_numpy(weighted_sums)
+    return (counts[0], weighted_sums[0], weighted_sums[1:].reshape(2, bands, *shape),
+            counts[1:].reshape(6, bands, *shape))
+
+
+def swept_sums(terms: Terms, half: int, core: tuple[slice, slice]) -> tuple[Tensor, ...]:
+    """The same sums by whole-block tensor operations, one window offset at a time (the GPU path)."""
+    neighbours = [pad(terms.candidate, half, math.nan), pad(terms.inverse, half, 0.0), pad(terms.change, half, 0.0),
+                  pad(terms.sums, half, 0.0)]
+    count, weight_sum = torch.zeros_like(terms.inverse), torch.zeros_like(terms.inverse)
+    weighted_change, regression = torch.zeros_like(terms.change), torch.zeros_like(terms.sums)
+    for rows in row_strips(terms.centre):
         at = (..., rows, slice(None))
-        centre_p, tolerance_p = centre[at], tolerance[at]
+        centre_p, tolerance_p = terms.centre[at], terms.tolerance[at]
         difference, close = torch.empty_like(centre_p), torch.empty_like(centre_p)
         chosen, weight = torch.empty_like(count[at]), torch.empty_like(count[at])
         for distance, (fine_q, inverse_q, change_q, sums_q) in window_views(neighbours, half, rows):
-            # masks as 0/1 floats, as in starfm_block; a comparison with a masked pixel (NaN) is false
+            # masks as 0/1 floats (comparisons into float run several times faster than into bool on CPU);
+            # a comparison with a masked pixel (NaN) is false
             torch.sub(fine_q, centre_p, out=difference).abs_()
             torch.le(difference, tolerance_p, out=close)
             torch.prod(close.flatten(0, 1), 0, out=chosen)                      # close in every band and date
@@ -116,10 +168,7 @@ def estarfm_block(fine: Tensor, coarse: Tensor, t1: Tensor, thresholds: Tensor, 
             torch.mul(inverse_q, chosen, out=weight).mul_(1.0 / (1.0 + distance / max(half, 1)))   # 1 / D_i
             weight_sum[at] += weight
             weighted_change[at].addcmul_(change_q, weight)
-
-    conversion = conversion_coefficient(regression, count, critical, min_coarse_change, max_conversion)
-    predictions = fine + conversion * weighted_change / weight_sum              # F_k(tp), (2, C, h, w)
-    return blend_in_time(predictions, change, usable, 2 * half + 1)
+    return tuple(x[(..., *core)] for x in (count, weight_sum, weighted_change, regression))
 
 
 def conversion_coefficient(regression: Tensor, count: Tensor, critical: Tensor, min_coarse_change: float,
@@ -142,14 +191,20 @@ def conversion_coefficient(regression: Tensor, count: Tensor, critical: Tensor, 
     return torch.where(trusted, slope, 1.0)
 
 
-def blend_in_time(predictions: Tensor, change: Tensor, usable: Tensor, window: int) -> Tensor:
-    """T_k proportional to 1 / |sum over the window of (C(tp) - C(tk))|, per band; F = sum_k T_k F_k(tp).
-
-    A pair whose central pixel is masked gets no weight; a pair with no coarse change takes all of it.
-    """
-    half = window // 2                                                          # window means, separably
+def window_change(change: Tensor, window: int) -> Tensor:
+    """|sum over the window of (C(tp) - C(tk))| per pair, band and pixel (2, C, h, w), as a window mean
+    (the blend uses only ratios of them), separably."""
+    half = window // 2
     columns = F.avg_pool2d(change, (window, 1), stride=1, padding=(half, 0), count_include_pad=True)
-    totals = F.avg_pool2d(columns, (1, window), stride=1, padding=(0, half), count_include_pad=True).abs()
+    return F.avg_pool2d(columns, (1, window), stride=1, padding=(0, half), count_include_pad=True).abs()
+
+
+def blend_in_time(predictions: Tensor, totals: Tensor, usable: Tensor) -> Tensor:
+    """T_k proportional to 1 / ``totals`` (``window_change``), per band; F = sum_k T_k F_k(tp).
+
+    A pair whose central pixel is masked (``usable`` False) gets no weight; a pair with no coarse change
+    takes all of it.
+    """
     total = totals.sum(0)
     weight_m = torch.where(total > 0, totals[1] / total, 0.5)                   # (1/a_m) / (1/a_m + 1/a_n)
     weight_m = torch.where(usable[1], weight_m, 1.0).masked_fill(~usable[0], 0.0)

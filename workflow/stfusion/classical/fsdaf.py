@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .blocks import predict_in_blocks
+from .kernels import fsdaf_similar_change, offset_weights
 from .similar import check_inputs, similarity_thresholds
 from .unmixing import class_change, kmeans
 
@@ -78,8 +79,9 @@ def fsdaf(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray,
     tensors = {name: torch.as_tensor(np.asarray(value, np.float64), device=device)
                for name, value in (("centres", centres), ("change", change), ("thresholds", thresholds))}
 
-    def method(fine_window: np.ndarray, coarse_window: np.ndarray, t1_window: np.ndarray) -> np.ndarray:
-        return predict_window(fine_window[0], coarse_window[0], t1_window, ratio=ratio, **tensors,
+    def method(fine_window: np.ndarray, coarse_window: np.ndarray, t1_window: np.ndarray,
+               core: tuple[slice, slice]) -> np.ndarray:
+        return predict_window(fine_window[0], coarse_window[0], t1_window, core, ratio=ratio, **tensors,
                               half_window=half_window, n_similar=n_similar, data_range=data_range)
 
     return predict_in_blocks(method, fine_refs, coarse_refs, coarse_t1, ratio, halo=half_window + 2 * ratio,
@@ -152,10 +154,11 @@ def _to_fine(values: Tensor, ratio: int) -> Tensor:
     return values.repeat_interleave(ratio, dim=-2).repeat_interleave(ratio, dim=-1)
 
 
-def predict_window(fine: np.ndarray, coarse_ref: np.ndarray, coarse_t1: np.ndarray, *, ratio: int, centres: Tensor,
-                   change: Tensor, thresholds: Tensor, half_window: int, n_similar: int,
+def predict_window(fine: np.ndarray, coarse_ref: np.ndarray, coarse_t1: np.ndarray, core: tuple[slice, slice], *,
+                   ratio: int, centres: Tensor, change: Tensor, thresholds: Tensor, half_window: int, n_similar: int,
                    data_range: Sequence[float] | None) -> np.ndarray:
-    """Steps 3 to 6 on one window: fine (C, h, w), coarse_ref and coarse_t1 (C, h/ratio, w/ratio) -> (C, h, w).
+    """Steps 3 to 6 on one window: fine (C, h, w), coarse_ref and coarse_t1 (C, h/ratio, w/ratio) -> the
+    prediction of the ``core`` (rows, cols) of the window (C, ., .).
 
     ``centres`` (n_classes, C), the class changes ``change`` (n_classes, C) and the similarity ``thresholds``
     (C,) are the scene-wide results of steps 1 and 2, float64 tensors on the device of the computation.
@@ -175,8 +178,10 @@ def predict_window(fine: np.ndarray, coarse_ref: np.ndarray, coarse_t1: np.ndarr
     distributed = distribute_residual(residual, spatial - (f1 + temporal), homogeneity, predictable, ratio)
     fine_change = torch.where(predictable, _clip(f1 + temporal + distributed, data_range) - f1, 0.0)
     candidates = torch.where(predictable, f1, torch.nan)
-    smoothed = similar_pixel_change(candidates, fine_change, thresholds, half_window, n_similar)
-    prediction = torch.where(predictable, _clip(f1 + smoothed, data_range), torch.nan)
+    similar_change = compiled_similar_change if device.type == "cpu" else swept_similar_change
+    smoothed = similar_change(candidates, fine_change, thresholds, half_window, n_similar, core)
+    at = (..., *core)
+    prediction = torch.where(predictable[at], _clip(f1[at] + smoothed, data_range), torch.nan)
     return prediction.float().cpu().numpy()
 
 
@@ -258,14 +263,26 @@ def distribute_residual(residual: Tensor, homogeneous_error: Tensor, homogeneity
     return count * fine_residual * share
 
 
-def similar_pixel_change(candidates: Tensor, change: Tensor, thresholds: Tensor, half_window: int,
-                         n_similar: int) -> Tensor:
-    """sum_k w_k dF_k over each pixel's similar pixels, step 6, for ``candidates`` F1 (C, H, W) NaN where a pixel
-    may not serve, ``change`` dF (C, H, W) and ``thresholds`` (C,); NaN where a pixel has no similar pixel.
+def compiled_similar_change(candidates: Tensor, change: Tensor, thresholds: Tensor, half_window: int,
+                            n_similar: int, core: tuple[slice, slice]) -> Tensor:
+    """sum_k w_k dF_k over the similar pixels of each ``core`` pixel, step 6, for ``candidates`` F1 (C, H, W)
+    NaN where a pixel may not serve, ``change`` dF (C, H, W) and ``thresholds`` (C,); NaN where a pixel has no
+    similar pixel. The CPU kernel (``kernels.fsdaf_similar_change``).
+    """
+    rows, cols = core
+    out = np.empty((len(candidates), rows.stop - rows.start, cols.stop - cols.start))
+    fsdaf_similar_change(*(F.pad(x, (half_window,) * 4, value=fill).contiguous().numpy()
+                           for x, fill in ((candidates, math.nan), (change, 0.0))), thresholds.numpy(),
+                         offset_weights(half_window, half_window, np.float64), n_similar, rows.start, cols.start, out)
+    return torch.from_numpy(out)
 
-    The loop runs over the window's offsets, each a few whole-strip operations; the keys of a strip of rows
-    (offsets x pixels) are held at once so that the ``n_similar`` smallest are picked in one ``topk``. Ties
-    between equally similar pixels go to either (the paper does not rank them).
+
+def swept_similar_change(candidates: Tensor, change: Tensor, thresholds: Tensor, half_window: int,
+                         n_similar: int, core: tuple[slice, slice]) -> Tensor:
+    """The same as ``compiled_similar_change`` by whole-strip tensor operations, for the whole window (the GPU
+    path): the loop runs over the window's offsets; the keys of a strip of rows (offsets x pixels) are held at
+    once so that the ``n_similar`` smallest are picked in one ``topk``. Ties between equally similar pixels go
+    to either (the paper does not rank them; the kernel takes them in raster order).
     """
     channels, height, width = candidates.shape
     span = 2 * half_window + 1
@@ -304,4 +321,4 @@ def similar_pixel_change(candidates: Tensor, change: Tensor, thresholds: Tensor,
         neighbour_change = padded_change[:, origin[None] + shift[chosen]]
         weighted = (neighbour_change * weight).sum(dim=1) / weight.sum(dim=0)
         result[:, top : top + rows] = weighted.reshape(channels, rows, width)
-    return result
+    return result[(..., *core)]

@@ -17,8 +17,9 @@ from torch import Tensor
 
 from .blocks import predict_in_blocks
 
-# (fine refs (K, C, h, w), coarse refs resampled to the fine grid (K, C, h, w), coarse t1 resampled (C, h, w))
-BlockFunction = Callable[[Tensor, Tensor, Tensor], Tensor]
+# (fine refs (K, C, h, w), coarse refs resampled to the fine grid (K, C, h, w), coarse t1 resampled (C, h, w),
+#  the core (rows, cols) within the block) -> the core's prediction (C, core rows, core cols)
+BlockFunction = Callable[[Tensor, Tensor, Tensor, tuple[slice, slice]], Tensor]
 # Values per tensor in one strip of the window loop (see ``row_strips``), measured on a 2-core EPYC.
 STRIP_VALUES = 1 << 17
 
@@ -131,10 +132,10 @@ def run_in_blocks(block_function: BlockFunction, fine_refs: np.ndarray, coarse_r
         return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32)).to(device)
 
     @torch.no_grad()
-    def on_block(fine: np.ndarray, coarse: np.ndarray, t1: np.ndarray) -> np.ndarray:
+    def on_block(fine: np.ndarray, coarse: np.ndarray, t1: np.ndarray, core: tuple[slice, slice]) -> np.ndarray:
         coarse_fine = upsample_bilinear(tensor(coarse), ratio)
         t1_fine = upsample_bilinear(tensor(t1)[None], ratio)[0]
-        return block_function(tensor(fine), coarse_fine, t1_fine).cpu().numpy()
+        return block_function(tensor(fine), coarse_fine, t1_fine, core).cpu().numpy()
 
     return predict_in_blocks(on_block, fine_refs, coarse_refs, coarse_t1, ratio, halo=window // 2 + ratio,
                              block=block)

@@ -10,11 +10,14 @@ bilinearly (the paper takes MODIS already resampled to the Landsat grid with the
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from .kernels import offset_weights, starfm_sums
 from .similar import check_inputs, check_window, pad, row_strips, run_in_blocks, similarity_thresholds, window_views
 
 # S * T below this counts as zero (both differences under 1e-6 reflectance, float32 noise). The weights
@@ -42,59 +45,108 @@ def starfm(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray
     """
     check_inputs(fine_refs, coarse_refs, coarse_t1, ratio, (1, 2), "STARFM")
     check_window(window, "STARFM")
-    thresholds = torch.from_numpy(similarity_thresholds(fine_refs, classes))[:, :, None, None]
+    thresholds = similarity_thresholds(fine_refs, classes)
     half = window // 2
     scale = max(half, 1) if distance_scale is None else distance_scale
+    sums = compiled_sums if torch.device(device).type == "cpu" else swept_sums
 
-    def block_function(fine: Tensor, coarse: Tensor, t1: Tensor) -> Tensor:
-        return starfm_block(fine, coarse, t1, thresholds.to(fine.device), half, scale,
+    def block_function(fine: Tensor, coarse: Tensor, t1: Tensor, core: tuple[slice, slice]) -> Tensor:
+        return starfm_block(fine, coarse, t1, thresholds, half, scale, core,
                             spectral_uncertainty=math.hypot(fine_uncertainty, coarse_uncertainty),
-                            temporal_uncertainty=math.sqrt(2.0) * coarse_uncertainty)
+                            temporal_uncertainty=math.sqrt(2.0) * coarse_uncertainty, sums=sums)
 
     return run_in_blocks(block_function, fine_refs, coarse_refs, coarse_t1, ratio, window, block, device)
 
 
-def starfm_block(fine: Tensor, coarse: Tensor, t1: Tensor, thresholds: Tensor, half: int, distance_scale: float,
-                 spectral_uncertainty: float, temporal_uncertainty: float) -> Tensor:
-    """STARFM on one block: fine, coarse (K, C, h, w) and t1 (C, h, w), all on the fine grid -> (C, h, w).
+class Terms(NamedTuple):
+    """Each pixel's quantities in each pair (K, C, h, w) and its sample-filter limits (C, h, w)."""
+
+    value: Tensor           # its term of Eq. 5, M(t1) + L(tk) - M(tk)
+    usable: Tensor          # fine, coarse and t1 all present
+    centre: Tensor          # L(tk), NaN where not usable
+    spectral: Tensor        # S, Eq. 6
+    temporal: Tensor        # T, Eq. 7
+    closeness: Tensor       # S T = C / D, Eq. 10
+    spectral_limit: Tensor  # max_k S_k + sigma_lm, Eq. 15
+    temporal_limit: Tensor  # max_k T_k + sigma_mm, Eq. 16
+
+
+def candidate_terms(fine: Tensor, coarse: Tensor, t1: Tensor, spectral_uncertainty: float,
+                    temporal_uncertainty: float) -> Terms:
+    """STARFM's per-pixel quantities of a block: fine, coarse (K, C, h, w) and t1 (C, h, w) on the fine grid."""
+    value = t1 + fine - coarse
+    usable = value.isfinite()
+    spectral = (fine - coarse).abs()
+    temporal = (coarse - t1).abs()
+    spectral_limit = spectral.masked_fill(~usable, -math.inf).amax(0) + spectral_uncertainty
+    temporal_limit = temporal.masked_fill(~usable, -math.inf).amax(0) + temporal_uncertainty
+    return Terms(value, usable, fine.masked_fill(~usable, math.nan), spectral, temporal, spectral * temporal,
+                 spectral_limit, temporal_limit)
+
+
+def starfm_block(fine: Tensor, coarse: Tensor, t1: Tensor, thresholds: np.ndarray, half: int, distance_scale: float,
+                 core: tuple[slice, slice], spectral_uncertainty: float, temporal_uncertainty: float,
+                 sums: Callable[..., tuple[Tensor, Tensor]]) -> Tensor:
+    """STARFM on one block: fine, coarse (K, C, h, w) and t1 (C, h, w), all on the fine grid -> the core (C, ., .).
 
     A neighbour is a candidate for the central pixel in pair k and band b when it is valid, spectrally
-    similar (|L_k(q) - L_k(p)| <= 2 sigma_kb / m) and passes the sample filtering of Eqs. 15-16:
-    S_k(q) <= max_k S_k(p) + sigma_lm and T_k(q) <= max_k T_k(p) + sigma_mm. Its weight is 1 / C with
-    C = S T D (Eqs. 6, 7, 10), normalised over all candidates of all pairs. A pair whose central
-    pixel is masked takes no part for that pixel. As the paper states, a central pixel with S = 0 or
-    T = 0 in a pair is predicted by its own term of Eq. 5 (the mean of them if both pairs have one).
+    similar (|L_k(q) - L_k(p)| <= 2 sigma_kb / m, ``thresholds`` (K, C)) and passes the sample filtering of
+    Eqs. 15-16: S_k(q) <= max_k S_k(p) + sigma_lm and T_k(q) <= max_k T_k(p) + sigma_mm. Its weight is 1 / C
+    with C = S T D (Eqs. 6, 7, 10), normalised over all candidates of all pairs. A pair whose central pixel
+    is masked takes no part for that pixel. As the paper states, a central pixel with S = 0 or T = 0 in a
+    pair is predicted by its own term of Eq. 5 (the mean of them if both pairs have one). ``sums`` gives
+    the sums over the candidates (``compiled_sums`` or ``swept_sums``, equal to float rounding).
     """
-    value = t1 + fine - coarse                          # each candidate's term of Eq. 5
-    usable = value.isfinite()                           # fine, coarse and t1 all present
-    spectral = (fine - coarse).abs()                    # S, Eq. 6
-    temporal = (coarse - t1).abs()                      # T, Eq. 7
-    closeness = spectral * temporal                     # C / D, Eq. 10
-    spectral_limit = spectral.masked_fill(~usable, -math.inf).amax(0) + spectral_uncertainty   # Eq. 15
-    temporal_limit = temporal.masked_fill(~usable, -math.inf).amax(0) + temporal_uncertainty   # Eq. 16
-    centre = fine.masked_fill(~usable, math.nan)
-    inverse = torch.where(usable, 1.0 / closeness.clamp_min(ZERO_CLOSENESS), 0.0)
+    terms = candidate_terms(fine, coarse, t1, spectral_uncertainty, temporal_uncertainty)
+    weight_sum, weighted_value = sums(terms, thresholds, half, distance_scale, core)
+    prediction = weighted_value / weight_sum                        # NaN where no candidate
+    value, usable, closeness = (x[(..., *core)] for x in (terms.value, terms.usable, terms.closeness))
+    exact = usable & (closeness <= ZERO_CLOSENESS)
+    own = torch.where(exact, value, 0.0).sum(0) / exact.sum(0)
+    return torch.where(exact.any(0), own, prediction)
 
-    neighbours = [pad(centre, half, math.nan), pad(spectral, half, math.nan), pad(temporal, half, math.nan),
-                  pad(inverse, half, 0.0), pad(inverse * value.nan_to_num(), half, 0.0)]
-    weight_sum, weighted_value = torch.zeros_like(fine), torch.zeros_like(fine)
-    for rows in row_strips(fine):
+
+def inverse_terms(terms: Terms) -> tuple[Tensor, Tensor]:
+    """1 / (S T) and (1 / (S T)) x the term of Eq. 5, 0 where a pixel is not usable (the floor: ZERO_CLOSENESS)."""
+    inverse = torch.where(terms.usable, 1.0 / terms.closeness.clamp_min(ZERO_CLOSENESS), 0.0)
+    return inverse, inverse * terms.value.nan_to_num()
+
+
+def compiled_sums(terms: Terms, thresholds: np.ndarray, half: int, distance_scale: float,
+                  core: tuple[slice, slice]) -> tuple[Tensor, Tensor]:
+    """The sums over the candidates of each core pixel, summed over the pairs (C, ., .): the CPU kernel."""
+    inverse, inverse_value = inverse_terms(terms)
+    padded = [pad(x, half, v).numpy() for x, v in ((terms.centre, math.nan), (terms.spectral, math.nan),
+                                                   (terms.temporal, math.nan), (inverse, 0.0), (inverse_value, 0.0))]
+    rows, cols = core
+    shape = (terms.value.shape[1], rows.stop - rows.start, cols.stop - cols.start)
+    weight_sum, weighted_value = np.empty(shape, np.float32), np.empty(shape, np.float32)
+    starfm_sums(*padded, thresholds, terms.spectral_limit.numpy(), terms.temporal_limit.numpy(),
+                offset_weights(half, distance_scale), rows.start, cols.start, weight_sum, weighted_value)
+    return torch.from_numpy(weight_sum), torch.from_numpy(weighted_value)
+
+
+def swept_sums(terms: Terms, thresholds: np.ndarray, half: int, distance_scale: float,
+               core: tuple[slice, slice]) -> tuple[Tensor, Tensor]:
+    """The same sums by whole-block tensor operations, one window offset at a time (the GPU path)."""
+    inverse, inverse_value = inverse_terms(terms)
+    tolerance = torch.from_numpy(thresholds).to(inverse.device)[:, :, None, None]
+    neighbours = [pad(terms.centre, half, math.nan), pad(terms.spectral, half, math.nan),
+                  pad(terms.temporal, half, math.nan), pad(inverse, half, 0.0), pad(inverse_value, half, 0.0)]
+    weight_sum, weighted_value = torch.zeros_like(inverse), torch.zeros_like(inverse)
+    for rows in row_strips(inverse):
         at = (..., rows, slice(None))
-        centre_p, spectral_p, temporal_p = centre[at], spectral_limit[at], temporal_limit[at]
+        centre_p, spectral_p, temporal_p = terms.centre[at], terms.spectral_limit[at], terms.temporal_limit[at]
         difference, chosen, passes = (torch.empty_like(centre_p) for _ in range(3))
         for distance, views in window_views(neighbours, half, rows):
             fine_q, spectral_q, temporal_q, inverse_q, inverse_value_q = views
             # masks as 0/1 floats (comparisons into float run several times faster than into bool on CPU);
             # every comparison with a masked pixel (NaN) is false
             torch.sub(fine_q, centre_p, out=difference).abs_()
-            torch.le(difference, thresholds, out=chosen)
+            torch.le(difference, tolerance, out=chosen)
             chosen.mul_(torch.le(spectral_q, spectral_p, out=passes))
             chosen.mul_(torch.le(temporal_q, temporal_p, out=passes))
             inverse_distance = 1.0 / (1.0 + distance / distance_scale)   # 1 / D, D = 1 + d / A
             weight_sum[at].addcmul_(inverse_q, chosen, value=inverse_distance)
             weighted_value[at].addcmul_(inverse_value_q, chosen, value=inverse_distance)
-    prediction = weighted_value.sum(0) / weight_sum.sum(0)           # NaN where no candidate
-
-    exact = usable & (closeness <= ZERO_CLOSENESS)
-    own = torch.where(exact, value, 0.0).sum(0) / exact.sum(0)
-    return torch.where(exact.any(0), own, prediction)
+    return weight_sum.sum(0)[(..., *core)], weighted_value.sum(0)[(..., *core)]

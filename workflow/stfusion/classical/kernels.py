@@ -1,0 +1,190 @@
+"""Compiled moving-window kernels on the CPU (numba): the inner loops of STARFM, ESTARFM and FSDAF.
+
+The tensor versions in ``starfm``, ``estarfm`` and ``fsdaf`` sweep the window offset by offset over whole
+blocks, so every offset streams the block through memory; on a GPU that is the fast way, on a CPU the
+memory traffic dominates. Here one parallel job per output row keeps a row's accumulators and the
+window's rows in cache and the comparisons in registers. Each kernel computes the output pixels of a
+block's core only (``top``, ``left``: the core's first pixel in the block), from inputs padded by the
+half window (``pad``: NaN where a pixel is masked or beyond the block, so every comparison with it is
+false). Floating-point reassociation is allowed (sums in another order, as the tensor sweeps differ
+among themselves); no-NaN assumptions are not, the masks rely on NaN comparisons.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+# reassociation lets LLVM vectorise the sums; "nnan"/"ninf" would break the NaN masks
+FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+# pixels of a row per job of the ESTARFM kernel: its masks (window x CHUNK) and sums stay in the L1/L2 caches
+CHUNK = 64
+
+
+def offset_weights(half: int, distance_scale: float, dtype: type = np.float32) -> np.ndarray:
+    """1 / D = 1 / (1 + d / A) for every offset of the (2 half + 1)^2 window, (rows, columns)."""
+    dy, dx = np.mgrid[-half : half + 1, -half : half + 1]
+    return (1.0 / (1.0 + np.hypot(dy, dx) / distance_scale)).astype(dtype)
+
+
+@numba.njit(parallel=True, fastmath=FASTMATH, cache=True)
+def starfm_sums(centre, spectral, temporal, inverse, inverse_value, thresholds, spectral_limit, temporal_limit,
+                weights, top, left, weight_sum, weighted_value):
+    """Sum_k,q 1 / C and (1 / C) x (the candidate's term of Eq. 5) over STARFM's candidates, per band and pixel.
+
+    ``centre`` (fine references), ``spectral`` S, ``temporal`` T, ``inverse`` 1 / (S T) and ``inverse_value``
+    (K, C, h + 2 half, w + 2 half), padded; ``thresholds`` (K, C); the sample-filter limits (C, h, w);
+    ``weights`` 1 / D per offset; out: ``weight_sum`` and ``weighted_value`` (C, rows, cols) of the core.
+    A neighbour q is a candidate of p in pair k when |L_k(q) - L_k(p)| <= threshold, S_k(q) <= S limit(p)
+    and T_k(q) <= T limit(p) (Gao et al. 2006, Eqs. 15-16).
+    """
+    pairs, bands = centre.shape[0], centre.shape[1]
+    rows, cols = weight_sum.shape[1], weight_sum.shape[2]
+    span = weights.shape[0]
+    half = span // 2
+    for job in numba.prange(bands * rows):
+        band, y = job // rows, job % rows
+        sums, values = weight_sum[band, y], weighted_value[band, y]
+        sums[:] = 0.0
+        values[:] = 0.0
+        s_limit = spectral_limit[band, top + y, left : left + cols]
+        t_limit = temporal_limit[band, top + y, left : left + cols]
+        for k in range(pairs):
+            threshold = thresholds[k, band]
+            centre_row = centre[k, band, top + y + half, left + half : left + half + cols]
+            for dy in range(span):
+                row = top + y + dy  # the neighbours' rows from the core's first column on (an index
+                # with a run-time offset inside the loop keeps LLVM from vectorising it)
+                fine_q, s_q, t_q = centre[k, band, row, left:], spectral[k, band, row, left:], temporal[k, band, row, left:]
+                inverse_q, inverse_value_q = inverse[k, band, row, left:], inverse_value[k, band, row, left:]
+                for dx in range(span):
+                    weight = weights[dy, dx]
+                    for x in range(cols):
+                        q = x + dx
+                        chosen = (abs(fine_q[q] - centre_row[x]) <= threshold) & (s_q[q] <= s_limit[x]) & \
+                            (t_q[q] <= t_limit[x])
+                        w = weight if chosen else np.float32(0.0)
+                        sums[x] += inverse_q[q] * w
+                        values[x] += inverse_value_q[q] * w
+
+
+@numba.njit(parallel=True, fastmath=FASTMATH, cache=True)
+def estarfm_sums(candidate, centre, tolerance, counted, weighted, weights, top, left, counts, weighted_sums):
+    """ESTARFM's window sums over the similar pixels of each core pixel (Zhu et al. 2010, Sect. 2.2).
+
+    Planes, padded: ``candidate`` (2 C, h + 2 half, w + 2 half) the fine references of both dates, NaN
+    where a pixel may not serve; ``counted`` (n, .., ..) the terms summed as they are (1, then the
+    regression terms), ``weighted`` (m, .., ..) the terms summed with the weight 1 / D (1 / (1 - R), then
+    its products with the coarse changes). Unpadded: ``centre`` and ``tolerance`` (2 C, h, w). A neighbour
+    is similar when it is within tolerance in every band of both dates. Out: ``counts`` (n, rows, cols)
+    and ``weighted_sums`` (m, rows, cols) of the core. One job per CHUNK pixels of a row: per window row,
+    the 0/1 similarity of every offset is found first, then every term summed with it.
+    """
+    rows, cols = counts.shape[1], counts.shape[2]
+    span = weights.shape[0]
+    chunks = (cols + CHUNK - 1) // CHUNK
+    for job in numba.prange(rows * chunks):
+        y, start = job // chunks, job % chunks * CHUNK
+        width = min(CHUNK, cols - start)
+        similar = np.empty((2, span, width), np.float32)  # two window rows at a time: half the loads of the sums
+        weight = np.empty((2, span, width), np.float32)
+        counts[:, y, start : start + width] = 0.0
+        weighted_sums[:, y, start : start + width] = 0.0
+        first = left + start
+        for dy in range(0, span, 2):
+            pair = min(2, span - dy)
+            if pair == 1:  # the last row of an odd window goes alone, with masks of 0 for a second
+                similar[1] = 0.0
+                weight[1] = 0.0
+            for j in range(pair):
+                similar_mask(similar[j], candidate, centre, tolerance, top + y, top + y + dy + j, first)
+                for dx in range(span):
+                    for x in range(width):
+                        weight[j, dx, x] = similar[j, dx, x] * weights[dy + j, dx]
+            second = top + y + dy + pair - 1
+            add_masked(counts, counted, similar, y, start, top + y + dy, second, first)
+            add_masked(weighted_sums, weighted, weight, y, start, top + y + dy, second, first)
+
+
+@numba.njit(fastmath=FASTMATH, cache=True)
+def similar_mask(out, candidate, centre, tolerance, y, row, first):
+    """out[dx, x] = 1 where the pixel (row, first + x + dx) is similar to (y, first + x) in every band, else 0."""
+    span, width = out.shape
+    out[:] = 1.0
+    for t in range(candidate.shape[0]):
+        p_centre, p_tolerance = centre[t, y, first : first + width], tolerance[t, y, first:]
+        q = candidate[t, row, first:]
+        for dx in range(span):
+            close = out[dx]
+            for x in range(width):
+                close[x] = close[x] if abs(q[x + dx] - p_centre[x]) <= p_tolerance[x] else np.float32(0.0)
+
+
+@numba.njit(fastmath=FASTMATH, cache=True)
+def add_masked(totals, terms, masks, y, start, row, second, first):
+    """totals[t, y, start + x] += sum_dx sum_j masks[j, dx, x] terms[t, (row, second)[j], first + x + dx]."""
+    span, width = masks.shape[1], masks.shape[2]
+    for t in range(terms.shape[0]):
+        total, term, term_second = totals[t, y, start : start + width], terms[t, row, first:], terms[t, second, first:]
+        for dx in range(span):
+            mask, mask_second = masks[0, dx], masks[1, dx]
+            for x in range(width):
+                total[x] += mask[x] * term[x + dx] + mask_second[x] * term_second[x + dx]
+
+
+@numba.njit(parallel=True, fastmath=FASTMATH, cache=True)
+def fsdaf_similar_change(candidate, change, thresholds, weights, n_similar, top, left, out):
+    """FSDAF step 6 (Zhu et al. 2016, Eqs. 21-22): sum_k w_k dF_k over the ``n_similar`` most similar pixels.
+
+    Planes, padded: ``candidate`` (C, h + 2 half, w + 2 half) F1, NaN where a pixel may not serve, and
+    ``change`` dF (0 in the padding); ``thresholds`` (C,); ``weights`` 1 / D per offset. A neighbour is
+    similar when every band is within its threshold; the smallest summed absolute differences win, ties in
+    raster order (the first offset first). Out (C, rows, cols) of the core, NaN where none is similar.
+    One job per CHUNK pixels of a row: per window row, the keys of every offset are found band by band
+    (vectorised over the pixels), then each pixel keeps its best ones.
+    """
+    bands, rows, cols = out.shape
+    span = weights.shape[0]
+    half = span // 2
+    chunks = (cols + CHUNK - 1) // CHUNK
+    for job in numba.prange(rows * chunks):
+        y, start = job // chunks, job % chunks * CHUNK
+        width = min(CHUNK, cols - start)
+        first = left + start
+        keys = np.empty((span, width))
+        best_key = np.full((width, n_similar), np.inf)
+        best_at = np.zeros((width, n_similar), np.int64)
+        found = np.zeros(width, np.int64)
+        for dy in range(span):
+            keys[:] = 0.0
+            for b in range(bands):
+                centre = candidate[b, top + y + half, first + half :]
+                q, tolerance = candidate[b, top + y + dy, first:], thresholds[b]
+                for dx in range(span):
+                    key = keys[dx]
+                    for x in range(width):
+                        difference = abs(q[x + dx] - centre[x])
+                        key[x] = key[x] + difference if difference <= tolerance else np.inf
+            for x in range(width):
+                best, at = best_key[x], best_at[x]
+                for dx in range(span):
+                    key = keys[dx, x]
+                    if key < best[n_similar - 1]:  # insert, keeping the earlier of equal keys first
+                        slot = min(found[x], n_similar - 1)
+                        while slot > 0 and best[slot - 1] > key:
+                            best[slot], at[slot] = best[slot - 1], at[slot - 1]
+                            slot -= 1
+                        best[slot], at[slot] = key, dy * span + dx
+                        found[x] = min(found[x] + 1, n_similar)
+        for x in range(width):
+            total = 0.0
+            for b in range(bands):
+                out[b, y, start + x] = 0.0
+            for i in range(found[x]):
+                dy, dx = best_at[x, i] // span, best_at[x, i] % span
+                total += weights[dy, dx]
+                for b in range(bands):
+                    out[b, y, start + x] += weights[dy, dx] * change[b, top + y + dy, first + x + dx]
+            for b in range(bands):
+                out[b, y, start + x] = out[b, y, start + x] / total if found[x] else np.nan
