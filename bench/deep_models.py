@@ -4,13 +4,16 @@ For each model (6 bands, ratio 16, two references):
 - training: seconds per 100 patches of 64 x 64 fine pixels (batch 8, the model's own training loss), in
   float32 and under bfloat16 autocast (what ``training.mixed_precision`` does where ``train.native_bfloat16``
   holds), and their ratio;
-- prediction: megapixels per second of ``tiling.predict_scene`` on a 512 x 512 scene with 256-pixel
-  tiles, against a plain forward pass of the same network on the whole scene (no tiling): the ratio
-  is the tiling overhead; and the peak resident memory each adds to a fresh process (tiled first,
-  so the plain pass's figure is its own peak when it is the larger).
+- prediction: megapixels per second of ``tiling.predict_scene`` at its default tile, overlap and batch on a
+  scene of 3 x 3 default tiles (1536 x 1536: edge and interior tiles, each with its halo), against a plain
+  forward pass of the same network on the same whole scene (no tiling), both after one small untimed pass
+  (the process's one-time oneDNN set-up): the ratio is the tiling overhead; and the peak resident memory
+  each adds to a fresh process (tiled first, so the plain pass's figure is its own peak when it is the
+  larger: 2-6 kB per pixel, the reason for tiles).
 
-Run: ``python bench/deep_models.py [--device cuda]``; it prints a Markdown table. Each model runs in
-its own process so that peak-memory figures do not mix.
+Run: ``python bench/deep_models.py [--device cuda] [--no-training]``; it prints a Markdown table
+(``--no-training``: prediction columns only, the training ones left as "-"). Each model runs in its own
+process so that peak-memory figures do not mix.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 from stfusion.models import FeatureAutoencoder, build_model  # noqa: E402
-from stfusion.tiling import predict_scene  # noqa: E402
+from stfusion.tiling import TILE, predict_scene  # noqa: E402
 
 RATIO, BANDS, K = 16, 6, 2
 
@@ -66,20 +69,25 @@ def step_seconds(loss, parameters, device, steps: int, mixed_precision: bool = F
     return (time.perf_counter() - start) / steps
 
 
-def prediction_rates(model, device, size=512, tile=256) -> tuple[float, float, float, float]:
-    """(plain MP/s, tiled MP/s, plain peak MB, tiled peak MB) over the process's baseline."""
+def scene(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random fine_refs (K, C, size, size), coarse_refs and coarse_t1 on the coarse grid, float32."""
     rng = np.random.default_rng(0)
-    fine = rng.random((K, BANDS, size, size), dtype=np.float32)
-    coarse = rng.random((K, BANDS, size // RATIO, size // RATIO), dtype=np.float32)
-    t1 = rng.random((BANDS, size // RATIO, size // RATIO), dtype=np.float32)
+    n = size // RATIO
+    return (rng.random((K, BANDS, size, size), dtype=np.float32), rng.random((K, BANDS, n, n), dtype=np.float32),
+            rng.random((BANDS, n, n), dtype=np.float32))
+
+
+def prediction_rates(model, device, size=3 * TILE) -> tuple[float, float, float, float]:
+    """(plain MP/s, tiled MP/s, plain peak MB, tiled peak MB) over the process's baseline on a ``size`` scene."""
+    arrays = scene(size)
     model.to(device).eval()
 
     @torch.no_grad()
-    def plain():
-        model(*(torch.from_numpy(a)[None].to(device) for a in (fine, coarse, t1))).cpu()
+    def plain(inputs=arrays):
+        model(*(torch.from_numpy(a)[None].to(device) for a in inputs)).cpu()
 
-    return tiled_and_plain(lambda: predict_scene(model, fine, coarse, t1, tile=tile, overlap=32, device=device),
-                           plain, size * size / 1e6)
+    plain(scene(4 * RATIO))
+    return tiled_and_plain(lambda: predict_scene(model, *arrays, device=device), plain, size**2 / 1e6)
 
 
 def tiled_and_plain(tiled, plain, megapixels: float) -> tuple[float, float, float, float]:
@@ -95,19 +103,23 @@ def tiled_and_plain(tiled, plain, megapixels: float) -> tuple[float, float, floa
     return megapixels / (time.perf_counter() - start), tiled_rate, peak_mb() - baseline, tiled_peak
 
 
-def row(name: str, device: torch.device) -> str:
+def row(name: str, device: torch.device, training: bool = True) -> str:
     torch.manual_seed(0)
     model = make(name)
     plain, tiled, plain_mb, tiled_mb = prediction_rates(model, device)
-    train, mixed = training_seconds(model, device), training_seconds(model, device, mixed_precision=True)
-    return (f"| {name} | {train:.1f} | {mixed:.1f} | {train / mixed:.2f} | {plain:.3f} | {tiled:.3f} | "
-            f"{tiled / plain:.2f} | {plain_mb:.0f} | {tiled_mb:.0f} |")
+    cells = "- | - | -"
+    if training:
+        train, mixed = training_seconds(model, device), training_seconds(model, device, mixed_precision=True)
+        cells = f"{train:.1f} | {mixed:.1f} | {train / mixed:.2f}"
+    return (f"| {name} | {cells} | {plain:.3f} | {tiled:.3f} | {tiled / plain:.2f} | {plain_mb:.0f} | "
+            f"{tiled_mb:.0f} |")
 
 
-def print_rows(script: str, names, device: str) -> None:
-    """Print each model's row, measured by ``script --one NAME`` in a process of its own (peak memory apart)."""
+def print_rows(script: str, names, device: str, options: tuple[str, ...] = ()) -> None:
+    """Print each model's row, measured by ``script --one NAME [options]`` in a process of its own (peak memory
+    apart)."""
     for name in names:
-        result = subprocess.run([sys.executable, script, "--one", name, "--device", device],
+        result = subprocess.run([sys.executable, script, "--one", name, "--device", device, *options],
                                 capture_output=True, text=True, check=True)
         print(result.stdout.strip(), flush=True)
 
@@ -116,15 +128,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--one", help="measure one model in this process (used by the table run)")
+    parser.add_argument("--no-training", action="store_true", help="skip the training columns")
     args = parser.parse_args()
     if args.one:
-        print(row(args.one, torch.device(args.device)))
+        print(row(args.one, torch.device(args.device), not args.no_training))
         return
     print(f"device: {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
     print("| model | training s / 100 patches (64 px) | bf16 autocast | float32 / bf16 | plain forward MP/s | "
           "tiled MP/s | tiled / plain | plain peak MB | tiled peak MB |")
     print("|---|---|---|---|---|---|---|---|---|")
-    print_rows(__file__, ("edcstfn", "dcstfn", "stfnet", "stfdcnn"), args.device)
+    print_rows(__file__, ("edcstfn", "dcstfn", "stfnet", "stfdcnn"), args.device,
+               ("--no-training",) if args.no_training else ())
 
 
 if __name__ == "__main__":

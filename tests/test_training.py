@@ -131,7 +131,7 @@ def test_edcstfn_uses_the_trained_autoencoder_weights(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["edcstfn", "stfnet", "stfdcnn", "dcstfn"])
-def test_prediction_does_not_depend_on_the_tile_size(name):
+def test_prediction_does_not_depend_on_the_tile_size_or_batch(name):
     torch.manual_seed(0)
     model = build_model(name, channels=3, ratio=RATIO, **({"feature_loss": False} if name == "edcstfn" else {})).eval()
     rng = np.random.default_rng(0)
@@ -142,5 +142,6 @@ def test_prediction_does_not_depend_on_the_tile_size(name):
     with torch.no_grad():
         direct = model(*(torch.from_numpy(a)[None] for a in (fine_refs, coarse_refs, coarse_t1)))[0].numpy()
     np.testing.assert_allclose(whole, direct, atol=1e-5)
-    for tile, overlap in [(32, 8), (48, 16), (40, 4)]:
-        np.testing.assert_allclose(predict_scene(model, fine_refs, coarse_refs, coarse_t1, tile, overlap), whole, atol=1e-5)
+    for tile, overlap, batch_pixels in [(32, 8, 1), (48, 16, 2**19), (40, 4, 2**19), (16, 0, 2**19), (24, 0, 1)]:
+        tiled = predict_scene(model, fine_refs, coarse_refs, coarse_t1, tile, overlap, batch_pixels=batch_pixels)
+        np.testing.assert_allclose(tiled, whole, atol=1e-5)

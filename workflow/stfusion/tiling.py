@@ -1,11 +1,13 @@
-"""Whole-scene prediction in overlapping tiles (SPEC 2.9), in bounded memory.
+"""Whole-scene prediction in tiles (SPEC 2.9), in bounded memory and close to the speed of one forward pass.
 
-Each tile's core is predicted from a window grown by the model's receptive ``halo`` (clipped at the
-scene edge, where the network pads exactly as it would on the whole scene), so a tile's output
-equals the whole-scene output. Neighbouring cores also overlap by ``overlap`` pixels and are
-blended there with linear ramps; with an honest halo the blend averages equal values, and the
-result does not depend on the tile size beyond float rounding. Only one tile's activations are in
-memory at a time.
+Each tile's core is predicted from a window that adds the model's receptive ``halo`` (its true receptive radius,
+``models.base``) on every side that is not the scene edge, where the network pads exactly as it does on the
+whole scene; the core then equals the whole-scene output up to float rounding, whatever the tiling. Along each
+axis the scene is cut into the fewest tiles of at most ``tile`` pixels and these are evened out so that every
+window has one size (at most ``tile + 2 halo``, whole coarse pixels): no window computes more than its tile
+needs, and windows can be stacked, as many per forward call as ``batch_pixels`` fine pixels allow, which
+bounds the memory of the activations. Tiles need no overlap; with ``overlap`` > 0 neighbouring cores overlap
+by that many pixels and are blended there with linear ramps, which averages equal values.
 """
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ import torch
 
 from .models.base import FusionModel
 from .runlog import progress
+
+TILE = 512  # default largest tile core in fine pixels (the halos at ratio 16 are 32-64 px)
+BATCH_PIXELS = 2**19  # default fine pixels of windows per forward call: one window of a default tile
 
 
 def tile_starts(length: int, tile: int, step: int) -> list[int]:
@@ -40,10 +45,29 @@ def halo_windows(height: int, width: int, block: int, halo: int) -> list[tuple[t
     return out
 
 
+def axis_tiles(length: int, tile: int, halo: int, ratio: int, overlap: int = 0) -> tuple[int, list[tuple[int, int, int]]]:
+    """The window size and each tile's (window start, core start, core end) along an axis of ``length`` fine
+    pixels (a multiple of ``ratio``). n = ceil((length - 2 h) / tile) windows of w = ceil((length + 2 (n - 1) h) / n)
+    pixels, h = halo + overlap / 2, both in whole coarse pixels, start evenly from 0 to length - w; neighbours
+    overlap by at least 2 h and split their overlap in the middle, cores grown by ``overlap`` / 2 on each side
+    that meets another tile, so every core keeps ``halo`` pixels of its window on its inner sides."""
+    before, after = overlap // 2, overlap - overlap // 2
+    h = -(-(halo + after) // ratio)  # coarse pixels
+    count = max(1, -(-(length - 2 * h * ratio) // tile))
+    if count == 1:
+        return length, [(0, 0, length)]
+    cells = length // ratio
+    window = -(-(cells + 2 * (count - 1) * h) // count)
+    starts = [k * (cells - window) // (count - 1) for k in range(count)]
+    bounds = [0, *((a + window + b) // 2 * ratio for a, b in zip(starts, starts[1:])), length]
+    return window * ratio, [(start * ratio, max(0, a - before), min(length, b + after))
+                            for start, a, b in zip(starts, bounds, bounds[1:])]
+
+
 def _ramp(length: int, overlap: int, at_start: bool, at_end: bool) -> np.ndarray:
     """1 inside, rising linearly over ``overlap`` pixels at each side that meets another tile."""
-    weight = np.ones(length, np.float64)
-    ramp = (np.arange(overlap) + 1) / (overlap + 1)
+    weight = np.ones(length, np.float32)
+    ramp = ((np.arange(overlap) + 1) / (overlap + 1)).astype(np.float32)
     if overlap and not at_start:
         weight[:overlap] = ramp
     if overlap and not at_end:
@@ -57,39 +81,34 @@ def predict_scene(
     fine_refs: np.ndarray,
     coarse_refs: np.ndarray,
     coarse_t1: np.ndarray,
-    tile: int = 512,
-    overlap: int | None = None,
+    tile: int = TILE,
+    overlap: int = 0,
     device: torch.device | str = "cpu",
+    batch_pixels: int = BATCH_PIXELS,
 ) -> np.ndarray:
-    """Predict a scene: fine_refs (K, C, H, W), coarse_refs (K, C, h, w), coarse_t1 (C, h, w) -> (C, H, W).
+    """Predict a scene: fine_refs (K, C, H, W), coarse_refs (K, C, h, w), coarse_t1 (C, h, w) -> (C, H, W) float32.
 
-    ``tile`` and ``overlap`` are in fine pixels and are rounded to multiples of the ratio so tiles
-    start on coarse pixel edges; ``overlap`` defaults to one coarse pixel.
+    ``tile`` (the largest core) and ``overlap`` are in fine pixels (``axis_tiles``). Memory: the inputs, the
+    float32 output and its (H, W) blend weights, and the activations of ``batch_pixels`` fine pixels of windows
+    (at least one window).
     """
-    r = model.ratio
     _, channels, height, width = fine_refs.shape
-    tile = max(r, tile // r * r)
-    overlap = r if overlap is None else overlap // r * r
-    step = max(r, tile - overlap)
-    halo = model.halo
-    out = np.zeros((channels, height, width), np.float64)
-    weight = np.zeros((height, width), np.float64)
+    r = model.ratio
+    (wh, rows), (ww, cols) = (axis_tiles(n, tile, model.halo, r, overlap) for n in (height, width))
+    tiles = [(row, col) for row in rows for col in cols]
+    per_call = max(1, batch_pixels // (wh * ww))
+    out = np.zeros((channels, height, width), np.float32)
+    weight = np.zeros((height, width), np.float32)
     model.eval().to(device)
-    rows, cols = tile_starts(height, tile, step), tile_starts(width, tile, step)
-    for i, y0 in progress(enumerate(rows), "tile row"):
-        for j, x0 in enumerate(cols):
-            y1, x1 = min(y0 + tile, height), min(x0 + tile, width)
-            wy0, wx0 = max(0, y0 - halo), max(0, x0 - halo)
-            wy1, wx1 = min(height, y1 + halo), min(width, x1 + halo)
-            fine = torch.from_numpy(fine_refs[None, :, :, wy0:wy1, wx0:wx1]).to(device)
-            coarse = np.s_[wy0 // r : wy1 // r, wx0 // r : wx1 // r]
-            refs = torch.from_numpy(coarse_refs[None, :, :, coarse[0], coarse[1]]).to(device)
-            t1 = torch.from_numpy(coarse_t1[None, :, coarse[0], coarse[1]]).to(device)
-            pred = model(fine, refs, t1)[0].float().cpu().numpy()[:, y0 - wy0 : y1 - wy0, x0 - wx0 : x1 - wx0]
-            w = np.outer(
-                _ramp(y1 - y0, overlap, i == 0, i == len(rows) - 1),
-                _ramp(x1 - x0, overlap, j == 0, j == len(cols) - 1),
-            )
-            out[:, y0:y1, x0:x1] += pred * w
+    for first in progress(range(0, len(tiles), per_call), "tile batch"):
+        batch = tiles[first : first + per_call]
+        inputs = (np.stack([fine_refs[..., wy : wy + wh, wx : wx + ww] for (wy, _, _), (wx, _, _) in batch]),
+                  *(np.stack([a[..., wy // r : (wy + wh) // r, wx // r : (wx + ww) // r] for (wy, _, _), (wx, _, _) in batch])
+                    for a in (coarse_refs, coarse_t1)))
+        pred = model(*(torch.from_numpy(a).to(device) for a in inputs)).float().cpu().numpy()
+        for p, ((wy, y0, y1), (wx, x0, x1)) in zip(pred, batch):
+            w = np.outer(_ramp(y1 - y0, overlap, y0 == 0, y1 == height), _ramp(x1 - x0, overlap, x0 == 0, x1 == width))
+            out[:, y0:y1, x0:x1] += p[:, y0 - wy : y1 - wy, x0 - wx : x1 - wx] * w
             weight[y0:y1, x0:x1] += w
-    return (out / weight).astype(np.float32)
+    out /= weight
+    return out

@@ -1,8 +1,6 @@
 """The interface every deep fusion model implements, and the layers and weights they share."""
 from __future__ import annotations
 
-import math
-
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -11,8 +9,9 @@ class FusionModel(nn.Module):
     """Predicts the fine image at t1 from K reference pairs (K = 1 or 2) and the coarse image at t1.
 
     ``ratio`` is the number of fine pixels per coarse pixel. ``halo`` is the receptive radius in fine
-    pixels, a multiple of ``ratio``: a tile cut with this halo on all sides (coarse-aligned, clipped
-    to the scene) gives in its interior the whole-scene output up to float rounding.
+    pixels, rounded up to a multiple of ``ratio``: a tile cut with this halo on all sides (coarse-aligned,
+    clipped to the scene) gives in its interior the whole-scene output up to float rounding, and one coarse
+    pixel less does not (tested), so tiled prediction computes no more than it needs.
     """
 
     ratio: int
@@ -60,9 +59,22 @@ def upsample_bicubic(x: Tensor, factor: int) -> Tensor:
     return F.interpolate(x, size=(x.shape[-2] * factor, x.shape[-1] * factor), mode="bicubic", align_corners=False)
 
 
+def bicubic_reach(factor: int, reach: int) -> int:
+    """Input pixels needed beyond either side of a block of whole input pixels so that a bicubic upsampling by
+    ``factor`` (``upsample_bicubic``) is exact ``reach`` output pixels beyond it: output p reads the inputs
+    floor((p + 1/2) / factor - 1/2) - 1 to + 2 (Keys' 4-tap kernel at PyTorch's half-pixel centres), taken at
+    p = -reach and at p = reach - 1 past the block's far edge, in integer arithmetic."""
+    if factor == 1:
+        return reach
+    before = 1 - (1 - 2 * reach - factor) // (2 * factor)
+    after = (2 * reach - 1 - factor) // (2 * factor) + 3
+    return max(before, after)
+
+
 def bicubic_halo(ratio: int, fine_reach: int) -> int:
-    """Halo of a bicubic upsampling (2 coarse px each side) followed by convolutions reaching ``fine_reach`` px."""
-    return ratio * math.ceil((2 * ratio + fine_reach) / ratio)
+    """Halo in fine pixels (whole coarse pixels) of a bicubic upsampling by ``ratio`` followed by convolutions
+    reaching ``fine_reach`` px: the true receptive radius, e.g. 32 px for ratio 16 and up to 8 px of convolutions."""
+    return ratio * bicubic_reach(ratio, fine_reach)
 
 
 def closeness_weights(coarse_refs: Tensor, coarse_t1: Tensor, ratio: int, radius: int, eps: float = 1e-6) -> Tensor:

@@ -102,7 +102,7 @@ def initialise_change_transfer(model: "EDCSTFN", channels: int) -> None:
 
 
 class EDCSTFN(FusionModel):
-    """EDCSTFN (paper 001) with its compound loss; halo = ratio * ceil((2 ratio + 5) / ratio).
+    """EDCSTFN (paper 001) with its compound loss; halo = ``bicubic_halo(ratio, 5)`` (32 px at ratio 16).
 
     The frozen ``feature_extractor`` is deliberately NOT a registered submodule: it is absent from
     ``parameters()``, ``state_dict()`` and ``train()``/``to()``; ``loss`` moves it to the data's device.

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from stfusion.errors import ConfigError
-from stfusion.models.base import FusionModel, bicubic_halo, closeness_weights, conv, upsample_bicubic
+from stfusion.models.base import FusionModel, bicubic_reach, closeness_weights, conv, upsample_bicubic
 
 
 def _srcnn(channels: int) -> nn.Sequential:
@@ -35,7 +35,8 @@ def default_intermediate(ratio: int) -> int:
 
 
 class STFDCNN(FusionModel):
-    """STFDCNN (Song et al. 2018); halo = ratio * ceil((2 ratio + 8 (ratio / intermediate) + 6) / ratio)."""
+    """STFDCNN (Song et al. 2018); halo: the reach of both SRCNNs through both bicubic upsamplings, at least
+    radius * ratio (64 px at ratio 16)."""
 
     def __init__(self, channels: int, ratio: int, intermediate: int | None = None, radius: int = 1,
                  floor: float = 0.01) -> None:
@@ -45,8 +46,8 @@ class STFDCNN(FusionModel):
             raise ConfigError(f"STFDCNN's intermediate factor must divide the ratio {ratio}, got {intermediate}")
         self.ratio, self.intermediate, self.radius, self.floor = ratio, intermediate, radius, floor
         self.step = ratio // intermediate
-        # NLM: bicubic 2 coarse px, convs 4 + 2 intermediate px; SR: bicubic 2 intermediate px, convs 4 + 2 fine px.
-        self.halo = max(bicubic_halo(ratio, 8 * self.step + 6), radius * ratio)
+        # Back from the output: SR convs 4 + 2 fine px, its bicubic, NLM convs 4 + 2 intermediate px, its bicubic.
+        self.halo = max(ratio * bicubic_reach(intermediate, bicubic_reach(self.step, 6) + 6), radius * ratio)
         self.nlm = _srcnn(channels)
         self.sr = _srcnn(channels)
 

@@ -16,7 +16,7 @@ from stfusion.models.base import FusionModel, bicubic_halo, closeness_weights, c
 
 
 class StfNet(FusionModel):
-    """StfNet (Liu et al. 2019); halo = max(ratio * ceil((2 ratio + 8) / ratio), radius * ratio)."""
+    """StfNet (Liu et al. 2019); halo = max(``bicubic_halo(ratio, 8)``, radius * ratio) (32 px at ratio 16)."""
 
     def __init__(self, channels: int, ratio: int, radius: int = 1) -> None:
         super().__init__()

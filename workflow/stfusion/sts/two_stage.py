@@ -178,7 +178,8 @@ def stage_one_date(model: TwoStageModel, series: SiteSeries, day: float, block: 
                    device: str = "cpu") -> np.ndarray:
     """The fine multispectral image (C_f, H, W) of ``day`` by stage 1 (module docstring): the fine image on a fine
     date, else ESTARFM or STFDCNN from the nearest fine dates before and after (the nearest alone when they lie
-    on one side; ESTARFM then adds the upsampled change of the mapped MS image)."""
+    on one side; ESTARFM then adds the upsampled change of the mapped MS image). ``block``: ESTARFM's block size;
+    STFDCNN runs in ``tiling.predict_scene``'s default tiles."""
     fine_days = series.fine_days
     if day in fine_days:
         return np.asarray(series.fine[int(np.flatnonzero(fine_days == day)[0])], np.float32).copy()
@@ -189,7 +190,7 @@ def stage_one_date(model: TwoStageModel, series: SiteSeries, day: float, block: 
     coarse_refs = _mapped_ms(model, series, fine_days[pair])
     coarse_t1 = _mapped_ms(model, series, [day])[0]
     if model.spatiotemporal == "stfdcnn":
-        return predict_scene(model.stfdcnn, refs, coarse_refs, coarse_t1, tile=block, device=device)
+        return predict_scene(model.stfdcnn, refs, coarse_refs, coarse_t1, device=device)
     if len(pair) == 2:
         return estarfm(refs, coarse_refs, coarse_t1, model.ms_ratio, block=block, device=device)
     change = torch.from_numpy(coarse_t1 - coarse_refs[0])
