@@ -39,7 +39,7 @@ class TrainingSettings:
     patience: int = 5
     schedule: str = "plateau"
     device: str = "auto"
-    mixed_precision: bool = True
+    mixed_precision: bool = False
     augment: bool = True
 
 

@@ -81,7 +81,7 @@ class STSSettings:
     validation_fraction: float = 0.1
     tile: int = 240
     device: str = "auto"
-    mixed_precision: bool = True
+    mixed_precision: bool = False
     augment: bool = True
     seed: int = 0
 
