@@ -11,7 +11,9 @@ sys.path.insert(0, os.path.join(workflow.basedir, "workflow"))
 import json
 
 from stfusion.config import check_config, check_schema, site_grid, site_methods
-from stfusion.demo.scenario import scene_rows, truth_files
+from stfusion.demo.scenario import all_raw_files, truth_files
+from stfusion.ingest import table_products
+from stfusion.products import Product
 from stfusion.scenes import check_scene_table, check_sts_scenes, read_scene_table
 
 
@@ -26,6 +28,9 @@ check_scene_table(SCENES, config, config["scenes"], generated_dir=DEMO_DIR)
 validate(SCENES, "../../config/schemas/scenes.schema.yaml")
 GRIDS = {site: site_grid(config, site) for site in config["sites"]}
 check_sts_scenes(config, SCENES, config["scenes"])
+
+
+PRODUCTS = table_products(SCENES, config, generated_dir=DEMO_DIR)
 
 
 wildcard_constraints:
@@ -45,10 +50,16 @@ def scene_row(wildcards):
     return rows.iloc[0]
 
 
+def scene_product(row):
+    """The product of a scene-table row (a demo scene: the raster it will be)."""
+    return PRODUCTS.get((row.site, row.sensor, row.date), Product(path=row.path, family="raster"))
+
+
 def raw_inputs(wildcards):
-    """The raw scene and, when the table gives one, its QA file."""
+    """The files a scene is read from (a raster, or a product's metadata, band and QA files) and the table's QA file."""
     row = scene_row(wildcards)
-    return {"scene": row.path, "qa": row.qa} if row.qa else {"scene": row.path}
+    files = {"scene": scene_product(row).files}
+    return {**files, "qa": row.qa} if row.qa else files
 
 
 def site_scenes(site):
@@ -59,7 +70,8 @@ def site_scenes(site):
 
 def site_raw_files(wildcards):
     rows = SCENES[SCENES.site == wildcards.site]
-    return sorted(set(rows.path) | set(p for p in rows.qa if p))
+    products = [scene_product(r) for r in rows.itertuples()]
+    return sorted({f for p in products for f in p.files} | set(p for p in rows.qa if p))
 
 
 def matched_outputs(site):
@@ -238,9 +250,8 @@ def site_config(wildcards):
 
 
 def demo_files(out_dir):
-    """Every file that the demo writes (raw scenes, their QA files and the truth)."""
-    rows = scene_rows(out_dir)
-    return [r["path"] for r in rows] + [r["qa"] for r in rows] + truth_files(out_dir)
+    """Every file that the demo writes (raw scenes or products in its layout, QA files and the truth)."""
+    return all_raw_files(out_dir, config["demo"].get("layout", "stacked")) + truth_files(out_dir)
 
 
 def simulation(wildcards):

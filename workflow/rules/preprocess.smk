@@ -32,6 +32,7 @@ rule reproject:
     conda:
         "../../envs/geo.yaml"
     params:
+        row=lambda wildcards: scene_row(wildcards).to_dict(),
         site=site_config,
         upsampling=config["reproject"]["upsampling"],
     script:

@@ -1,6 +1,6 @@
 """Rule reproject: a raw scene onto its sensor's grid of the site, as reflectance and QA flags."""
 from stfusion.config import site_grid
-from stfusion.ingest import storage_for
+from stfusion.ingest import scene_qa, site_products, storage_for
 from stfusion.io import write_cog
 from stfusion.qa import decode_qa, scene_flags
 from stfusion.reproject import warp_qa, warp_reflectance
@@ -10,17 +10,17 @@ from stfusion.sensors import load_sensor
 log = log_to(snakemake.log[0])
 w = snakemake.wildcards
 spec = snakemake.params.site
+row = snakemake.params.row
 grid = site_grid(snakemake.config, w.site)
 ratio = grid.ratio(w.sensor)
 sensor = load_sensor(w.sensor, snakemake.config.get("sensors"))
+product, = site_products([row], {w.sensor: sensor}, spec, w.site)
 storage = storage_for(sensor, spec.get("storage", {}).get(w.sensor))
-reflectance = warp_reflectance(snakemake.input.scene, storage, grid, ratio, snakemake.params.upsampling)
-qa_flags = None
-if "qa" in snakemake.input.keys():
-    qa_kind = spec.get("qa", {}).get(w.sensor, sensor.qa_kind)
-    qa_flags = decode_qa(warp_qa(snakemake.input.qa, grid, ratio), qa_kind)
+reflectance = warp_reflectance(product, sensor, storage, grid, ratio, snakemake.params.upsampling)
+qa_path, qa_kind = scene_qa(row, product, sensor, spec)
+qa_flags = decode_qa(warp_qa(qa_path, grid, ratio), qa_kind) if qa_path else None
 flags = scene_flags(reflectance, qa_flags)
-tags = {"site": w.site, "sensor": w.sensor, "date": w.date, "stage": "grid", "source": snakemake.input.scene}
+tags = {"site": w.site, "sensor": w.sensor, "date": w.date, "stage": "grid", "source": row["path"]}
 write_cog(snakemake.output.reflectance, reflectance, grid.crs, grid.transform(ratio), sensor.band_names, tags)
 write_cog(snakemake.output.flags, flags[None], grid.crs, grid.transform(ratio), ["qa_flags"], tags, nodata=None)
-log.info("%s %s %s: %s -> %s at ratio %d", w.site, w.sensor, w.date, snakemake.input.scene, grid.crs, ratio)
+log.info("%s %s %s: %s (%s) -> %s at ratio %d", w.site, w.sensor, w.date, row["path"], product.family, grid.crs, ratio)

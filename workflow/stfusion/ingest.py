@@ -1,12 +1,15 @@
 """Ingest (SPEC 2.1): open each raw scene once, check it against its sensor and site, describe it.
 
-Every check raises :class:`InputDataError` naming the file and the fix before anything is written.
+A scene is a plain multi-band raster or a product (:mod:`stfusion.products`) whose band files are read
+through a VRT. Every check raises :class:`InputDataError` naming the file and the fix before anything
+is written.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 import pandas as pd
 
@@ -14,8 +17,11 @@ import rasterio
 from rasterio.errors import RasterioIOError
 from rasterio.warp import transform_bounds
 
+from .config import site_sensors
 from .errors import ConfigError, InputDataError
 from .grid import SiteGrid
+from .products import Product, check_series, check_storage, resolve_scene
+from .products.vrt import stack_vrt
 from .sensors import Sensor, Storage
 
 
@@ -35,8 +41,8 @@ class RawScene:
 
 
 def open_raster(path: str | Path, what: str = "scene") -> rasterio.DatasetReader:
-    """Open a raster or raise an error that names the file and says what to check."""
-    if not Path(path).is_file():
+    """Open a raster (a file, or a GDAL ``/vsi...`` name) or raise an error that names it and says what to check."""
+    if not str(path).startswith("/vsi") and not Path(path).is_file():
         raise InputDataError(f"{what} file {path} does not exist: fix the path in the scene table")
     try:
         return rasterio.open(path)
@@ -47,9 +53,21 @@ def open_raster(path: str | Path, what: str = "scene") -> rasterio.DatasetReader
         ) from err
 
 
-def describe_scene(path: str | Path, sensor: Sensor, grid: SiteGrid, site: str) -> RawScene:
+@contextmanager
+def open_scene(product: Product, sensor: Sensor) -> Iterator[rasterio.DatasetReader]:
+    """The scene's bands as one dataset: the raster itself, or its band files stacked by a VRT."""
+    if not product.bands:
+        with open_raster(product.path) as src:
+            yield src
+        return
+    with rasterio.open(stack_vrt(product.bands, sensor.band_names, product.path)) as src:
+        yield src
+
+
+def describe_scene(product: Product, sensor: Sensor, grid: SiteGrid, site: str) -> RawScene:
     """Check a raw scene (CRS, band count, overlap with the site) and describe it."""
-    with open_raster(path) as src:
+    path = product.path
+    with open_scene(product, sensor) as src:
         if src.crs is None:
             raise InputDataError(
                 f"scene {path} has no CRS: assign one (e.g. `gdal_edit.py -a_srs EPSG:xxxx {path}`) "
@@ -95,18 +113,56 @@ def storage_for(sensor: Sensor, override: dict | None) -> Storage:
     return replace(sensor.storage, **override)
 
 
-def catalogue_site(rows: Iterable[Mapping[str, str]], sensors: Mapping[str, Sensor], grid: SiteGrid, site: str) -> pd.DataFrame:
+def site_products(rows: Iterable[Mapping[str, str]], sensors: Mapping[str, Sensor], spec: Mapping, site: str) -> list[Product]:
+    """Resolve every scene of a site (metadata only), check the storage that products state against the one
+    applied (the sensor's, or ``sites.<site>.storage.<sensor>``) and the series metadata of each sensor."""
+    rows = list(rows)
+    products = [resolve_scene(row["path"], sensors[row["sensor"]]) for row in rows]
+    for name, sensor in sensors.items():
+        mine = [p for p, row in zip(products, rows) if row["sensor"] == name]
+        check_series(mine, name, site)
+        storage = storage_for(sensor, spec.get("storage", {}).get(name))
+        for product in mine:
+            check_storage(product, storage, name, site)
+    return products
+
+
+def table_products(table: pd.DataFrame, config: Mapping, generated_dir: str | None = None) -> dict[tuple[str, str, str], Product]:
+    """(site, sensor, date) -> product of every scene in the table, from metadata when the DAG is built: a
+    product missing a band or stating another storage stops the run there, before any job. Scenes under
+    ``generated_dir`` (the demo's) do not exist yet; they are the rasters they name."""
+    products = {}
+    for site, rows in table.groupby("site"):
+        rows = [r for r in rows.to_dict("records") if not (generated_dir and Path(r["path"]).is_relative_to(generated_dir))]
+        for row, product in zip(rows, site_products(rows, site_sensors(config, site), config["sites"][site], site)):
+            products[site, row["sensor"], row["date"]] = product
+    return products
+
+
+def scene_qa(row: Mapping[str, str], product: Product, sensor: Sensor, spec: Mapping) -> tuple[str, str]:
+    """The QA layer of a scene and its encoding: the table's ``qa`` file (encoded as the sensor says) or else
+    the product's own QA layer; ``sites.<site>.qa.<sensor>`` overrides the encoding of either."""
+    path, kind = (row["qa"], sensor.qa_kind) if row.get("qa") else (product.qa, product.qa_kind or sensor.qa_kind)
+    return path, spec.get("qa", {}).get(sensor.name, kind)
+
+
+def catalogue_site(rows: Iterable[Mapping[str, str]], sensors: Mapping[str, Sensor], grid: SiteGrid, site: str,
+                   spec: Mapping) -> pd.DataFrame:
     """Check every raw scene and QA file of a site; one catalogue row per scene.
 
     All files are checked before the caller writes anything, so one bad file stops the site
     before any of its outputs exist.
     """
+    rows = list(rows)
     records = []
-    for row in rows:
-        scene = describe_scene(row["path"], sensors[row["sensor"]], grid, site)
-        if row.get("qa"):
-            with open_raster(row["qa"], what="QA") as qa:
+    for row, product in zip(rows, site_products(rows, sensors, spec, site)):
+        sensor = sensors[row["sensor"]]
+        scene = describe_scene(product, sensor, grid, site)
+        qa_path, qa_kind = scene_qa(row, product, sensor, spec)
+        if qa_path:
+            with open_raster(qa_path, what="QA") as qa:
                 if qa.crs is None:
-                    raise InputDataError(f"QA file {row['qa']} has no CRS: assign the CRS of its scene {row['path']}")
-        records.append({"site": site, "sensor": row["sensor"], "date": row["date"], "qa": row.get("qa", ""), **asdict(scene)})
+                    raise InputDataError(f"QA file {qa_path} has no CRS: assign the CRS of its scene {row['path']}")
+        records.append({"site": site, "sensor": row["sensor"], "date": row["date"], "qa": qa_path,
+                        "qa_kind": qa_kind if qa_path else "none", "product": product.family, **asdict(scene)})
     return pd.DataFrame.from_records(records)

@@ -6,6 +6,9 @@ Flags are bits of a uint8 mask: NODATA, CLOUD, SHADOW. QA encodings decoded here
   cirrus, bit 3 cloud, bit 4 cloud shadow (USGS Landsat 8-9 C2 L2 Science Product Guide, table 6-3).
 - ``modis_state``: MOD09GA ``state_1km``; bits 0-1 cloud state (01 cloudy, 10 mixed), bit 2 cloud
   shadow, bit 10 internal cloud algorithm flag (MODIS Surface Reflectance User's Guide, table 13).
+- ``sentinel2_scl``: the Sentinel-2 L2A scene classification layer; class 0 no data, 3 cloud shadow,
+  8 and 9 cloud of medium and high probability, 10 thin cirrus (ESA, Sentinel-2 L2A Algorithm Theoretical
+  Basis Document S2-PDGS-MPC-ATBD-L2A, table "Scene Classification values").
 - ``mask``: a plain mask, 0 clear, 1 cloud, 2 cloud shadow, any other non-zero value cloud.
 - ``none``: nodata only.
 """
@@ -17,7 +20,8 @@ from typing import Mapping
 import numpy as np
 
 NODATA, CLOUD, SHADOW = 1, 2, 4
-QA_KINDS = ("landsat_qa_pixel", "modis_state", "mask", "none")
+QA_KINDS = ("landsat_qa_pixel", "modis_state", "sentinel2_scl", "mask", "none")
+SCL_NODATA, SCL_SHADOW, SCL_CLOUD = (0,), (3,), (8, 9, 10)
 
 
 def _bit(qa: np.ndarray, bit: int) -> np.ndarray:
@@ -35,6 +39,10 @@ def decode_qa(qa: np.ndarray, kind: str) -> np.ndarray:
         state = qa.astype(np.int64) & 0b11
         flags[(state == 1) | (state == 2) | _bit(qa, 10)] |= CLOUD
         flags[_bit(qa, 2)] |= SHADOW
+    elif kind == "sentinel2_scl":
+        flags[np.isin(qa, SCL_NODATA)] |= NODATA
+        flags[np.isin(qa, SCL_CLOUD)] |= CLOUD
+        flags[np.isin(qa, SCL_SHADOW)] |= SHADOW
     elif kind == "mask":
         flags[qa == 2] |= SHADOW
         flags[(qa != 0) & (qa != 2)] |= CLOUD

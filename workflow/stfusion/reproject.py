@@ -1,7 +1,7 @@
 """Reprojection onto the site grid and scale harmonisation (SPEC 2.2).
 
-Each raw scene is read through a GDAL warped VRT onto its sensor's grid of the site, so only the
-part of the file that covers the site is read. Downsampling averages; upsampling interpolates
+Each raw scene (a raster, or a product's band files stacked by a VRT) is read through a GDAL warped
+VRT onto its sensor's grid of the site, so only the part of the file that covers the site is read. Downsampling averages; upsampling interpolates
 (bilinear by default). Digital numbers become float32 reflectance ``DN * scale + offset`` with NaN
 for nodata, once, here. QA rasters are warped by nearest neighbour so their bit flags survive.
 """
@@ -15,8 +15,9 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import calculate_default_transform
 
 from .grid import SiteGrid
-from .ingest import open_raster
-from .sensors import Storage
+from .ingest import open_raster, open_scene
+from .products import Product
+from .sensors import Sensor, Storage
 
 
 def _resampling(src, grid: SiteGrid, ratio: int, upsampling: str) -> Resampling:
@@ -27,11 +28,11 @@ def _resampling(src, grid: SiteGrid, ratio: int, upsampling: str) -> Resampling:
 
 
 def warp_reflectance(
-    path: str | Path, storage: Storage, grid: SiteGrid, ratio: int, upsampling: str = "bilinear"
+    product: Product, sensor: Sensor, storage: Storage, grid: SiteGrid, ratio: int, upsampling: str = "bilinear"
 ) -> np.ndarray:
     """Raw scene -> float32 reflectance (bands, rows, cols) on the site grid coarsened by ``ratio``."""
     rows, cols = grid.shape(ratio)
-    with open_raster(path) as src:
+    with open_scene(product, sensor) as src:
         nodata = src.nodata if src.nodata is not None else storage.nodata
         with WarpedVRT(
             src,

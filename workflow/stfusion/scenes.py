@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 from typing import Mapping
@@ -15,10 +16,12 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def read_scene_table(path: str | Path) -> pd.DataFrame:
-    """Read the TSV as strings; a missing ``qa`` column or cell becomes ''."""
+    """Read the TSV as strings; a missing ``qa`` column or cell becomes ''. Lines starting with ``#`` are comments
+    (only whole lines: a path may name one item of a STAC ItemCollection as ``items.json#<item id>``)."""
     if not Path(path).is_file():
         raise ConfigError(f"scene table {path} (config key `scenes`) does not exist: create it or fix the key")
-    table = pd.read_csv(path, sep="\t", dtype=str, comment="#").fillna("")
+    lines = [line for line in Path(path).read_text().splitlines(keepends=True) if not line.startswith("#")]
+    table = pd.read_csv(io.StringIO("".join(lines)), sep="\t", dtype=str).fillna("")
     if "qa" not in table.columns:
         table["qa"] = ""
     missing = [c for c in COLUMNS if c not in table.columns]
@@ -52,10 +55,11 @@ def check_scene_table(table: pd.DataFrame, config: Mapping, table_path: str, gen
             dt.date.fromisoformat(row.date)
         except ValueError:
             raise ConfigError(f"{where}: date {row.date!r} is not a calendar date in YYYY-MM-DD form: fix the row") from None
-        for column, what in (("path", "raster"), ("qa", "QA")):
+        for column, what in (("path", "raster or product"), ("qa", "QA")):
             value = getattr(row, column)
             generated = generated_dir is not None and Path(value).is_relative_to(generated_dir)
-            if value and not generated and not Path(value).is_file():
+            local = Path(value.partition("#")[0]) if column == "path" else Path(value)  # items.json#<item id>
+            if value and not generated and not (local.is_file() or (column == "path" and local.is_dir())):
                 raise ConfigError(f"{where}: {what} file {value} does not exist: fix the path or remove the row")
     # a site whose only work is spectral super-resolution (`spectral:`, no `fusion`) names its own two rasters
     scene_free = {site for site, spec in sites.items() if spec.get("spectral") and not spec.get("fusion")}

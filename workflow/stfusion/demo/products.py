@@ -22,9 +22,11 @@ from ..sensors import Sensor, load_sensor
 from ..simulate import degrade, simulate_spectral
 from .atmosphere import cloud_and_shadow, nodata_stripes
 from .landscape import make_landscape, reflectance_cube
-from .scenario import SITES, Acquisition, DemoSite, raw_path, truth_path
+from . import layouts
+from .scenario import MODIS_PRODUCT, SITES, Acquisition, DemoSite, landsat_product_id, raw_files, raw_path, truth_path
 
 SCALE = 1e-4
+PRODUCT_SHIFT = 2000  # DN added to the demo's Landsat numbers in the products layout (C2's offset -0.2 / 1e-4)
 CLOUD_TOP_REFLECTANCE = 0.6
 SHADOW_TRANSMISSION = 0.35
 NOISE_SIGMA = 0.003
@@ -41,13 +43,13 @@ class FineGrid:
     size: int
 
 
-def write_demo(out_dir: str | Path) -> None:
-    """Generate every demo site's raw products and truth under ``out_dir``."""
+def write_demo(out_dir: str | Path, layout: str = "stacked") -> None:
+    """Generate every demo site's raw products (in the layout, see ``scenario.raw_files``) and truth under ``out_dir``."""
     for site in SITES:
-        write_site(site, Path(out_dir))
+        write_site(site, Path(out_dir), layout)
 
 
-def write_site(site: DemoSite, out_dir: Path) -> None:
+def write_site(site: DemoSite, out_dir: Path, layout: str = "stacked") -> None:
     extended = FineGrid(
         crs=f"EPSG:{site.epsg}",
         transform=Affine(site.pixel_size, 0, site.x_min - site.margin * site.pixel_size,
@@ -74,7 +76,7 @@ def write_site(site: DemoSite, out_dir: Path) -> None:
                 write_cog(truth_path(out_dir, site.name, name, date, fine=True), truth,
                           extended.crs, site_transform, sensor.band_names, tags)
             if (name, date) in acquisitions:
-                write_raw(site, acquisitions[name, date], sensor, image, extended, out_dir, rng)
+                write_raw(site, acquisitions[name, date], sensor, image, extended, out_dir, rng, layout)
 
 
 def _noise_sigma(sensor: Sensor) -> np.ndarray:
@@ -130,8 +132,9 @@ def encode_qa(kind: str, missing: np.ndarray, cloud_fraction: np.ndarray, shadow
 
 
 def write_raw(site: DemoSite, acq: Acquisition, sensor: Sensor, image: np.ndarray, extended: FineGrid,
-              out_dir: Path, rng: np.random.Generator) -> None:
-    """One raw product: int16 reflectance x 10^4 on the native grid, with its QA file."""
+              out_dir: Path, rng: np.random.Generator, layout: str = "stacked") -> None:
+    """One raw product: int16 reflectance x 10^4 on the native grid, with its QA file (or, in the ``products``
+    layout, the same numbers as a Landsat C2 L2 product or MODIS AppEEARS layers)."""
     observed, cloud, shadow = observe(site, acq, sensor, image, rng)
     crs, pixel = site.native[sensor.name]
     transform, width, height = native_grid(extended, crs, pixel)
@@ -142,6 +145,17 @@ def write_raw(site: DemoSite, acq: Acquisition, sensor: Sensor, image: np.ndarra
     dn = np.clip(np.round(np.nan_to_num(reflectance) / SCALE), -32767, 32767).astype("int16")
     dn[:, missing] = nodata
     qa = encode_qa(sensor.qa_kind, missing, np.nan_to_num(fractions[0]), np.nan_to_num(fractions[1]))
+    path, _, _ = raw_files(out_dir, site.name, sensor.name, acq.date, layout)
+    if layout == "products" and sensor.name == "landsat8_oli":
+        # the same x 10^4 numbers, shifted into uint16 with fill 0: the MTL states scale 1e-4 and offset -0.2
+        shifted = np.clip(dn.astype("int32") + PRODUCT_SHIFT, 1, 65535)
+        layouts.write_landsat_c2(Path(path).parent, landsat_product_id(acq.date), np.where(missing, 0, shifted), qa, crs,
+                                 transform, sensor.band_names, scale=SCALE, offset=-PRODUCT_SHIFT * SCALE)
+        return
+    if layout == "products" and sensor.name == "modis":
+        layouts.write_modis_export(Path(path).parent, MODIS_PRODUCT, acq.date, dn, qa, crs, transform, transform,
+                                   sensor.band_names)
+        return
     profile = dict(driver="GTiff", width=width, height=height, crs=crs, transform=transform, compress="deflate", tiled=True)
     for path, data, extra in (
         (raw_path(out_dir, site.name, sensor.name, acq.date), dn, {"nodata": nodata}),

@@ -5,7 +5,8 @@ dates, two of them cloudy, and MODIS bands 1-7 at ratio 16 on every date, two of
 missing scan lines. ``demo_sts`` is the 3:2:1 layout of paper 000: ZY1-02D VNIC at 10 m (fine),
 GF-6 WFV at 20 m (high-temporal multispectral) and ZY1-02D AHSI at 30 m (hyperspectral).
 Raw products are stored as distributed: integer reflectance x 10^4 with a QA file, in their own
-CRS and pixel grid (MODIS sinusoidal; VNIC geographic; GF-6 at its native 16 m).
+CRS and pixel grid (MODIS sinusoidal; VNIC geographic; GF-6 at its native 16 m); in the ``products``
+layout Landsat 8 and MODIS are laid out as their real products (:func:`raw_files`).
 """
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..sensors import load_sensor
+from . import layouts
+
+MODIS_PRODUCT = "MOD09GA.061"
 MODIS_SINUSOIDAL = "+proj=sinu +lon_0=0 +x_0=0 +y_0=0 +R=6371007.181 +units=m +no_defs"
 MODIS_PIXEL_M = 463.312716528
 
@@ -106,14 +111,40 @@ def truth_path(out_dir: str | Path, site: str, sensor: str, date: str, fine: boo
     return f"{out_dir}/truth/{site}/{sensor}{'_fine' if fine else ''}/{date}.tif"
 
 
-def scene_rows(out_dir: str | Path) -> list[dict[str, str]]:
+def landsat_product_id(date: str) -> str:
+    """The demo's Landsat 8 C2 L2 product ID of a date (WRS-2 path/row 123/034 covers the demo site)."""
+    day = date.replace("-", "")
+    return f"LC08_L2SP_123034_{day}_{day}_02_T1"
+
+
+def raw_files(out_dir: str | Path, site: str, sensor: str, date: str, layout: str = "stacked") -> tuple[str, str, list[str]]:
+    """(scene-table path, qa, every file written) of one raw scene. ``layout: products`` stores Landsat 8 as
+    Collection 2 Level-2 products and MODIS as AppEEARS per-band exports; other sensors are always stacked."""
+    folder = Path(f"{out_dir}/raw/{site}/{sensor}")
+    if layout == "products" and sensor == "landsat8_oli":
+        files = [str(f) for f in layouts.landsat_c2_files(folder / landsat_product_id(date), landsat_product_id(date),
+                                                           load_sensor(sensor).band_names)]
+        return files[0], "", files
+    if layout == "products" and sensor == "modis":
+        files = [str(f) for f in layouts.modis_export_files(folder, MODIS_PRODUCT, date, load_sensor(sensor).band_names)]
+        return files[0], "", files
+    path, qa = raw_path(out_dir, site, sensor, date), raw_path(out_dir, site, sensor, date, qa=True)
+    return path, qa, [path, qa]
+
+
+def scene_rows(out_dir: str | Path, layout: str = "stacked") -> list[dict[str, str]]:
     """The demo's scene table, in the column order of config/scenes.tsv."""
-    return [
-        {"site": s.name, "sensor": a.sensor, "date": a.date,
-         "path": raw_path(out_dir, s.name, a.sensor, a.date), "qa": raw_path(out_dir, s.name, a.sensor, a.date, qa=True)}
-        for s in SITES
-        for a in s.acquisitions
-    ]
+    rows = []
+    for s in SITES:
+        for a in s.acquisitions:
+            path, qa, _ = raw_files(out_dir, s.name, a.sensor, a.date, layout)
+            rows.append({"site": s.name, "sensor": a.sensor, "date": a.date, "path": path, "qa": qa})
+    return rows
+
+
+def all_raw_files(out_dir: str | Path, layout: str = "stacked") -> list[str]:
+    """Every raw file the demo writes in the layout."""
+    return [f for s in SITES for a in s.acquisitions for f in raw_files(out_dir, s.name, a.sensor, a.date, layout)[2]]
 
 
 def truth_files(out_dir: str | Path) -> list[str]:
