@@ -1,5 +1,5 @@
 """The deep fusion models: shapes, parameter counts, trainability, honest halos, EDCSTFN's blending and frozen
-feature extractor (SPEC 3.1-3.4). Random tensors only; the whole file runs in well under a minute on 2 CPUs."""
+feature extractor, the change-transfer starts (SPEC 3.1-3.4, issue 16). Random tensors only; the whole file runs in well under a minute on 2 CPUs."""
 from __future__ import annotations
 
 import pytest
@@ -8,6 +8,7 @@ import torch
 from stfusion.errors import ConfigError, InputDataError
 from stfusion.models import (DCSTFN, EDCSTFN, MODELS, STFDCNN, FeatureAutoencoder, StfNet, build_model,
                              load_feature_extractor, save_feature_extractor, state_dict_sha256)
+from stfusion.models.base import closeness_weights
 from stfusion.models.edcstfn import msssim_settings
 from stfusion.models.stfdcnn import default_intermediate
 
@@ -195,12 +196,19 @@ def test_bad_arguments_are_explained() -> None:
     fine, coarse, t1 = inputs(4, 16, 64, 1)
     with pytest.raises(ValueError, match="ratio"):
         StfNet(4, 8)(fine, coarse, t1)
+    with pytest.raises(ConfigError, match="init: default"):
+        StfNet(17, 4)
+
+
+def up(x: torch.Tensor, factor: int, mode: str = "bicubic") -> torch.Tensor:
+    """Upsampling of (N, C, h, w) by ``factor``, bicubic (half-pixel centres) or nearest."""
+    return torch.nn.functional.interpolate(x, scale_factor=factor, mode=mode,
+                                           **({"align_corners": False} if mode == "bicubic" else {}))
 
 
 def change_transfer(fine: torch.Tensor, coarse: torch.Tensor, t1: torch.Tensor, ratio: int) -> torch.Tensor:
     """L(tk) + M(t1) - M(tk), coarse images bicubic-upsampled, for each reference: (B, K, C, H, W)."""
-    up = lambda x: torch.nn.functional.interpolate(x, scale_factor=ratio, mode="bicubic", align_corners=False)  # noqa: E731
-    return torch.stack([fine[:, i] + up(t1) - up(coarse[:, i]) for i in range(fine.shape[1])], dim=1)
+    return torch.stack([fine[:, i] + up(t1, ratio) - up(coarse[:, i], ratio) for i in range(fine.shape[1])], dim=1)
 
 
 def test_edcstfn_change_initialisation_is_the_change_transfer_prediction() -> None:
@@ -224,18 +232,60 @@ def test_edcstfn_change_initialisation_blends_two_references_by_inverse_change()
         torch.testing.assert_close(model(fine, coarse, t1), expected, atol=1e-4, rtol=0)
 
 
-def test_edcstfn_initialisations_differ_and_every_weight_trains() -> None:
+def test_stfnet_change_initialisation_is_the_change_transfer_prediction() -> None:
+    """Known answer: L(tk) + M(t1) - M(tk) exactly; two references blended by the closeness weights."""
+    model = make("stfnet", channels=4, ratio=16).eval()
+    fine, coarse, t1 = inputs(4, 16, 64, 2)
+    predictions = change_transfer(fine, coarse, t1, 16)
+    with torch.no_grad():
+        torch.testing.assert_close(model(fine[:, :1], coarse[:, :1], t1), predictions[:, 0], atol=1e-5, rtol=0)
+        torch.testing.assert_close(model(fine, coarse, t1), (closeness_weights(coarse, t1, 16, 1) * predictions).sum(1),
+                                   atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("ratio", [4, 16])
+def test_dcstfn_change_initialisation_is_the_half_resolution_change_transfer(ratio: int) -> None:
+    """Known answer: the mid-range of each 2x2 block of L(tk), repeated to the fine grid, plus M(t1) - M(tk)
+    repeated over its coarse pixel; the mean over two references."""
+    model = make("dcstfn", channels=4, ratio=ratio).eval()
+    fine, coarse, t1 = inputs(4, ratio, 64, 2)
+    blocks = fine.reshape(1, 2, 4, 32, 2, 32, 2)
+    mid_range = (blocks.amax(dim=(4, 6)) + blocks.amin(dim=(4, 6))) / 2
+    expected = [up(mid_range[:, i], 2, "nearest") + up(t1 - coarse[:, i], ratio, "nearest") for i in range(2)]
+    with torch.no_grad():
+        torch.testing.assert_close(model(fine[:, :1], coarse[:, :1], t1), expected[0], atol=1e-5, rtol=0)
+        torch.testing.assert_close(model(fine, coarse, t1), (expected[0] + expected[1]) / 2, atol=1e-5, rtol=0)
+
+
+def test_stfdcnn_change_initialisation_is_the_high_pass_modulation_of_the_interpolated_coarse_images() -> None:
+    """Known answer: L(tk) * SR(t1) / SR(tk) with SR two bicubic upsamplings (x4 then x4), floored at 0.01."""
+    model = make("stfdcnn", channels=4, ratio=16).eval()
+    fine, coarse, t1 = inputs(4, 16, 64, 2)
+    sr = lambda x: up(up(x, 4), 4).clamp_min(0.01)  # noqa: E731
+    predictions = torch.stack([fine[:, i] * sr(t1) / sr(coarse[:, i]) for i in range(2)], dim=1)
+    with torch.no_grad():
+        torch.testing.assert_close(model(fine[:, :1], coarse[:, :1], t1), predictions[:, 0], atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(model(fine, coarse, t1), (closeness_weights(coarse, t1, 16, 1) * predictions).sum(1),
+                                   atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_initialisations_differ_and_every_weight_trains(name: str) -> None:
+    """The change start is the default; it leaves no layer without a gradient (the zeroed last layers of
+    STFDCNN pass one on from the second step)."""
+    extra = {"feature_loss": False} if name == "edcstfn" else {}
     fine, coarse, t1 = inputs(4, 16, 64, 1)
     torch.manual_seed(0)
-    default = EDCSTFN(4, 16, feature_loss=False, init="default")
+    default = build_model(name, channels=4, ratio=16, init="default", **extra)
     torch.manual_seed(0)
-    change = EDCSTFN(4, 16, feature_loss=False)
+    change = build_model(name, channels=4, ratio=16, **extra)
     assert not torch.allclose(default(fine, coarse, t1), change(fine, coarse, t1), atol=1e-3)
     before = {name: p.detach().clone() for name, p in change.named_parameters()}
     optimizer = torch.optim.Adam(change.parameters(), lr=1e-3)
-    change.training_loss(fine, coarse, t1, fine[:, 0] * 0.5).backward()
-    optimizer.step()
-    frozen = [name for name, p in change.named_parameters() if torch.equal(p, before[name])]
-    assert not frozen  # the pass-through start leaves no layer without a gradient
+    for _ in range(2):
+        optimizer.zero_grad()
+        change.training_loss(fine, coarse, t1, fine[:, 0] * 0.5).backward()
+        optimizer.step()
+    assert not [name for name, p in change.named_parameters() if torch.equal(p, before[name])]
     with pytest.raises(ConfigError, match="init"):
-        EDCSTFN(4, 16, init="zeros")
+        build_model(name, channels=4, ratio=16, init="zeros", **extra)

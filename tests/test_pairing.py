@@ -7,7 +7,7 @@ from stfusion.errors import ConfigError, InputDataError
 from stfusion.pairing import (
     Group, choose_references, pair_dates, prediction_groups, require_groups, split_groups, training_groups,
 )
-from stfusion.patches import cut_patches, window_starts
+from stfusion.patches import cut_patches, window_split, window_starts
 
 PAIRS = ["2021-03-20", "2021-05-29", "2021-07-10", "2021-08-21", "2021-09-18"]
 
@@ -52,13 +52,23 @@ def test_training_groups_for_one_and_two_references():
     assert len(one) == 8 and Group("2021-03-20", ("2021-05-29",)) in one
 
 
-def test_split_is_by_group_seeded_and_complete():
+def test_split_is_by_target_seeded_and_complete():
     groups = training_groups(PAIRS, 90, 1)
     train, val = split_groups(groups, 0.25, seed=7)
     assert sorted(train + val, key=lambda g: g.name) == sorted(groups, key=lambda g: g.name)
-    assert len(val) == 2 and not set(train) & set(val)
+    assert len({g.target for g in val}) == 1 and not {g.target for g in train} & {g.target for g in val}
     assert split_groups(groups, 0.25, seed=7) == (train, val)
     assert split_groups(groups[:1], 0.25, seed=7) == (groups[:1], [])
+    one_target = [g for g in groups if g.target == "2021-05-29"]  # a group on either side, one target
+    assert len(one_target) == 2 and split_groups(one_target, 0.25, seed=7) == (one_target, [])
+
+
+def test_a_window_split_holds_out_a_band_that_no_training_window_overlaps():
+    assert window_split(16, 4, 4, 0.25) == ([0, 4, 8], [12])
+    assert window_split(10, 4, 2, 0.25) == ([0, 2], [6])  # starts 0, 2, 4, 6: the one at 4 overlaps 6 and is dropped
+    assert window_split(50, 50, 30, 0.25) == ([0], [])  # one window: no room for a held-out band
+    training, held = window_split(64, 8, 4, 0.25)
+    assert held == [44, 48, 52, 56] and training[-1] + 8 <= held[0]
 
 
 def test_no_group_is_an_error_with_advice():

@@ -1,5 +1,5 @@
-"""Training, resume after a kill, schedules, mixed precision, the feature-extractor weights, and tile-size
-independence."""
+"""Training, the initial weights as epoch 0, resume after a kill, schedules, mixed precision, the
+feature-extractor weights, and tile-size independence."""
 import math
 from dataclasses import replace
 
@@ -10,7 +10,7 @@ import torch
 from stfusion.errors import InputDataError
 from stfusion.models import EDCSTFN, FeatureAutoencoder, build_model, load_feature_extractor, save_feature_extractor
 from stfusion.tiling import predict_scene
-from stfusion.train import TrainingSettings, fit
+from stfusion.train import TrainingSettings, best_epoch, fit
 
 RATIO = 4
 
@@ -31,18 +31,47 @@ def fusion_loss(module, batch):
 SETTINGS = TrainingSettings(epochs=4, lr=1e-3, batch_size=2, seed=3)
 
 
-def new_model(seed=0):
+def new_model(seed=0, init="default"):
+    """StfNet from random weights, which a few epochs improve on (so that the epochs, not the start, are kept)."""
     torch.manual_seed(seed)
-    return build_model("stfnet", channels=3, ratio=RATIO)
+    return build_model("stfnet", channels=3, ratio=RATIO, init=init)
 
 
 def test_loss_falls_and_best_weights_are_returned(tmp_path):
     model = new_model()
     data = batch_set()
     best, history = fit(model, fusion_loss, data, batch_set(seed=1), SETTINGS, tmp_path / "ckpt.pt", "a")
-    assert len(history) == 4 and history[-1]["train_loss"] < history[0]["train_loss"]
+    assert [h["epoch"] for h in history] == [0, 1, 2, 3, 4] and history[-1]["train_loss"] < history[1]["train_loss"]
+    assert best_epoch(history) > 0  # from random weights, training beats the start
     assert min(h["validation_loss"] for h in history) == pytest.approx(min(h["validation_loss"] for h in history))
     assert set(best) == set(model.state_dict())
+
+
+def test_the_initial_weights_are_epoch_0_and_kept_when_no_epoch_beats_them(tmp_path, caplog):
+    """A change-transfer start on data it fits to within noise: at a rate of 1 Adam throws it away, and the
+    start (epoch 0 of the history) is what comes back, with the log saying so."""
+    model = new_model(init="change")
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+
+    def near_the_start(seed):
+        data = batch_set(seed=seed)
+        with torch.no_grad():
+            predicted = model(data["fine_refs"], data["coarse_refs"], data["coarse_t1"])
+        return data | {"target": predicted + 1e-3 * torch.randn(predicted.shape, generator=torch.Generator().manual_seed(seed))}
+
+    data, validation = near_the_start(0), near_the_start(1)
+    with caplog.at_level("INFO", logger="stfusion"):
+        best, history = fit(model, fusion_loss, data, validation, replace(SETTINGS, lr=1.0), tmp_path / "c.pt", "a")
+    assert history[0]["epoch"] == 0 and history[0]["lr"] == 1.0
+    assert history[0]["validation_loss"] == pytest.approx(fusion_loss(new_model(init="change"), validation).item(), rel=1e-5)
+    assert best_epoch(history) == 0 and all(h["validation_loss"] > history[0]["validation_loss"] for h in history[1:])
+    assert all(torch.equal(best[name], start[name]) for name in start)
+    assert "no epoch beat the initial weights" in caplog.text and "keeping the start" in caplog.text
+
+
+def test_the_best_epoch_is_the_first_lowest_validation_loss():
+    rows = [{"epoch": e, "validation_loss": v} for e, v in enumerate([0.3, 0.2, 0.1, 0.1, 0.4])]
+    assert best_epoch(rows) == 2 and best_epoch(rows[:2]) == 1 and best_epoch(rows[:1]) == 0
 
 
 class Killed(Exception):
@@ -57,7 +86,7 @@ def test_resume_after_a_kill_ends_with_the_same_weights(tmp_path, schedule):
 
     def dies_in_epoch_3(module, batch):
         calls["n"] += 1
-        if calls["n"] > 2 * (3 + 3):  # 3 train + 3 validation batches per epoch: die inside epoch 3
+        if calls["n"] > 3 * (3 + 3):  # 3 train + 3 validation batches per epoch from epoch 0: die inside epoch 3
             raise Killed
         return fusion_loss(module, batch)
 
@@ -65,7 +94,7 @@ def test_resume_after_a_kill_ends_with_the_same_weights(tmp_path, schedule):
         fit(new_model(), dies_in_epoch_3, data, validation, settings, tmp_path / "resumed.pt", "a")
     assert torch.load(tmp_path / "resumed.pt", weights_only=False)["epoch"] == 2
     resumed, history = fit(new_model(seed=99), fusion_loss, data, validation, settings, tmp_path / "resumed.pt", "a")
-    assert [h["epoch"] for h in history] == [1, 2, 3, 4]
+    assert [h["epoch"] for h in history] == [0, 1, 2, 3, 4]
     for name in straight:
         torch.testing.assert_close(resumed[name], straight[name])
 
@@ -75,7 +104,7 @@ def test_the_cosine_schedule_falls_from_the_rate_to_zero(tmp_path):
     _, history = fit(new_model(), fusion_loss, batch_set(), batch_set(seed=1), settings, tmp_path / "c.pt", "a")
     # the rate of the next epoch, recorded after each: lr (1 + cos(pi e / E)) / 2
     expected = [settings.lr * (1 + math.cos(math.pi * epoch / settings.epochs)) / 2 for epoch in range(1, 5)]
-    assert [h["lr"] for h in history] == pytest.approx(expected, abs=1e-12)
+    assert [h["lr"] for h in history[1:]] == pytest.approx(expected, abs=1e-12)
 
 
 def test_an_unknown_schedule_is_a_clear_error(tmp_path):
@@ -90,7 +119,8 @@ def test_mixed_precision_on_a_cpu_only_where_it_has_amx(tmp_path, monkeypatch, a
     elsewhere (the same weights as with mixed precision off)."""
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
     data, validation = batch_set(), batch_set(seed=1)
-    mixed, _ = fit(new_model(), fusion_loss, data, validation, SETTINGS, tmp_path / "mixed.pt", "a")
+    mixed, _ = fit(new_model(), fusion_loss, data, validation, replace(SETTINGS, mixed_precision=True),
+                   tmp_path / "mixed.pt", "a")
     full, _ = fit(new_model(), fusion_loss, data, validation, replace(SETTINGS, mixed_precision=False),
                   tmp_path / "full.pt", "a")
     assert all(torch.equal(mixed[name], full[name]) for name in full) != amx
@@ -99,7 +129,7 @@ def test_mixed_precision_on_a_cpu_only_where_it_has_amx(tmp_path, monkeypatch, a
 def test_a_checkpoint_of_other_settings_is_not_resumed(tmp_path):
     fit(new_model(), fusion_loss, batch_set(), batch_set(seed=1), SETTINGS, tmp_path / "c.pt", "a")
     _, history = fit(new_model(), fusion_loss, batch_set(), batch_set(seed=1), SETTINGS, tmp_path / "c.pt", "b")
-    assert len(history) == 4  # started again
+    assert len(history) == 5  # started again
 
 
 def test_a_corrupt_checkpoint_is_a_clear_error(tmp_path):

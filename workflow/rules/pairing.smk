@@ -31,6 +31,7 @@ rule patches:
         patches=config["patches"],
         ratio=lambda wildcards: fusion_ratio(wildcards.site),
         groups=training_groups,
+        validation_fraction=config["pairing"]["validation_fraction"],
         fusion=lambda wildcards: config["sites"][wildcards.site]["fusion"],
     script:
         "../scripts/patches.py"

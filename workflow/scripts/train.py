@@ -1,4 +1,6 @@
-"""Rule train: a deep fusion model from its patch set (SPEC 2.8), resumable after a kill."""
+"""Rule train: a deep fusion model from its patch set (SPEC 2.8), resumable after a kill. history.csv has a row
+per epoch from 0 (the initial weights) and marks the kept one (``kept``); weights.pt records ``kept_epoch`` and
+``kept_start``."""
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +13,7 @@ from stfusion.models.autoencoder import load_feature_extractor, state_dict_sha25
 from stfusion.patches import load_patches
 from stfusion.plots import learning_curve
 from stfusion.runlog import log_to
-from stfusion.train import fit, settings_from_config
+from stfusion.train import best_epoch, fit, settings_from_config
 from stfusion.threads import use_threads
 
 log = log_to(snakemake.log[0])
@@ -40,6 +42,9 @@ def loss(module, batch):
 checkpoint = Path(snakemake.output.weights).with_name("checkpoint.pt")
 key = fingerprint(method, settings, files=tuple(snakemake.input))
 best, history = fit(model, loss, train, validation, settings, checkpoint, key)
-save_model(snakemake.output.weights, method["model"], channels, ratio, options, best, **extra)
-write_text(snakemake.output.history, pd.DataFrame(history).to_csv(index=False))
+kept = best_epoch(history)  # 0: no epoch beat the initial weights, the start is kept (issue 16)
+save_model(snakemake.output.weights, method["model"], channels, ratio, options, best, kept_epoch=kept,
+           kept_start=kept == 0, **extra)
+table = pd.DataFrame(history)
+write_text(snakemake.output.history, table.assign(kept=table.epoch == kept).to_csv(index=False))
 learning_curve(history, snakemake.output.curve, f"{w.site} {w.method}")

@@ -4,7 +4,7 @@ A *pair* date has a kept fine scene and a kept coarse scene. For a prediction da
 references are the nearest pair dates before and after t1 (paper 001: "reference and prediction
 dates should be as close as possible, better within a quarter"), within ``window_days``. Training
 groups are built the same way with each pair date in turn as t1 (its own pair excluded), and split
-into training and validation by group, never by patch, with a seeded shuffle.
+into training and validation by target date, never by patch, with a seeded shuffle.
 """
 from __future__ import annotations
 
@@ -82,11 +82,16 @@ def training_groups(pairs: Sequence[str], window_days: int, count: int) -> list[
 
 
 def split_groups(groups: Sequence[Group], validation_fraction: float, seed: int) -> tuple[list[Group], list[Group]]:
-    """Seeded split by group; at least one training group, and one validation group when there are two or more."""
-    order = list(groups)
-    random.Random(seed).shuffle(order)
-    n_val = min(len(order) - 1, max(1 if len(order) > 1 else 0, round(validation_fraction * len(order))))
-    return sorted(order[n_val:], key=lambda g: g.name), sorted(order[:n_val], key=lambda g: g.name)
+    """Seeded split by target date: every group of a target lies on one side, so that no validation target is
+    a training target (with one reference a date is the target of a group per side). At least one training
+    target, and one validation target when there are two or more; a site with one target has no validation
+    group, and its patches hold out windows instead (``patches.window_split``)."""
+    targets = sorted({g.target for g in groups})
+    random.Random(seed).shuffle(targets)
+    n_val = min(len(targets) - 1, max(1 if len(targets) > 1 else 0, round(validation_fraction * len(targets))))
+    held = set(targets[:n_val])
+    ordered = sorted(groups, key=lambda g: g.name)
+    return [g for g in ordered if g.target not in held], [g for g in ordered if g.target in held]
 
 
 def as_records(groups: Iterable[Group]) -> list[dict]:

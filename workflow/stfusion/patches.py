@@ -7,6 +7,8 @@ NaN never reaches a network.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
 from .errors import ConfigError
@@ -25,6 +27,20 @@ def window_starts(length: int, size: int, stride: int) -> list[int]:
     return starts if starts[-1] == length - size else [*starts, length - size]
 
 
+def window_split(length: int, size: int, stride: int, validation_fraction: float) -> tuple[list[int], list[int]]:
+    """Row starts of training and of held-out windows, for a site with one training target (issue 16).
+
+    The last ``validation_fraction`` of the window rows (at least one) is held out, a band along the far
+    edge of every group, and the training rows end above its first row: windows straddling the edge are
+    dropped, so that no training window overlaps a held-out one. ``(starts, [])`` when the scene has no
+    room for both.
+    """
+    starts = window_starts(length, size, stride)
+    edge = starts[-max(1, round(validation_fraction * len(starts)))]
+    training = [s for s in starts if s + size <= edge]
+    return (training, [s for s in starts if s >= edge]) if training else (starts, [])
+
+
 def cut_patches(
     fine_refs: np.ndarray,
     coarse_refs: np.ndarray,
@@ -33,12 +49,14 @@ def cut_patches(
     ratio: int,
     size: int,
     stride: int,
+    rows: Sequence[int] | None = None,
 ) -> dict[str, np.ndarray]:
     """Patches of one group: fine_refs (K, C, H, W), coarse_refs (K, C, h, w), coarse_t1 (C, h, w),
-    target (C, H, W) -> arrays with a leading patch axis; windows holding NaN are left out."""
+    target (C, H, W) -> arrays with a leading patch axis; windows holding NaN are left out. ``rows``:
+    the window row starts to cut (``window_split``), all of them by default."""
     patches: dict[str, list[np.ndarray]] = {name: [] for name in ARRAYS}
-    rows, cols = coarse_t1.shape[-2:]
-    for r in window_starts(rows, size, stride):
+    height, cols = coarse_t1.shape[-2:]
+    for r in window_starts(height, size, stride) if rows is None else rows:
         for c in window_starts(cols, size, stride):
             coarse = np.s_[..., r : r + size, c : c + size]
             fine = np.s_[..., r * ratio : (r + size) * ratio, c * ratio : (c + size) * ratio]

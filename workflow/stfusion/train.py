@@ -2,7 +2,9 @@
 resume.
 
 Paper 001: Adam (lr 1e-3, 8e-4 for single-band), learning rate times 0.1 when the validation loss
-has not improved for 5 epochs, 60 epochs; the weights kept are those of the best validation loss.
+has not improved for 5 epochs, 60 epochs; the weights kept are those of the best validation loss. The
+initial weights are epoch 0 of that choice: a start that carries skill (the change-transfer
+starts of ``models``) is kept when no epoch of fine-tuning on a few pairs beats it, and the log says so.
 A cosine schedule is the alternative for short trainings (``_scheduler``). With ``mixed_precision`` the
 loss runs under bfloat16 autocast where the device has native bfloat16 matrix units (``native_bfloat16``).
 A checkpoint is written atomically after every epoch; a run that was killed resumes from it, and
@@ -12,7 +14,6 @@ uninterrupted one.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,8 +147,10 @@ def fit(
 ) -> tuple[dict[str, torch.Tensor], list[dict]]:
     """Train ``module``; return the best weights (by validation loss) and the per-epoch history.
 
-    ``validation`` may be empty (a site with one group): the training loss then picks the best
-    weights, and the log says so.
+    Epoch 0 is the initial weights, evaluated without a step (its train_loss is the loss of the start on
+    the training set): when no epoch beats its validation loss, the start is returned (``best_epoch``).
+    ``validation`` may be empty (a site whose scenes leave no room for held-out windows): the training
+    loss then picks the best weights, and the log says so.
     """
     device = resolve_device(settings.device)
     torch.manual_seed(settings.seed)
@@ -156,7 +159,6 @@ def fit(
     optimizer = torch.optim.Adam(trainable, lr=settings.lr)
     scheduler = _scheduler(optimizer, settings)
     history: list[dict] = []
-    best = {"loss": math.inf, "state": None}
     state = load_checkpoint(Path(checkpoint), fingerprint)
     if state is not None:
         module.load_state_dict(state["model"])
@@ -167,7 +169,14 @@ def fit(
     has_validation = len(next(iter(validation.values()), [])) > 0
     if not has_validation:
         log.warning("no validation group: the best weights are chosen by the training loss")
-    first, start = len(history) + 1, time.perf_counter()
+    if not history:
+        module.eval()
+        start_loss = _epoch_loss(module, loss_fn, train, settings, device)
+        val_loss = _epoch_loss(module, loss_fn, validation, settings, device) if has_validation else start_loss
+        history = [{"epoch": 0, "train_loss": start_loss, "validation_loss": val_loss, "lr": settings.lr}]
+        best = {"loss": val_loss, "state": _copy(module)}
+        log.info("epoch 0 (the initial weights)  train %.6f  validation %.6f", start_loss, val_loss)
+    first, start = history[-1]["epoch"] + 1, time.perf_counter()
     for epoch in range(first, settings.epochs + 1):
         generator = torch.Generator().manual_seed(settings.seed * 100_003 + epoch)
         module.train()
@@ -180,7 +189,7 @@ def fit(
             scheduler.step()
         history.append({"epoch": epoch, "train_loss": train_loss, "validation_loss": val_loss, "lr": optimizer.param_groups[0]["lr"]})
         if val_loss < best["loss"]:
-            best = {"loss": val_loss, "state": {k: v.detach().cpu().clone() for k, v in module.state_dict().items()}}
+            best = {"loss": val_loss, "state": _copy(module)}
         with atomic_path(checkpoint) as tmp:
             torch.save({"epoch": epoch, "model": module.state_dict(), "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(), "history": history, "best": best,
@@ -188,4 +197,18 @@ def fit(
         left = (time.perf_counter() - start) / (epoch - first + 1) * (settings.epochs - epoch)
         log.info("epoch %d/%d  train %.6f  validation %.6f  lr %.2e  (about %s left)", epoch, settings.epochs,
                  train_loss, val_loss, history[-1]["lr"], duration(left))
+    kept, initial = best_epoch(history), history[0]["validation_loss"]
+    if kept == 0:
+        log.info("no epoch beat the initial weights (validation %.6f): keeping the start", initial)
+    else:
+        log.info("keeping epoch %d (validation %.6f; the initial weights had %.6f)", kept, best["loss"], initial)
     return best["state"], history
+
+
+def _copy(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu().clone() for k, v in module.state_dict().items()}
+
+
+def best_epoch(history: list[dict]) -> int:
+    """The epoch whose weights ``fit`` returns: the first with the lowest validation loss, 0 for the start."""
+    return min(history, key=lambda row: row["validation_loss"])["epoch"]

@@ -1,8 +1,13 @@
-"""The interface every deep fusion model implements, and the layers and weights they share."""
+"""The interface every deep fusion model implements, and the layers, weights and starts they share."""
 from __future__ import annotations
 
+from typing import Callable
+
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from stfusion.errors import ConfigError
 
 
 class FusionModel(nn.Module):
@@ -50,6 +55,36 @@ def conv(in_channels: int, out_channels: int, kernel: int, stride: int = 1) -> n
     gradient, for every 1x1 layer)."""
     return nn.Conv2d(in_channels, out_channels, kernel, stride=stride, padding=kernel // 2,
                      padding_mode="replicate" if kernel > 1 else "zeros")
+
+
+def initialise(model: nn.Module, init: str, change: Callable[[], None]) -> None:
+    """The ``init`` option of every deep model (issue 16): ``change`` calls ``change``, which sets the model's
+    weights so that, untrained, it predicts the classical change transfer L(t1) = L(tk) + M(t1) - M(tk) (or
+    the closest its architecture can represent, see each model); ``default`` keeps PyTorch's random weights,
+    as in the papers, which train on years of scenes. Few pairs cannot teach a network from random weights
+    what change transfer already knows, and ``train.fit`` keeps the start when fine-tuning does not beat it."""
+    if init == "change":
+        change()
+    elif init != "default":
+        raise ConfigError(f"{type(model).__name__} option init must be 'change' or 'default', got {init!r}")
+
+
+def pass_through(layer: nn.Conv2d, taps: list[dict[int, float]]) -> None:
+    """Make output channel i of ``layer`` the sum of input channel j times ``taps[i][j]`` (centre tap only).
+
+    The rest of row i (other inputs, other kernel taps, bias) is zero; rows past ``len(taps)`` keep
+    PyTorch's default initialisation.
+    """
+    if len(taps) > layer.out_channels:
+        raise ConfigError(f"the change-transfer start needs {len(taps)} channels in a layer of {layer.out_channels}: "
+                          "too many bands for it, write `options: {init: default}` for this method")
+    centre = layer.kernel_size[0] // 2
+    with torch.no_grad():
+        for row, weights in enumerate(taps):
+            layer.weight[row].zero_()
+            layer.bias[row] = 0.0
+            for col, weight in weights.items():
+                layer.weight[row, col, centre, centre] = weight
 
 
 def upsample_bicubic(x: Tensor, factor: int) -> Tensor:

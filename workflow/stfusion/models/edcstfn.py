@@ -18,7 +18,7 @@ from torch import Tensor, nn
 
 from stfusion.errors import ConfigError
 from stfusion.models.autoencoder import FeatureAutoencoder
-from stfusion.models.base import FusionModel, bicubic_halo, conv, upsample_bicubic
+from stfusion.models.base import FusionModel, bicubic_halo, conv, initialise, pass_through, upsample_bicubic
 
 MSSSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)  # Wang et al. 2003, the pytorch-msssim default
 
@@ -53,21 +53,6 @@ def _encoder(in_channels: int, last_relu: bool) -> nn.Sequential:
     return nn.Sequential(*layers, nn.ReLU()) if last_relu else nn.Sequential(*layers)
 
 
-def _pass_through(layer: nn.Conv2d, taps: list[dict[int, float]]) -> None:
-    """Make output channel i of ``layer`` the sum of input channel j times ``taps[i][j]`` (centre tap only).
-
-    The rest of row i (other inputs, other kernel taps, bias) is zero; rows past ``len(taps)`` keep
-    PyTorch's default initialisation.
-    """
-    centre = layer.kernel_size[0] // 2
-    with torch.no_grad():
-        for row, weights in enumerate(taps):
-            layer.weight[row].zero_()
-            layer.bias[row] = 0.0
-            for col, weight in weights.items():
-                layer.weight[row, col, centre, centre] = weight
-
-
 def initialise_change_transfer(model: "EDCSTFN", channels: int) -> None:
     """Start the network at the classical change-transfer prediction L(t1) = L(tk) + M(t1) - M(tk).
 
@@ -84,21 +69,21 @@ def initialise_change_transfer(model: "EDCSTFN", channels: int) -> None:
     c = channels
     identity = [{i: 1.0} for i in range(c)]
     for layer in [m for m in model.fine_encoder if isinstance(m, nn.Conv2d)]:
-        _pass_through(layer, identity)
+        pass_through(layer, identity)
     h1, h2, h3 = (m for m in model.residual_encoder if isinstance(m, nn.Conv2d))
     # residual encoder input: [M(tk) (0..C-1), L(tk) (C..2C-1), M(t1) (2C..3C-1)], all on the fine grid
     increase = [{2 * c + i: 1.0, i: -1.0} for i in range(c)]
     decrease = [{i: 1.0, 2 * c + i: -1.0} for i in range(c)]
-    _pass_through(h1, increase + decrease)
-    _pass_through(h2, [{i: 1.0} for i in range(2 * c)])
-    _pass_through(h3, [{i: 1.0, c + i: -1.0} for i in range(c)])
+    pass_through(h1, increase + decrease)
+    pass_through(h2, [{i: 1.0} for i in range(2 * c)])
+    pass_through(h3, [{i: 1.0, c + i: -1.0} for i in range(c)])
     d1, d2, d3 = (m for m in model.decoder if isinstance(m, nn.Conv2d))
-    _pass_through(d1, identity)
-    _pass_through(d2, identity)
+    pass_through(d1, identity)
+    pass_through(d2, identity)
     with torch.no_grad():
         d3.weight.zero_()
         d3.bias.zero_()
-    _pass_through(d3, identity)
+    pass_through(d3, identity)
 
 
 class EDCSTFN(FusionModel):
@@ -123,10 +108,7 @@ class EDCSTFN(FusionModel):
         self.residual_encoder = _encoder(3 * channels, last_relu=False)
         self.decoder = nn.Sequential(conv(128, 64, 3), nn.ReLU(), conv(64, 32, 3), nn.ReLU(),
                                      nn.Conv2d(32, channels, 1))
-        if init == "change":
-            initialise_change_transfer(self, channels)
-        elif init != "default":
-            raise ConfigError(f"EDCSTFN option init must be 'change' or 'default', got {init!r}")
+        initialise(self, init, lambda: initialise_change_transfer(self, channels))
         if feature_extractor is not None:
             feature_extractor.eval().requires_grad_(False)
         object.__setattr__(self, "_feature_extractor", feature_extractor)  # not registered, see class docstring

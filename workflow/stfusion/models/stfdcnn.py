@@ -12,21 +12,40 @@ L(tk) + SR(t1) - SR(tk) because it is the method's own and keeps predictions non
 changing in proportion to its brightness; both SR outputs are floored at ``floor`` reflectance in the gain so
 that dark pixels (water, shadow) or negative CNN outputs cannot blow it up or flip its sign. Two
 references are weighted by temporal closeness in coarse space (``base.closeness_weights``).
+``init: change`` (the default, ``initialise_change_transfer``) zeroes the residual of both CNNs, so that the
+untrained network is the high-pass modulation of the interpolated coarse images; ``init: default`` is Song et
+al.'s random start.
 """
 from __future__ import annotations
 
 import math
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from stfusion.errors import ConfigError
-from stfusion.models.base import FusionModel, bicubic_reach, closeness_weights, conv, upsample_bicubic
+from stfusion.models.base import FusionModel, bicubic_reach, closeness_weights, conv, initialise, upsample_bicubic
 
 
 def _srcnn(channels: int) -> nn.Sequential:
     """SRCNN 9-1-5 with 64 and 32 channels (Dong et al. 2016), predicting a residual."""
     return nn.Sequential(conv(channels, 64, 9), nn.ReLU(), conv(64, 32, 1), nn.ReLU(), conv(32, channels, 5))
+
+
+def initialise_change_transfer(model: "STFDCNN") -> None:
+    """Zero the last layer of both SRCNNs: SR(M) is then M bicubic-upsampled to the intermediate grid and on
+    to the fine grid, and the prediction L(tk) * SR(t1) / SR(tk) is the change transfer of the interpolated
+    coarse images in STFDCNN's own (multiplicative, high-pass modulation) form.
+
+    The additive L(tk) + M(t1) - M(tk) of the other models is not representable: STFDCNN's prediction is
+    the ratio by construction. A zero-initialised last residual layer is the usual start of residual
+    branches (Goyal et al. 2017; Zhang et al. 2019, Fixup): every layer trains from the second step on.
+    """
+    for net in (model.nlm, model.sr):
+        with torch.no_grad():
+            net[-1].weight.zero_()
+            net[-1].bias.zero_()
 
 
 def default_intermediate(ratio: int) -> int:
@@ -39,7 +58,7 @@ class STFDCNN(FusionModel):
     radius * ratio (64 px at ratio 16)."""
 
     def __init__(self, channels: int, ratio: int, intermediate: int | None = None, radius: int = 1,
-                 floor: float = 0.01) -> None:
+                 floor: float = 0.01, init: str = "change") -> None:
         super().__init__()
         intermediate = default_intermediate(ratio) if intermediate is None else intermediate
         if intermediate < 1 or ratio % intermediate:
@@ -50,6 +69,7 @@ class STFDCNN(FusionModel):
         self.halo = max(ratio * bicubic_reach(intermediate, bicubic_reach(self.step, 6) + 6), radius * ratio)
         self.nlm = _srcnn(channels)
         self.sr = _srcnn(channels)
+        initialise(self, init, lambda: initialise_change_transfer(self))
 
     def super_resolve(self, coarse: Tensor) -> tuple[Tensor, Tensor]:
         """Intermediate (N, C, h i, w i) and fine (N, C, h r, w r) images from coarse images (N, C, h, w)."""
