@@ -1,5 +1,7 @@
-"""The report: best-in-bold tables, band choice, stretch and NDVI on known arrays, and the page of a small fake
-results tree (every table and figure, nothing fetched from outside)."""
+"""The report: best-in-bold tables, band choice, stretch and NDVI on known arrays, the marks of methods worse than
+the naive baselines or that kept their start, and the page of a small fake results tree (every table and figure,
+nothing fetched from outside)."""
+import dataclasses
 import json
 import re
 
@@ -10,6 +12,9 @@ from affine import Affine
 
 from stfusion.io import write_cog
 from stfusion.report import build_report
+from stfusion.report.experiments import load_fusion
+from stfusion.report.marks import MEAN, worse_marks, worse_on_average, worse_on_date
+from stfusion.report.page import experiment_html
 from stfusion.report.rendering import (absolute_error, composite_bands, ndvi_map, percentile_limits, red_nir_bands,
                                        stretch)
 from stfusion.report.tables import best_mask, metric_table
@@ -116,6 +121,7 @@ def fake_run(tmp_path):
         "summary": str(f / "metrics/summary.tsv"), "scores": scores, "bands": str(f / "matched/bands.json"),
         "predictions": predictions, "truths": truths, "histories": {"deepnet": str(f / "history.csv")},
         "benchmarks": {"deepnet": [bench.format("train"), bench.format("predict_a")], "classic": [bench.format("predict_b")]},
+        "naive": [],
     }
 
     s = r / "sts"
@@ -140,7 +146,7 @@ def fake_run(tmp_path):
     sites["sts"]["sts"] = {"summary": str(s / "sts/summary.tsv"), "scores": {"stsmtl": str(s / "sts/stsmtl.csv")},
                            "sensor": "zy1_02d_ahsi", "predictions": {"stsmtl": sts_predictions}, "truths": sts_truths,
                            "trainings": {"stsmtl": str(s / "stsmtl/training.json")},
-                           "benchmarks": {"stsmtl": [bench.format("sts")]}}
+                           "benchmarks": {"stsmtl": [bench.format("sts")]}, "naive": []}
     return sites
 
 
@@ -186,3 +192,35 @@ def test_ndvi_is_skipped_with_a_note_without_nir(fake_run, tmp_path):
     (tmp_path / "rgb.json").write_text(json.dumps(bands))
     html = build_report({"fuse": {**fake_run["fuse"], "fusion": {**fusion, "bands": str(tmp_path / "rgb.json")}}})
     assert "No NDVI maps" in html and section(html, "fuse").count("data:image/png;base64,") == 4
+
+
+def test_methods_worse_than_the_best_naive_baseline_are_marked_per_date_and_on_average():
+    nan = np.nan
+    rmse = pd.DataFrame(  # methods x held-out dates; the deep method trained on d1, so it is not held out there
+        {"d1": [0.02, 0.30, nan, 0.25], "d2": [0.20, 0.25, 0.15, 0.10], "d3": [0.20, 0.30, 0.25, 0.20]},
+        index=["nearest_reference", "coarse_upsampled", "deep", "classic"])
+    naive = ["nearest_reference", "coarse_upsampled"]
+    assert worse_on_date(rmse, "d1", naive) == {"classic"}  # 0.25 > 0.02; the deep method is not held out
+    assert worse_on_date(rmse, "d2", naive) == set()  # both beat the best baseline (0.20)
+    assert worse_on_date(rmse, "d3", naive) == {"deep"}  # 0.25 > 0.20; a tie (classic, 0.20) is not worse
+    # The deep method's mean (0.20) against the baselines over its own dates d2, d3 (0.20 and 0.275): not worse,
+    # although the nearest reference's mean over all three dates (0.14) is lower.
+    assert worse_on_average(rmse, naive) == {"classic"}  # 0.1833 > 0.14
+    marks = worse_marks(rmse, naive, {"d1 (held out)": "d1", "d3 (held out)": "d3"})
+    assert marks == {"d1 (held out)": {"classic"}, "d3 (held out)": {"deep"}, MEAN: {"classic"}}
+    assert worse_marks(rmse, [], {"d1 (held out)": "d1"}) == {}  # no baseline configured: nothing to compare
+    cc = -rmse  # a higher-is-better score turns the comparison round
+    assert worse_on_date(cc, "d3", naive, metric="cc") == {"deep"} and worse_on_average(cc, naive, "cc") == {"classic"}
+
+
+def test_the_page_marks_methods_worse_than_a_naive_baseline_and_those_that_kept_their_start(fake_run):
+    fusion = {**fake_run["fuse"]["fusion"], "naive": ["deepnet"]}  # RMSE 0.1 against the other method's 0.2
+    html = section(build_report({"fuse": {**fake_run["fuse"], "fusion": fusion}}), "fuse")
+    assert html.count("<th>classic †</th>") == 3 and "<th>deepnet</th>" in html  # held-out mean and both dates
+    assert "† worse than the best naive baseline (deepnet) in held-out RMSE" in html
+    assert "On the held-out mean, classic scores worse than the best naive baseline (deepnet)" in html
+    assert "kept its start" not in html
+    better = section(build_report({"fuse": {**fake_run["fuse"], "fusion": {**fusion, "naive": ["classic"]}}}), "fuse")
+    assert "†" not in better.replace("† worse than", "") and "On the held-out mean" not in better
+    kept = experiment_html(dataclasses.replace(load_fusion(fusion, None), kept_start={"deepnet"}))
+    assert kept.count("<th>deepnet ‡</th>") == 3 and "‡ kept its start: no training epoch beat the initial weights" in kept

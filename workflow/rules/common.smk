@@ -2,6 +2,7 @@
 import os
 import sys
 
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 # The stfusion package; scripts import it through the workflow/scripts/stfusion link, because
@@ -15,6 +16,7 @@ from stfusion.demo.scenario import all_raw_files, truth_files
 from stfusion.ingest import table_products
 from stfusion.products import Product
 from stfusion.scenes import check_scene_table, check_sts_scenes, read_scene_table
+from stfusion.skill import estimated_training_groups, few_groups_warning
 
 
 check_schema(config, os.path.join(workflow.basedir, "config/schemas/config.schema.yaml"))
@@ -117,6 +119,7 @@ def all_summaries():
 
 
 DEEP_MODELS = ("edcstfn", "dcstfn", "stfnet", "stfdcnn")
+NAIVE_MODELS = ("nearest_reference", "coarse_upsampled")  # the baselines a method must beat to have skill
 
 
 def is_deep(method):
@@ -125,7 +128,7 @@ def is_deep(method):
 
 def uses_gpu(method):
     """Deep models and the classical methods (PyTorch) run on a GPU when one exists; the naive baselines do not."""
-    return config["methods"][method]["model"] not in ("nearest_reference", "coarse_upsampled")
+    return config["methods"][method]["model"] not in NAIVE_MODELS
 
 
 def fusion_ratio(site):
@@ -142,7 +145,45 @@ def predict_references(method):
 def pairs_of(site):
     """The site's pairing (a checkpoint: known once the quality filter has run)."""
     with open(checkpoints.pairing.get(site=site).output[0]) as handle:
-        return json.load(handle)
+        pairs = json.load(handle)
+    warn_few_groups(site, lambda k: len(pairs["references"][str(k)]["training"]), exact=True)
+    return pairs
+
+
+WARNED = set()  # (site, method) already warned in this run
+
+
+def warn_few_groups(site, training_count, exact):
+    """One warning per deep method of the site with fewer training groups (``training_count(references)``) than its
+    model needs for skill from random weights (stfusion.skill), in the main process only."""
+    for name in site_methods(config, site):
+        if not is_deep(name) or (site, name) in WARNED or not workflow.is_main_process:
+            continue
+        method = config["methods"][name]
+        message = few_groups_warning(name, method, site, training_count(method["references"]), exact)
+        if message:
+            WARNED.add((site, name))
+            logger.warning(message)
+
+
+def scene_table_pairs(site):
+    """Dates on which the scene table has both the fine and the coarse scene of the site's fusion pair."""
+    fusion, rows = config["sites"][site]["fusion"], SCENES[SCENES.site == site]
+    return sorted(set(rows[rows.sensor == fusion["fine"]].date) & set(rows[rows.sensor == fusion["coarse"]].date))
+
+
+def warn_before_pairing():
+    """Before the pairing checkpoint only the scene table is known: its pair dates bound a site's training groups
+    from above (the quality filter can only drop pairs), so a bound below a model's need warns at DAG build already;
+    pairs_of warns with the exact count for the other methods once the pairing exists."""
+    for site in config["sites"]:
+        if site_methods(config, site):
+            pairs = scene_table_pairs(site)
+            warn_few_groups(site, lambda k: estimated_training_groups(pairs, config["pairing"], k, config["seed"]),
+                            exact=False)
+
+
+warn_before_pairing()
 
 
 def prediction_outputs(site):
@@ -287,6 +328,7 @@ def fusion_report_files(site):
         "truths": {d: truth_path(site, d) for m in methods for d in scored_dates(site, m)},
         "histories": histories,
         "benchmarks": benchmarks,
+        "naive": [m for m in methods if config["methods"][m]["model"] in NAIVE_MODELS],
     }
 
 
@@ -309,6 +351,7 @@ def sts_report_files(site):
         "trainings": {m: f"{folder}/{m}/training.json" for m in trained},
         "truths": {d: sts_truth(site, d) for d in sts_plan(site)["ms"]},
         "benchmarks": benchmarks,
+        "naive": [m for m in methods if sts_model(m) == "hs_nearest"],
     }
 
 
@@ -339,8 +382,9 @@ def report_files():
 
 
 def paths_in(files):
-    """Every path in a nested mapping of files (the report rule's inputs); the key `sensor` names a sensor."""
+    """Every path in a nested mapping of files (the report rule's inputs); the key `sensor` names a sensor and
+    `naive` the naive baselines among the methods."""
     if isinstance(files, str):
         return [files]
-    values = [v for k, v in files.items() if k != "sensor"] if isinstance(files, dict) else files or []
+    values = [v for k, v in files.items() if k not in ("sensor", "naive")] if isinstance(files, dict) else files or []
     return [path for value in values for path in paths_in(value)]

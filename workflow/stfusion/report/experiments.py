@@ -14,6 +14,7 @@ from ..benchmarks import job_usage
 from ..evaluation import truth_bands
 from ..io import read_raster
 from ..sensors import load_sensor
+from .marks import PRIMARY, worse_marks
 
 
 @dataclass
@@ -37,6 +38,9 @@ class Experiment:
     histories: dict[str, pd.DataFrame]  # model -> epoch, train_loss, validation_loss
     runtimes: pd.DataFrame  # method -> jobs, total, longest, peak memory
     notes: list[str] = field(default_factory=list)
+    naive: list[str] = field(default_factory=list)  # the naive baselines among the methods
+    worse: dict[str, set[str]] = field(default_factory=dict)  # table (per-date caption or marks.MEAN) -> methods
+    kept_start: set[str] = field(default_factory=set)  # deep methods whose training kept its start
 
 
 def read_scores(paths: Mapping[str, str]) -> pd.DataFrame:
@@ -68,6 +72,13 @@ def centres_of(sensor_name: str, band_names: list[str], sensors: Mapping | None)
     return [centre[name] for name in band_names]
 
 
+def kept_starts(histories: dict[str, pd.DataFrame]) -> set[str]:
+    """The methods whose saved weights are their start: the ``kept`` epoch of ``history.csv`` is epoch 0
+    (``train.fit`` counts the initial weights' validation loss as epoch 0); the autoencoder is not a method."""
+    return {method for method, history in histories.items()
+            if method != "autoencoder" and "kept" in history and history.loc[history.epoch == 0, "kept"].astype(bool).any()}
+
+
 def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
     """The spatiotemporal experiment: summary.tsv (held-out means), the tidy metrics per held-out date, and the
     truth and predictions of the middle date held out by every method."""
@@ -79,6 +90,8 @@ def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
         f"{date} (held out)": group.pivot_table(index="method", columns="metric", values="value")[metrics]
         for date, group in held.groupby("date")
     }
+    primary = held[held.metric == PRIMARY].pivot_table(index="method", columns="date", values="value")
+    worse = worse_marks(primary, files["naive"], {f"{date} (held out)": date for date in primary.columns})
     methods = list(files["scores"])
     shared = [d for d, group in held.groupby("date") if set(group.method) == set(methods)]
     date = middle_date(shared)
@@ -92,7 +105,8 @@ def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
         images = Images(date, truth, predictions, centres)
     histories = {model: pd.read_csv(path) for model, path in files["histories"].items()}
     return Experiment(f"Spatiotemporal fusion ({bands['fine']} from {bands['coarse']})", mean, per_date, images,
-                      histories, read_runtimes(files["benchmarks"]), notes)
+                      histories, read_runtimes(files["benchmarks"]), notes, files["naive"], worse,
+                      kept_start=kept_starts(histories))
 
 
 def load_sts(files: Mapping, sensors: Mapping | None) -> Experiment:
@@ -106,6 +120,8 @@ def load_sts(files: Mapping, sensors: Mapping | None) -> Experiment:
         f"{date} ({'held out' if date in held_out else 'observed'})": group.drop(columns=["date", "seconds"])
         for date, group in summary[summary.date.isin(set(scores.date))].groupby("date")
     }
+    primary = scores[scores.held_out].pivot_table(index="method", columns="date", values=PRIMARY)
+    worse = worse_marks(primary, files["naive"], {f"{date} (held out)": date for date in primary.columns})
     date = middle_date(sorted(held_out))
     images = None
     if date:
@@ -119,7 +135,7 @@ def load_sts(files: Mapping, sensors: Mapping | None) -> Experiment:
             histories[method] = pd.DataFrame(record["history"])
     notes = [] if date else ["No held-out date: no images."]
     return Experiment(f"Spatio-temporal-spectral fusion ({files['sensor']})", mean, per_date, images, histories,
-                      read_runtimes(files["benchmarks"]), notes)
+                      read_runtimes(files["benchmarks"]), notes, files["naive"], worse)
 
 
 def load_spectral(files: Mapping, sensors: Mapping | None) -> Experiment:

@@ -12,6 +12,7 @@ from . import figures
 from .comparison import comparison_html
 from .experiments import Experiment, load_fusion, load_spectral, load_sts
 from .markup import details, figure, note
+from .marks import MEAN, marked, marks_legend
 from .tables import inventory_table, metric_legend, metric_table, runtime_table
 
 INVENTORY_OPEN_ROWS = 40  # longer inventories start folded
@@ -70,12 +71,21 @@ def site_section(name: str, files: Mapping, sensors: Mapping | None) -> str:
 
 def experiment_html(experiment: Experiment) -> str:
     """An experiment: the held-out mean table, the per-date tables (folded), the images of one held-out date,
-    learning curves and run times."""
-    parts = [f"<h3>{escape(experiment.title)}</h3>", "<h4>Held-out mean</h4>", metric_table(experiment.mean),
-             f'<p class="legend">{escape(metric_legend(list(experiment.mean.columns)))}</p>']
+    learning curves and run times; methods marked where worse than the best naive baseline or kept their start."""
+    def table(frame: pd.DataFrame, key: str, caption: str = "") -> str:
+        return metric_table(marked(frame, experiment.worse.get(key, set()), experiment.kept_start), caption)
+
+    legend = " ".join(filter(None, [metric_legend(list(experiment.mean.columns)),
+                                    marks_legend(experiment.naive, experiment.kept_start)]))
+    parts = [f"<h3>{escape(experiment.title)}</h3>", "<h4>Held-out mean</h4>", table(experiment.mean, MEAN),
+             f'<p class="legend">{escape(legend)}</p>']
     if experiment.per_date:
         parts.append(details(f"Per date ({len(experiment.per_date)})",
-                             "".join(metric_table(frame, caption) for caption, frame in experiment.per_date.items())))
+                             "".join(table(frame, caption, caption) for caption, frame in experiment.per_date.items())))
+    worse = sorted(experiment.worse.get(MEAN, set()))
+    if worse:
+        parts.append(note(f"On the held-out mean, {', '.join(worse)} score{'s' if len(worse) == 1 else ''} worse than the best naive baseline "
+                          f"({', '.join(experiment.naive)}): at this site they add no skill over a naive baseline."))
     parts += [note(text) for text in experiment.notes]
     if experiment.images is not None:
         parts += [f"<h4>Images of {escape(experiment.images.date)} (held out)</h4>", comparison_html(experiment.images)]
