@@ -1,0 +1,221 @@
+"""Every fusion method run for real, through Snakemake, on a real NDVI series: the `ifsdaf_ndvi_crop` sample
+(Landsat 8 NDVI on 9 dates of 2015 with cfmask cloud masks, 23 MODIS 16-day NDVI composites at 240 m, ratio 8),
+config ``config/examples/ifsdaf_ndvi.yaml`` (issue 16, item 4).
+
+The georeferencing of the sample is ASSIGNED (EPSG:32649, see resources/samples/PROVENANCE.md). The run uses a
+derived config with short training (2 epochs of every deep model and of EDCSTFN's autoencoder, 9 patches per
+group) and, of the composites, only those at the Landsat dates (the rest of the year has nothing to score), so
+the module stays within a few minutes on 2 cores; everything else (sensors, grid, pairing, seed, methods) is the
+example's, and the run goes to the metrics summary.
+
+The regression check: on the held-out dates (2015-10-14 = DOY 287, the scene without a cloud mask, and
+2015-12-10 = DOY 344; never a training target) every deep method scores an RMSE at most that of each naive
+baseline, nearest_reference and coarse_upsampled, on every held-out date and on their mean. The comparison
+takes its baselines from ``baselines()``: a method's own start (issue 16, item 2) joins them there as one more
+prediction to beat.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import yaml
+
+from conftest import REPO, SHARED_DATA, make_workdir, snakemake
+
+CONFIG = REPO / "config/examples/ifsdaf_ndvi.yaml"
+SITE = "ifsdaf_ndvi"
+FINE, COARSE = "landsat8_ndvi", "modis_ndvi"
+RATIO = 8
+SAMPLE = REPO / "resources/samples/ifsdaf_ndvi_crop"
+LANDSAT_DOYS = (104, 191, 200, 216, 239, 248, 287, 344, 360)
+MODIS_DOYS = tuple(range(1, 366, 16))
+HELD_OUT = ("2015-10-14", "2015-12-10")       # DOY 287 and 344
+DROPPED = "2015-07-19"                        # DOY 200: 36 % cloud and shadow on the crop
+BOUNDS = (547200.0, 3524880.0, 552960.0, 3530640.0)
+NAIVE = ("nearest_reference", "coarse_upsampled")
+
+
+def iso(doy: int) -> str:
+    return (dt.date(2015, 1, 1) + dt.timedelta(days=doy - 1)).isoformat()
+
+
+def example() -> dict:
+    return yaml.safe_load(CONFIG.read_text())
+
+
+def methods() -> list[str]:
+    return example()["sites"][SITE]["methods"]
+
+
+def deep_methods() -> list[str]:
+    config = example()
+    return [m for m in methods() if config["methods"][m]["model"] in ("edcstfn", "dcstfn", "stfnet", "stfdcnn")]
+
+
+def scenes() -> pd.DataFrame:
+    return pd.read_csv(REPO / example()["scenes"], sep="\t", dtype=str, keep_default_na=False)
+
+
+def read(path: Path) -> np.ndarray:
+    with rasterio.open(path) as src:
+        return src.read(masked=True).astype("float64").filled(np.nan)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    """Working directory after a run of the example to its metrics summary, with short training."""
+    workdir = make_workdir(tmp_path_factory.mktemp("ifsdaf_ndvi"))
+    config = example()
+    table = scenes()
+    landsat_dates = set(table[table.sensor == FINE].date)
+    # only the composites at the Landsat dates: the others are predicted but have no truth to score against
+    table[(table.sensor == FINE) | table.date.isin(landsat_dates)].to_csv(workdir / "scenes.tsv", sep="\t", index=False)
+    config["scenes"] = "scenes.tsv"
+    config["patches"] = {"size": 8, "stride": 8}             # 3 x 3 patches of 64 x 64 px per group
+    config["training"]["autoencoder"]["epochs"] = 2
+    for method in config["methods"].values():
+        if "epochs" in method:
+            method["epochs"] = 2
+    (workdir / "ifsdaf_ndvi_short.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    snakemake(workdir, f"results/{SITE}/metrics/summary.tsv", "--configfile", str(workdir / "ifsdaf_ndvi_short.yaml"))
+    return workdir
+
+
+def held_out_rmse(run: Path, method: str) -> pd.Series:
+    """Band-averaged RMSE of a method on each held-out date (index: date)."""
+    table = pd.read_csv(run / f"results/{SITE}/metrics/{method}.csv", dtype={"date": str})
+    rows = table[table.held_out & (table.metric == "rmse") & (table.band == "all")]
+    return rows.set_index("date").value.sort_index()
+
+
+def baselines(run: Path) -> dict[str, pd.Series]:
+    """The predictions every deep method must not lose to, as held-out RMSE per date: the naive baselines."""
+    return {name: held_out_rmse(run, name) for name in NAIVE}
+
+
+# ---------------------------------------------------------------------------------------------
+# the sample, its scene table and config (no run needed)
+
+
+def test_sample_files_are_int16_ndvi_on_the_assigned_grid():
+    for doy in LANDSAT_DOYS:
+        with rasterio.open(SAMPLE / f"landsat_ndvi_{iso(doy).replace('-', '')}.tif") as src:
+            assert (src.crs.to_epsg(), src.count, src.height, src.width) == (32649, 1, 192, 192)
+            assert src.dtypes == ("int16",) and src.nodata == -32768 and src.descriptions == ("ndvi",)
+            assert src.bounds == BOUNDS and "ASSIGNED" in src.tags()["georeferencing"]
+            ndvi = src.read(1)
+        assert (ndvi >= -10000).all() and (ndvi <= 10000).all()             # no fill on the crop
+        mask = SAMPLE / f"landsat_mask_{iso(doy).replace('-', '')}.tif"
+        assert mask.is_file() == (doy != 287)                               # DOY 287 has no cloud mask
+        if doy != 287:
+            with rasterio.open(mask) as src:
+                assert src.bounds == BOUNDS and set(np.unique(src.read(1))) <= {0, 1, 2}
+    fine = read(SAMPLE / "landsat_ndvi_20151014.tif")[0] * 1e-4
+    for doy in MODIS_DOYS:
+        with rasterio.open(SAMPLE / f"modis_ndvi_{iso(doy).replace('-', '')}.tif") as src:
+            assert (src.crs.to_epsg(), src.count, src.height, src.width) == (32649, 1, 24, 24)
+            assert src.bounds == BOUNDS and src.tags()["date"] == iso(doy)
+    # co-registration: the composite covering DOY 287 (DOY 273-288) follows the Landsat 240 m block means
+    # (measured: correlation 0.72; 0.63 and 0.57 with the composite moved by one pixel down or left)
+    coarse = read(SAMPLE / "modis_ndvi_20150930.tif")[0] * 1e-4
+    blocks = fine.reshape(24, RATIO, 24, RATIO).mean(axis=(1, 3))
+    aligned = np.corrcoef(blocks.ravel(), coarse.ravel())[0, 1]
+    moved = np.corrcoef(blocks[1:].ravel(), coarse[:-1].ravel())[0, 1]
+    assert aligned > 0.65 and aligned > moved
+
+
+def test_convert_script_reproduces_the_sample(tmp_path):
+    source = SHARED_DATA / "ifsdaf_ndvi"
+    if not (source / "MOD_16Day_ndvi").is_file():
+        pytest.skip(f"{source} (the ENVI source) is not available")
+    import runpy
+
+    runpy.run_path(str(SAMPLE / "convert.py"), run_name="convert")["main"]([str(source), "--out", str(tmp_path)])
+    ours = sorted(p.name for p in SAMPLE.glob("*.tif"))
+    assert sorted(p.name for p in tmp_path.glob("*.tif")) == ours and len(ours) == 9 + 8 + 23
+    for name in ours:
+        with rasterio.open(SAMPLE / name) as a, rasterio.open(tmp_path / name) as b:
+            assert (a.crs, a.transform, a.nodata, a.descriptions) == (b.crs, b.transform, b.nodata, b.descriptions)
+            np.testing.assert_array_equal(a.read(), b.read())
+
+
+def test_scene_table_dates_composites_at_their_first_day_and_at_the_landsat_dates_they_cover():
+    table = scenes()
+    fine, coarse = table[table.sensor == FINE], table[table.sensor == COARSE]
+    assert list(fine.date) == [iso(d) for d in LANDSAT_DOYS]
+    assert all((row.qa == "") == (row.date == iso(287)) for row in fine.itertuples())
+    first_day = {Path(p).stem[-8:]: p for p in coarse.path}
+    assert sorted(first_day) == [iso(d).replace("-", "") for d in MODIS_DOYS]     # every composite, once by file
+    for row in coarse.itertuples():
+        start = dt.date.fromisoformat(f"{Path(row.path).stem[-8:-4]}-{Path(row.path).stem[-4:-2]}-{Path(row.path).stem[-2:]}")
+        days = (dt.date.fromisoformat(row.date) - start).days
+        assert days == 0 or (0 < days < 16 and row.date in set(fine.date)), row
+    assert set(fine.date) <= set(coarse.date)
+
+
+# ---------------------------------------------------------------------------------------------
+# the run: quality filter, pairing, predictions, scores
+
+
+def test_cloudy_date_is_dropped_and_doy_287_and_344_are_held_out(run):
+    inventory = pd.read_csv(run / f"results/{SITE}/qa/inventory.tsv", sep="\t", dtype={"date": str})
+    fine = inventory[inventory.sensor == FINE].set_index("date")
+    assert fine.kept.astype(str).str.lower().eq("true").to_dict() == {iso(d): iso(d) != DROPPED for d in LANDSAT_DOYS}
+    pairs = json.loads((run / f"results/{SITE}/pairs/pairs.json").read_text())
+    assert pairs["pairs"] == [iso(d) for d in LANDSAT_DOYS if iso(d) != DROPPED]
+    assert pairs["coarse_dates"] == [iso(d) for d in LANDSAT_DOYS]   # the run's table: composites at Landsat dates
+    for count in ("1", "2"):
+        groups = pairs["references"][count]
+        validation = {g["target"] for g in groups["validation"]}
+        training = {g["target"] for g in groups["training"]}
+        assert validation == set(HELD_OUT) and not validation & training, count
+
+
+def test_cloud_masked_pixels_are_gaps_in_the_matched_scene(run):
+    """The grid is the sample's own: matched NDVI is the raw value x 1e-4, NaN exactly where the mask says 1 or 2."""
+    for doy in (239, 248, 360):
+        stamp = iso(doy).replace("-", "")
+        matched = read(run / f"results/{SITE}/matched/{FINE}/{iso(doy)}.tif")[0]
+        raw = read(SAMPLE / f"landsat_ndvi_{stamp}.tif")[0] * 1e-4
+        bad = read(SAMPLE / f"landsat_mask_{stamp}.tif")[0] > 0
+        assert bad.any()
+        np.testing.assert_array_equal(np.isnan(matched), bad)
+        np.testing.assert_allclose(matched[~bad], raw[~bad], rtol=0, atol=1e-6)
+
+
+def test_every_method_predicts_and_scores_the_held_out_dates(run):
+    summary = pd.read_csv(run / f"results/{SITE}/metrics/summary.tsv", sep="\t", index_col=0)
+    assert sorted(summary.index) == sorted(methods())
+    assert (summary["dates"] == len(HELD_OUT)).all()
+    for method in methods():
+        rmse = held_out_rmse(run, method)
+        assert list(rmse.index) == list(HELD_OUT), method
+        assert np.isfinite(rmse).all() and (rmse < 0.3).all(), f"{method}: {rmse.to_dict()}"
+        for date in HELD_OUT:
+            with rasterio.open(run / f"results/{SITE}/predictions/{method}/{date}.tif") as src:
+                assert src.descriptions == ("ndvi",) and src.tags()["method"] == method
+                data = src.read(1)
+            # the composites have no gaps; a classical method may leave the few pixels under its reference's clouds
+            assert np.isfinite(data).mean() > 0.98, f"{method} {date}: {np.isnan(data).mean():.1%} NaN"
+            assert -1.0 <= np.nanmedian(data) <= 1.0
+
+
+def test_deep_methods_are_not_worse_than_the_naive_baselines_on_held_out_dates(run):
+    """Held-out RMSE of each deep method <= that of every baseline of ``baselines()``, per date and on the mean."""
+    references = baselines(run)
+    losses = []
+    for method in deep_methods():
+        rmse = held_out_rmse(run, method)
+        for name, baseline in references.items():
+            for date in HELD_OUT:
+                if rmse[date] > baseline[date]:
+                    losses.append(f"{method} {date}: RMSE {rmse[date]:.4f} > {name} {baseline[date]:.4f}")
+            if rmse.mean() > baseline.mean():
+                losses.append(f"{method} held-out mean: RMSE {rmse.mean():.4f} > {name} {baseline.mean():.4f}")
+    assert not losses, "\n".join(losses)
