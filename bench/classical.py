@@ -33,7 +33,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "workflow"), str(ROOT / "tests")]
-from stfusion.classical import CLASSICAL  # noqa: E402
+from stfusion.classical import CLASSICAL, classical_method  # noqa: E402
 from stfusion.classical.fsdaf import class_map, class_samples  # noqa: E402
 from stfusion.classical.unmixing import kmeans  # noqa: E402
 
@@ -69,7 +69,7 @@ def rate(name: str, inputs, device: str, threads: int) -> float:
     torch.set_num_threads(threads)
     numba.set_num_threads(threads)
     start = time.perf_counter()
-    CLASSICAL[name](*inputs, RATIO, block=512, device=device)
+    classical_method(name)(*inputs, RATIO, block=512, device=device)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     return inputs[0].shape[-1] * inputs[0].shape[-2] / 1e6 / (time.perf_counter() - start)

@@ -28,7 +28,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 from classical import cpu_model  # noqa: E402
 from deep_models import make  # noqa: E402
-from stfusion.classical import starfm  # noqa: E402
+from stfusion.classical.starfm import starfm  # noqa: E402
 from stfusion.tiling import predict_scene  # noqa: E402
 
 RATIO, BANDS, K = 16, 6, 2

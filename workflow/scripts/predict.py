@@ -4,7 +4,7 @@ import datetime as dt
 import numpy as np
 
 from stfusion.artefacts import load_model
-from stfusion.classical import CLASSICAL, check_options
+from stfusion.classical import CLASSICAL, check_options, classical_method
 from stfusion.io import read_raster, read_stack, write_cog
 from stfusion.predict import coarse_upsampled, nearest_reference, prepare_inputs
 from stfusion.runlog import log_to
@@ -25,8 +25,8 @@ device = resolve_device(snakemake.params.device)
 if method["model"] in CLASSICAL:  # NaN-aware themselves: they see the masks
     options = method.get("options", {})
     check_options(w.method, method["model"], options)
-    prediction = CLASSICAL[method["model"]](fine_refs, coarse_refs, coarse_t1, ratio,
-                                            block=snakemake.params.prediction["block"], device=device, **options)
+    prediction = classical_method(method["model"])(fine_refs, coarse_refs, coarse_t1, ratio,
+                                                    block=snakemake.params.prediction["block"], device=device, **options)
 else:
     fine_refs, coarse_refs, coarse_t1, missing = prepare_inputs(fine_refs, coarse_refs, coarse_t1, ratio)
     if method["model"] == "nearest_reference":
