@@ -28,6 +28,15 @@ def make_workdir(path: Path) -> Path:
     return path
 
 
+def read_nan(path: Path):
+    """Every band of a raster as float64, NaN where it is nodata."""
+    import numpy as np
+    import rasterio
+
+    with rasterio.open(path) as src:
+        return src.read(masked=True).astype("float64").filled(np.nan)
+
+
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run snakemake on the repository's Snakefile in ``workdir``; output is captured as text."""
     command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),

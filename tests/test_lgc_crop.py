@@ -22,7 +22,7 @@ import pytest
 import rasterio
 import yaml
 
-from conftest import REPO, SHARED_DATA, make_workdir, snakemake
+from conftest import REPO, SHARED_DATA, make_workdir, read_nan, snakemake
 from stfusion.benchmarks import USAGE
 from stfusion.models import MODELS
 
@@ -42,11 +42,6 @@ def example() -> dict:
 def raw_path(sensor: str, date: str) -> Path:
     prefix = "landsat" if sensor == FINE else "modis_sim"
     return SAMPLE / f"{prefix}_{date.replace('-', '')}.tif"
-
-
-def read(path: Path) -> np.ndarray:
-    with rasterio.open(path) as src:
-        return src.read(masked=True).astype("float64").filled(np.nan)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +77,7 @@ def test_sample_files_are_int16_on_the_assigned_grid():
                 assert src.descriptions == BANDS
                 assert src.bounds == (723360.0, 6719040.0, 737760.0, 6733440.0)
                 assert "ASSIGNED" in src.tags()["georeferencing"]
-        fine, coarse = read(raw_path(FINE, date)), read(raw_path(COARSE, date))
+        fine, coarse = read_nan(raw_path(FINE, date)), read_nan(raw_path(COARSE, date))
         # the simulated MODIS is the Landsat block mean, rounded to an integer
         blocks = fine.reshape(3, 30, RATIO, 30, RATIO).mean(axis=(2, 4))
         assert np.abs(coarse - blocks).max() <= 0.5 + 1e-9
@@ -135,8 +130,8 @@ def test_matched_scenes_are_the_raw_reflectance(run):
     """The grid is the sample's own: reprojection and matching change no pixel (int16 x 1e-4)."""
     for sensor in (FINE, COARSE):
         for date in DATES:
-            matched = read(run / f"results/{SITE}/matched/{sensor}/{date}.tif")
-            np.testing.assert_allclose(matched, read(raw_path(sensor, date)) * 1e-4, rtol=0, atol=1e-6)
+            matched = read_nan(run / f"results/{SITE}/matched/{sensor}/{date}.tif")
+            np.testing.assert_allclose(matched, read_nan(raw_path(sensor, date)) * 1e-4, rtol=0, atol=1e-6)
 
 
 def test_bands_pair_green_red_nir_one_to_one(run):
@@ -187,8 +182,8 @@ def test_every_method_predicts_both_dates_as_float32_cogs(run):
 def test_nearest_reference_is_the_other_dates_landsat(run):
     for date in DATES:
         other = DATES[1 - DATES.index(date)]
-        prediction = read(run / f"results/{SITE}/predictions/nearest_reference/{date}.tif")
-        np.testing.assert_allclose(prediction, read(raw_path(FINE, other)) * 1e-4, rtol=0, atol=1e-6)
+        prediction = read_nan(run / f"results/{SITE}/predictions/nearest_reference/{date}.tif")
+        np.testing.assert_allclose(prediction, read_nan(raw_path(FINE, other)) * 1e-4, rtol=0, atol=1e-6)
 
 
 def _smooth(a: np.ndarray, axis: int) -> np.ndarray:
@@ -208,15 +203,15 @@ def test_coarse_upsampled_block_means_known_answer(run):
     pixels by up to 0.034 reflectance on this sample, from the closed form by < 1e-8. The scene mean
     is preserved exactly (each coarse pixel's weights sum to 1, also at the clamped edges)."""
     for date in DATES:
-        prediction = read(run / f"results/{SITE}/predictions/coarse_upsampled/{date}.tif")
-        coarse = read(raw_path(COARSE, date)) * 1e-4              # the raw input, not the pipeline's copy
+        prediction = read_nan(run / f"results/{SITE}/predictions/coarse_upsampled/{date}.tif")
+        coarse = read_nan(raw_path(COARSE, date)) * 1e-4              # the raw input, not the pipeline's copy
         blocks = prediction.reshape(3, 30, RATIO, 30, RATIO).mean(axis=(2, 4))
         expected = _smooth(_smooth(coarse, 1), 2)
         assert np.abs(blocks - expected).max() <= 1e-5, f"{date}: {np.abs(blocks - expected).max()}"
         np.testing.assert_allclose(prediction.mean(axis=(1, 2)), coarse.mean(axis=(1, 2)), rtol=0, atol=1e-5)
         # and the block means hold the coarse image itself wherever it is locally linear: on average
         # far closer to it than to the other date's coarse image
-        other = read(raw_path(COARSE, DATES[1 - DATES.index(date)])) * 1e-4
+        other = read_nan(raw_path(COARSE, DATES[1 - DATES.index(date)])) * 1e-4
         assert np.abs(blocks - coarse).mean() < 0.5 * np.abs(blocks - other).mean()
 
 
@@ -258,6 +253,6 @@ def test_summary_has_every_method_on_the_validation_date(run):
     pairs = json.loads((run / f"results/{SITE}/pairs/pairs.json").read_text())
     date = pairs["references"]["1"]["validation"][0]["target"]
     other = DATES[1 - DATES.index(date)]
-    diff = read(raw_path(FINE, other)) * 1e-4 - read(raw_path(FINE, date)) * 1e-4
+    diff = read_nan(raw_path(FINE, other)) * 1e-4 - read_nan(raw_path(FINE, date)) * 1e-4
     per_band = np.sqrt((diff ** 2).mean(axis=(1, 2)))
     assert summary.loc["nearest_reference", "rmse"] == pytest.approx(per_band.mean(), abs=1e-4)

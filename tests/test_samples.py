@@ -25,7 +25,7 @@ import rasterio
 import yaml
 from pyproj import Transformer
 
-from conftest import REPO, make_workdir, snakemake
+from conftest import REPO, make_workdir, read_nan, snakemake
 
 
 @dataclass(frozen=True)
@@ -101,11 +101,6 @@ def scenes(site: str):
     """(sensor, date, raw path relative to the working directory) of every scene of the sample."""
     table = scene_table(site)
     return list(zip(table.sensor, table.date, table.path))
-
-
-def read_nan(path: Path) -> np.ndarray:
-    with rasterio.open(path) as src:
-        return src.read(masked=True).astype("float64").filled(np.nan)
 
 
 @functools.lru_cache(maxsize=10)   # 5 shifts x (fine, coarse) geometry of a site

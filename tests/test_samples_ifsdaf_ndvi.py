@@ -26,7 +26,7 @@ import pytest
 import rasterio
 import yaml
 
-from conftest import REPO, SHARED_DATA, make_workdir, snakemake
+from conftest import REPO, SHARED_DATA, make_workdir, read_nan, snakemake
 
 CONFIG = REPO / "config/examples/ifsdaf_ndvi.yaml"
 SITE = "ifsdaf_ndvi"
@@ -60,11 +60,6 @@ def deep_methods() -> list[str]:
 
 def scenes() -> pd.DataFrame:
     return pd.read_csv(REPO / example()["scenes"], sep="\t", dtype=str, keep_default_na=False)
-
-
-def read(path: Path) -> np.ndarray:
-    with rasterio.open(path) as src:
-        return src.read(masked=True).astype("float64").filled(np.nan)
 
 
 @pytest.fixture(scope="module")
@@ -116,14 +111,14 @@ def test_sample_files_are_int16_ndvi_on_the_assigned_grid():
         if doy != 287:
             with rasterio.open(mask) as src:
                 assert src.bounds == BOUNDS and set(np.unique(src.read(1))) <= {0, 1, 2}
-    fine = read(SAMPLE / "landsat_ndvi_20151014.tif")[0] * 1e-4
+    fine = read_nan(SAMPLE / "landsat_ndvi_20151014.tif")[0] * 1e-4
     for doy in MODIS_DOYS:
         with rasterio.open(SAMPLE / f"modis_ndvi_{iso(doy).replace('-', '')}.tif") as src:
             assert (src.crs.to_epsg(), src.count, src.height, src.width) == (32649, 1, 24, 24)
             assert src.bounds == BOUNDS and src.tags()["date"] == iso(doy)
     # co-registration: the composite covering DOY 287 (DOY 273-288) follows the Landsat 240 m block means
     # (measured: correlation 0.72; 0.63 and 0.57 with the composite moved by one pixel down or left)
-    coarse = read(SAMPLE / "modis_ndvi_20150930.tif")[0] * 1e-4
+    coarse = read_nan(SAMPLE / "modis_ndvi_20150930.tif")[0] * 1e-4
     blocks = fine.reshape(24, RATIO, 24, RATIO).mean(axis=(1, 3))
     aligned = np.corrcoef(blocks.ravel(), coarse.ravel())[0, 1]
     moved = np.corrcoef(blocks[1:].ravel(), coarse[:-1].ravel())[0, 1]
@@ -181,9 +176,9 @@ def test_cloud_masked_pixels_are_gaps_in_the_matched_scene(run):
     """The grid is the sample's own: matched NDVI is the raw value x 1e-4, NaN exactly where the mask says 1 or 2."""
     for doy in (239, 248, 360):
         stamp = iso(doy).replace("-", "")
-        matched = read(run / f"results/{SITE}/matched/{FINE}/{iso(doy)}.tif")[0]
-        raw = read(SAMPLE / f"landsat_ndvi_{stamp}.tif")[0] * 1e-4
-        bad = read(SAMPLE / f"landsat_mask_{stamp}.tif")[0] > 0
+        matched = read_nan(run / f"results/{SITE}/matched/{FINE}/{iso(doy)}.tif")[0]
+        raw = read_nan(SAMPLE / f"landsat_ndvi_{stamp}.tif")[0] * 1e-4
+        bad = read_nan(SAMPLE / f"landsat_mask_{stamp}.tif")[0] > 0
         assert bad.any()
         np.testing.assert_array_equal(np.isnan(matched), bad)
         np.testing.assert_allclose(matched[~bad], raw[~bad], rtol=0, atol=1e-6)
