@@ -66,3 +66,16 @@ def one_thread():
     with threadpool_limits(1):
         yield
     torch.set_num_threads(threads)
+
+
+def add_start_twins(config: dict, site: str) -> dict[str, str]:
+    """Give every deep method of ``site`` a twin ``<method>_start`` with ``epochs: 0``, the start it is trained from
+    (its ``init`` weights, e.g. change transfer), to compare a training with; returns {method: twin}."""
+    from stfusion.models import MODELS
+
+    spec = config["sites"][site]
+    twins = {m: f"{m}_start" for m in spec["methods"] if config["methods"][m]["model"] in MODELS}
+    for method, twin in twins.items():
+        config["methods"][twin] = {**config["methods"][method], "epochs": 0}
+    spec["methods"] = [*spec["methods"], *twins.values()]
+    return twins

@@ -5,7 +5,7 @@
 The georeferencing of the sample is ASSIGNED (EPSG:32755, see resources/samples/PROVENANCE.md).
 The run uses a derived config with short training (2 epochs of EDCSTFN and of its autoencoder,
 4 patches per group) so the module stays under about 2 minutes on 2 cores; everything else
-(sensors, grid, pairing window, methods) is the example's. Known answers checked independently of
+(sensors, grid, pairing window, methods) is the example's, plus EDCSTFN's start as a method of its own. Known answers checked independently of
 the pipeline code: the grid is the sample's own (reprojection changes no pixel), nearest_reference
 returns the other date's Landsat image, and coarse_upsampled's 16 x 16 block means follow in closed
 form from the coarse input.
@@ -22,7 +22,7 @@ import pytest
 import rasterio
 import yaml
 
-from conftest import REPO, SHARED_DATA, make_workdir, read_nan, snakemake
+from conftest import REPO, SHARED_DATA, add_start_twins, make_workdir, read_nan, snakemake
 from stfusion.benchmarks import USAGE
 from stfusion.models import MODELS
 
@@ -44,23 +44,29 @@ def raw_path(sensor: str, date: str) -> Path:
     return SAMPLE / f"{prefix}_{date.replace('-', '')}.tif"
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory) -> Path:
-    """Working directory after a full run of the example with short training."""
-    workdir = make_workdir(tmp_path_factory.mktemp("lgc_crop"))
+def short_config() -> dict:
+    """The example with short training, and EDCSTFN's start (``edcstfn_1ref_start``, ``epochs: 0``) as a method."""
     config = example()
     config["patches"] = {"size": 10, "stride": 20}            # 2 x 2 patches per group (starts 0, 20)
     config["training"]["autoencoder"]["epochs"] = 2
     for method in config["methods"].values():
         if "epochs" in method:
             method["epochs"] = 2
-    (workdir / "lgc_crop_short.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    add_start_twins(config, SITE)
+    return config
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    """Working directory after a full run of the short config."""
+    workdir = make_workdir(tmp_path_factory.mktemp("lgc_crop"))
+    (workdir / "lgc_crop_short.yaml").write_text(yaml.safe_dump(short_config(), sort_keys=False))
     snakemake(workdir, "--configfile", str(workdir / "lgc_crop_short.yaml"))
     return workdir
 
 
 def methods() -> list[str]:
-    return example()["sites"][SITE]["methods"]
+    return short_config()["sites"][SITE]["methods"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,7 +164,7 @@ def test_each_date_is_predicted_from_the_other(run):
 
 def test_every_method_predicts_both_dates_as_float32_cogs(run):
     for method in methods():
-        model = example()["methods"][method]["model"]
+        model = short_config()["methods"][method]["model"]
         for date in DATES:
             path = run / f"results/{SITE}/predictions/{method}/{date}.tif"
             assert path.is_file(), path
@@ -227,7 +233,7 @@ def test_metrics_csv_columns_and_finite_scores(run):
         assert list(table.columns) == ["site", "method", "date", "references", "held_out", "band", "metric", "value"]
         assert (table.site == SITE).all() and (table.method == method).all()
         # the scored dates, plus for a trained model the run time and peak memory of its training job
-        deep = example()["methods"][method]["model"] in MODELS
+        deep = short_config()["methods"][method]["model"] in MODELS
         assert set(table.date) == set(DATES) | ({"training"} if deep else set()), method
         training = table[table.date == "training"]
         assert set(training.metric) == (set(USAGE.values()) if deep else set()), method
@@ -256,3 +262,9 @@ def test_summary_has_every_method_on_the_validation_date(run):
     diff = read_nan(raw_path(FINE, other)) * 1e-4 - read_nan(raw_path(FINE, date)) * 1e-4
     per_band = np.sqrt((diff ** 2).mean(axis=(1, 2)))
     assert summary.loc["nearest_reference", "rmse"] == pytest.approx(per_band.mean(), abs=1e-4)
+
+
+def test_edcstfn_is_not_worse_than_its_start_on_the_held_out_date(run):
+    """The start (change transfer) counts as epoch 0 of the training: the kept weights score at most its RMSE."""
+    summary = pd.read_csv(run / f"results/{SITE}/metrics/summary.tsv", sep="\t", index_col=0)
+    assert summary.loc["edcstfn_1ref", "rmse"] <= summary.loc["edcstfn_1ref_start", "rmse"]

@@ -16,7 +16,7 @@ import rasterio
 import torch
 import yaml
 
-from conftest import REPO, make_workdir, snakemake
+from conftest import REPO, add_start_twins, make_workdir, snakemake
 from stfusion.demo.scenario import SITES
 from stfusion.io import read_stack
 from stfusion.sensors import load_sensor
@@ -109,7 +109,7 @@ def test_training_writes_weights_history_and_curve(demo_run):
     for method in ("edcstfn_1ref", "edcstfn_2ref"):
         folder = demo_run / f"results/demo/models/{method}"
         history = pd.read_csv(folder / "history.csv")
-        assert list(history.columns) == ["epoch", "train_loss", "validation_loss", "lr", "kept"]
+        assert list(history.columns) == ["epoch", "train_loss", "validation_loss", "lr", "validation_rmse", "kept"]
         assert list(history.epoch) == list(range(7)) and history.kept.sum() == 1  # epoch 0: the initial weights
         assert history.train_loss.iloc[-1] < history.train_loss.iloc[1]
         assert (folder / "learning_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -177,6 +177,29 @@ def test_metrics_and_summary(demo_run):
     for method in ("starfm", "estarfm", "fsdaf"):
         assert summary.loc[method, "rmse"] < summary.loc["nearest_reference", "rmse"], method
         assert summary.loc[method, "ssim"] > summary.loc["coarse_upsampled", "ssim"], method
+
+
+@pytest.fixture(scope="module")
+def starts_run(demo_run, tmp_path_factory):
+    """A copy of the default run with each EDCSTFN's start as a method of its own (``<method>_start``, ``epochs: 0``):
+    only their trainings (the start's losses), predictions and the scoring run."""
+    run = tmp_path_factory.mktemp("starts") / "run"
+    shutil.copytree(demo_run, run, symlinks=True)
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    twins = add_start_twins(config, "demo")
+    (run / "starts.yaml").write_text(yaml.safe_dump(config))
+    snakemake(run, "results/demo/metrics/summary.tsv", "--configfile", str(run / "starts.yaml"))
+    return run, twins
+
+
+def test_each_edcstfn_is_not_worse_than_its_start_on_the_held_out_dates(starts_run):
+    """Issue 16: the start counts as epoch 0 and validation dates are never training targets, so the kept
+    weights score at most the start's held-out RMSE (the mean over the held-out dates)."""
+    run, twins = starts_run
+    summary = pd.read_csv(run / "results/demo/metrics/summary.tsv", sep="\t", index_col="method")
+    assert sorted(twins) == ["edcstfn_1ref", "edcstfn_2ref"]
+    for method, start in twins.items():
+        assert summary.loc[method, "rmse"] <= summary.loc[start, "rmse"], (method, summary.loc[[method, start]])
 
 
 def test_sts_mtl_runs_through_the_dag(demo_run):

@@ -69,6 +69,28 @@ def test_the_initial_weights_are_epoch_0_and_kept_when_no_epoch_beats_them(tmp_p
     assert "no epoch beat the initial weights" in caplog.text and "keeping the start" in caplog.text
 
 
+def squared_error(module, batch):
+    prediction = module(batch["fine_refs"], batch["coarse_refs"], batch["coarse_t1"])
+    return ((prediction - batch["target"]) ** 2).mean(dim=(0, 2, 3))
+
+
+def test_with_a_score_the_kept_weights_are_those_of_the_lowest_validation_rmse(tmp_path):
+    """A loss that falls while the error grows (the negated squared error): by the loss the last epoch would be
+    kept; by the validation RMSE of the prediction (band-averaged, here checked by hand) the start is."""
+    model = new_model()
+    data, validation = batch_set(), batch_set(seed=1)
+    with torch.no_grad():
+        prediction = model(validation["fine_refs"], validation["coarse_refs"], validation["coarse_t1"])
+    by_hand = ((prediction - validation["target"]) ** 2).mean(dim=(0, 2, 3)).sqrt().mean().item()
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    best, history = fit(model, lambda m, b: -squared_error(m, b).mean(), data, validation, SETTINGS,
+                        tmp_path / "c.pt", "a", squared_error)
+    assert history[0]["validation_rmse"] == pytest.approx(by_hand, rel=1e-5)
+    assert all(h["validation_loss"] < history[0]["validation_loss"] for h in history[1:])
+    assert all(h["validation_rmse"] > history[0]["validation_rmse"] for h in history[1:])
+    assert best_epoch(history) == 0 and all(torch.equal(best[k], start[k]) for k in start)
+
+
 def test_the_best_epoch_is_the_first_lowest_validation_loss():
     rows = [{"epoch": e, "validation_loss": v} for e, v in enumerate([0.3, 0.2, 0.1, 0.1, 0.4])]
     assert best_epoch(rows) == 2 and best_epoch(rows[:2]) == 1 and best_epoch(rows[:1]) == 0

@@ -1,6 +1,6 @@
 """Rule train: a deep fusion model from its patch set (SPEC 2.8), resumable after a kill. history.csv has a row
-per epoch from 0 (the initial weights) and marks the kept one (``kept``); weights.pt records ``kept_epoch`` and
-``kept_start``."""
+per epoch from 0 (the initial weights) with the validation loss and RMSE, and marks the kept one (``kept``, the
+lowest validation RMSE); weights.pt records ``kept_epoch`` and ``kept_start``."""
 from pathlib import Path
 
 import pandas as pd
@@ -39,9 +39,15 @@ def loss(module, batch):
     return module.training_loss(batch["fine_refs"], batch["coarse_refs"], batch["coarse_t1"], batch["target"])
 
 
+def squared_error(module, batch):
+    """Per-band mean squared error of the prediction: the kept weights are those of the lowest validation RMSE."""
+    prediction = module(batch["fine_refs"], batch["coarse_refs"], batch["coarse_t1"])
+    return ((prediction.float() - batch["target"]) ** 2).mean(dim=(0, 2, 3))
+
+
 checkpoint = Path(snakemake.output.weights).with_name("checkpoint.pt")
-key = fingerprint(method, settings, files=tuple(snakemake.input))
-best, history = fit(model, loss, train, validation, settings, checkpoint, key)
+key = fingerprint(method, settings, "kept by validation RMSE", files=tuple(snakemake.input))
+best, history = fit(model, loss, train, validation, settings, checkpoint, key, squared_error)
 kept = best_epoch(history)  # 0: no epoch beat the initial weights, the start is kept (issue 16)
 save_model(snakemake.output.weights, method["model"], channels, ratio, options, best, kept_epoch=kept,
            kept_start=kept == 0, **extra)

@@ -2,9 +2,12 @@
 resume.
 
 Paper 001: Adam (lr 1e-3, 8e-4 for single-band), learning rate times 0.1 when the validation loss
-has not improved for 5 epochs, 60 epochs; the weights kept are those of the best validation loss. The
-initial weights are epoch 0 of that choice: a start that carries skill (the change-transfer
-starts of ``models``) is kept when no epoch of fine-tuning on a few pairs beats it, and the log says so.
+has not improved for 5 epochs, 60 epochs; the weights kept are those of the best validation loss. Given a
+``score_fn`` (the fusion models: the squared error of their prediction) the weights kept are those of the
+lowest validation RMSE instead, the score the report ranks methods by: a loss with perceptual terms can
+fall while the RMSE rises. The initial weights are epoch 0 of that choice: a start that carries skill
+(the change-transfer starts of ``models``) is kept when no epoch of fine-tuning on a few pairs beats it,
+and the log says so.
 A cosine schedule is the alternative for short trainings (``_scheduler``). With ``mixed_precision`` the
 loss runs under bfloat16 autocast where the device has native bfloat16 matrix units (``native_bfloat16``).
 A checkpoint is written atomically after every epoch; a run that was killed resumes from it, and
@@ -28,6 +31,7 @@ from .runlog import duration
 log = logging.getLogger("stfusion")
 Batch = Mapping[str, torch.Tensor]
 LossFn = Callable[[torch.nn.Module, Batch], torch.Tensor]
+ScoreFn = Callable[[torch.nn.Module, Batch], torch.Tensor]  # the per-band mean squared error of a batch's prediction
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,18 @@ def _epoch_loss(module, loss_fn, data, settings, device, optimizer=None, generat
     return total / max(count, 1)
 
 
+def _validation_rmse(module, score_fn: ScoreFn, data, settings, device) -> float:
+    """Band-averaged RMSE over a set: per band the mean of its batches' mean squared errors weighted by their
+    sizes (the set's mean squared error), its square root, and the mean over the bands."""
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for batch in _batches(data, settings.batch_size, None):
+            batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+            size = len(next(iter(batch.values())))
+            total, count = total + score_fn(module, batch).double().cpu() * size, count + size
+    return float(torch.sqrt(total / max(count, 1)).mean())
+
+
 def _scheduler(optimizer: torch.optim.Optimizer, settings: TrainingSettings):
     """``plateau`` (paper 001): the rate times ``factor`` after ``patience`` epochs without a better validation
     loss. ``cosine``: the rate falls from ``lr`` to 0 along a half cosine over the epochs (Loshchilov and Hutter
@@ -144,11 +160,14 @@ def fit(
     settings: TrainingSettings,
     checkpoint: str | Path,
     fingerprint: str,
+    score_fn: ScoreFn | None = None,
 ) -> tuple[dict[str, torch.Tensor], list[dict]]:
-    """Train ``module``; return the best weights (by validation loss) and the per-epoch history.
+    """Train ``module``; return the best weights and the per-epoch history.
 
-    Epoch 0 is the initial weights, evaluated without a step (its train_loss is the loss of the start on
-    the training set): when no epoch beats its validation loss, the start is returned (``best_epoch``).
+    The best weights are those of the lowest validation loss, or with ``score_fn`` of the lowest validation
+    RMSE (history column ``validation_rmse``). Epoch 0 is the initial weights, evaluated without a step (its
+    train_loss is the loss of the start on the training set): when no epoch beats it, the start is returned
+    (``best_epoch``).
     ``validation`` may be empty (a site whose scenes leave no room for held-out windows): the training
     loss then picks the best weights, and the log says so.
     """
@@ -174,8 +193,11 @@ def fit(
         start_loss = _epoch_loss(module, loss_fn, train, settings, device)
         val_loss = _epoch_loss(module, loss_fn, validation, settings, device) if has_validation else start_loss
         history = [{"epoch": 0, "train_loss": start_loss, "validation_loss": val_loss, "lr": settings.lr}]
-        best = {"loss": val_loss, "state": _copy(module)}
-        log.info("epoch 0 (the initial weights)  train %.6f  validation %.6f", start_loss, val_loss)
+        if score_fn is not None:
+            history[0]["validation_rmse"] = _validation_rmse(module, score_fn, validation if has_validation else train,
+                                                             settings, device)
+        best = {"loss": _criterion(history[0]), "state": _copy(module)}
+        log.info("epoch 0 (the initial weights)  train %.6f  validation %s", start_loss, _scores(history[0]))
     first, start = history[-1]["epoch"] + 1, time.perf_counter()
     for epoch in range(first, settings.epochs + 1):
         generator = torch.Generator().manual_seed(settings.seed * 100_003 + epoch)
@@ -188,21 +210,34 @@ def fit(
         else:
             scheduler.step()
         history.append({"epoch": epoch, "train_loss": train_loss, "validation_loss": val_loss, "lr": optimizer.param_groups[0]["lr"]})
-        if val_loss < best["loss"]:
-            best = {"loss": val_loss, "state": _copy(module)}
+        if score_fn is not None:
+            history[-1]["validation_rmse"] = _validation_rmse(module, score_fn, validation if has_validation else train,
+                                                              settings, device)
+        if _criterion(history[-1]) < best["loss"]:
+            best = {"loss": _criterion(history[-1]), "state": _copy(module)}
         with atomic_path(checkpoint) as tmp:
             torch.save({"epoch": epoch, "model": module.state_dict(), "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(), "history": history, "best": best,
                         "fingerprint": fingerprint}, tmp)
         left = (time.perf_counter() - start) / (epoch - first + 1) * (settings.epochs - epoch)
-        log.info("epoch %d/%d  train %.6f  validation %.6f  lr %.2e  (about %s left)", epoch, settings.epochs,
-                 train_loss, val_loss, history[-1]["lr"], duration(left))
-    kept, initial = best_epoch(history), history[0]["validation_loss"]
+        log.info("epoch %d/%d  train %.6f  validation %s  lr %.2e  (about %s left)", epoch, settings.epochs,
+                 train_loss, _scores(history[-1]), history[-1]["lr"], duration(left))
+    kept, name = best_epoch(history), "validation RMSE" if score_fn is not None else "validation loss"
     if kept == 0:
-        log.info("no epoch beat the initial weights (validation %.6f): keeping the start", initial)
+        log.info("no epoch beat the initial weights (%s %.6f): keeping the start", name, best["loss"])
     else:
-        log.info("keeping epoch %d (validation %.6f; the initial weights had %.6f)", kept, best["loss"], initial)
+        log.info("keeping epoch %d (%s %.6f; the initial weights had %.6f)", kept, name, best["loss"],
+                 _criterion(history[0]))
     return best["state"], history
+
+
+def _criterion(row: dict) -> float:
+    """What the kept weights minimise: the validation RMSE where the history has one, else the validation loss."""
+    return row.get("validation_rmse", row["validation_loss"])
+
+
+def _scores(row: dict) -> str:
+    return f"{row['validation_loss']:.6f}" + (f"  RMSE {row['validation_rmse']:.6f}" if "validation_rmse" in row else "")
 
 
 def _copy(module: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -210,5 +245,5 @@ def _copy(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 
 def best_epoch(history: list[dict]) -> int:
-    """The epoch whose weights ``fit`` returns: the first with the lowest validation loss, 0 for the start."""
-    return min(history, key=lambda row: row["validation_loss"])["epoch"]
+    """The epoch whose weights ``fit`` returns: the first with the lowest ``_criterion``, 0 for the start."""
+    return min(history, key=_criterion)["epoch"]
