@@ -74,8 +74,9 @@ def add_start_twins(config: dict, site: str) -> dict[str, str]:
     from stfusion.models import MODELS
 
     spec = config["sites"][site]
-    twins = {m: f"{m}_start" for m in spec["methods"] if config["methods"][m]["model"] in MODELS}
+    methods = spec.get("methods", list(config["methods"]))  # a site without a list runs every method
+    twins = {m: f"{m}_start" for m in methods if config["methods"][m]["model"] in MODELS}
     for method, twin in twins.items():
         config["methods"][twin] = {**config["methods"][method], "epochs": 0}
-    spec["methods"] = [*spec["methods"], *twins.values()]
+    spec["methods"] = [*methods, *twins.values()]
     return twins

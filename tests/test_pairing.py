@@ -5,6 +5,7 @@ import pytest
 
 from stfusion.errors import ConfigError, InputDataError
 from stfusion.pairing import (
+    as_predicted,
     Group, choose_references, pair_dates, prediction_groups, require_groups, split_groups, training_groups,
 )
 from stfusion.patches import cut_patches, window_split, window_starts
@@ -94,3 +95,13 @@ def test_patches_match_their_windows_and_skip_nan():
     np.testing.assert_array_equal(patches["fine_refs"][1], fine_refs[:, :, 0:8, 8:16].astype(np.float32))
     np.testing.assert_array_equal(patches["coarse_t1"][2], coarse_t1[:, 2:4, 0:2].astype(np.float32))
     assert not any(np.isnan(a).any() for a in patches.values())
+
+
+def test_validation_keeps_of_each_target_the_group_its_prediction_uses():
+    """With one reference a target has a group per side; validation keeps the nearer one (what predict uses)."""
+    pairs = ["2021-01-01", "2021-01-11", "2021-02-10"]
+    groups = training_groups(pairs, 60, 1)
+    kept = as_predicted([g for g in groups if g.target == "2021-01-11"], pairs, 60, 1)
+    assert [(g.target, g.references) for g in kept] == [("2021-01-11", ("2021-01-01",))]
+    two = training_groups(pairs, 60, 2)
+    assert as_predicted(two, pairs, 60, 2) == two

@@ -94,6 +94,13 @@ def split_groups(groups: Sequence[Group], validation_fraction: float, seed: int)
     return [g for g in ordered if g.target not in held], [g for g in ordered if g.target in held]
 
 
+def as_predicted(groups: Sequence[Group], pairs: Sequence[str], window_days: int, count: int) -> list[Group]:
+    """Of the groups of each target, the one its prediction uses (``choose_references``): validation then scores
+    what the held-out evaluation of that date scores, and the weights kept are the best for it. With one
+    reference a target has a group per side and is predicted from the nearer one; with two, its one group."""
+    return [g for g in groups if g.references == choose_references(g.target, pairs, window_days, count)]
+
+
 def as_records(groups: Iterable[Group]) -> list[dict]:
     return [asdict(g) | {"references": list(g.references)} for g in groups]
 
