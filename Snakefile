@@ -14,6 +14,7 @@ if not workflow.overwrite_configfiles:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
+include: "workflow/rules/job_params.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/pairing.smk"

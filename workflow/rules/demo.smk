@@ -9,5 +9,8 @@ if DEMO_DIR:
             f"{RESULTS}/logs/demo.log",
         conda:
             "../../envs/geo.yaml"
+        params:
+            out_dir=lambda wildcards, output: os.path.commonpath(output),  # the folder of every file written
+            layout=config["demo"].get("layout", "stacked"),
         script:
             "../scripts/make_demo.py"

@@ -2,9 +2,29 @@
 # harmonisation, quality filtering with a scene inventory, and band matching.
 
 
+# Each sensor's definition as the file that the jobs using the sensor read (config.read_sensors), so that editing one
+# sensor, in the config or the registry, re-runs its own jobs and not the others'. A file and not a parameter of those
+# jobs: when the catalogue runs again, Snakemake checks no job downstream of it (reproject: ancient catalogue) for
+# changed params or inputs, only for an input that a job about to run makes (snakemake/snakemake#4166).
+rule sensor_definition:
+    input:
+        srf_table,
+    output:
+        f"{RESULTS}/sensors/{{sensor}}.yaml",
+    log:
+        f"{RESULTS}/logs/sensors/{{sensor}}.log",
+    conda:
+        "../../envs/geo.yaml"
+    params:
+        definition=lambda wildcards: sensor_definition(wildcards.sensor),
+    script:
+        "../scripts/sensor_definition.py"
+
+
 rule catalogue:
     input:
         site_raw_files,
+        sensors=lambda wildcards: sensor_files(config["sites"][wildcards.site]["sensors"]),
     output:
         catalogue=f"{RESULTS}/{{site}}/catalogue.tsv",
         grid=f"{RESULTS}/{{site}}/grid.json",
@@ -15,6 +35,7 @@ rule catalogue:
     params:
         rows=lambda wildcards: SCENES[SCENES.site == wildcards.site].to_dict("records"),
         site=site_config,
+        grid=site_grid_fields,
     script:
         "../scripts/catalogue.py"
 
@@ -24,6 +45,8 @@ rule reproject:
         unpack(raw_inputs),
         # ancient: a new scene re-runs the catalogue but must not re-run the other scenes' jobs
         catalogue=ancient(f"{RESULTS}/{{site}}/catalogue.tsv"),
+        grid=ancient(f"{RESULTS}/{{site}}/grid.json"),
+        sensors=lambda wildcards: sensor_files([wildcards.sensor]),
     output:
         reflectance=f"{RESULTS}/{{site}}/grid/{{sensor}}/{{date}}.tif",
         flags=f"{RESULTS}/{{site}}/grid/{{sensor}}/{{date}}_flags.tif",
@@ -74,6 +97,10 @@ rule inventory:
 
 
 rule band_table:
+    input:
+        sensors=lambda wildcards: sensor_files(
+            config["sites"][wildcards.site]["fusion"][r] for r in ("fine", "coarse")
+        ),
     output:
         f"{RESULTS}/{{site}}/matched/bands.json",
     log:

@@ -3,7 +3,8 @@
 
 rule simulate:
     input:
-        f"{RESULTS}/{{site}}/clean/{{source}}/{{date}}.tif",
+        scene=f"{RESULTS}/{{site}}/clean/{{source}}/{{date}}.tif",
+        sensors=lambda wildcards: sensor_files([wildcards.source, wildcards.sensor]),
     output:
         f"{RESULTS}/{{site}}/simulated/{{sensor}}/from_{{source}}/{{date}}.tif",
     log:

@@ -7,6 +7,9 @@ rule spectral_fuse:
     input:
         hs=lambda wildcards: config["sites"][wildcards.site]["spectral"]["hs"],
         ms=lambda wildcards: config["sites"][wildcards.site]["spectral"]["ms"],
+        sensors=lambda wildcards: sensor_files(
+            config["sites"][wildcards.site]["spectral"][r] for r in ("hs_sensor", "ms_sensor")
+        ),
     output:
         prediction=f"{RESULTS}/{{site}}/spectral/{{method}}.tif",
         run=f"{RESULTS}/{{site}}/spectral/{{method}}.json",

@@ -3,14 +3,14 @@ import json
 from dataclasses import asdict
 
 from stfusion.bands import match_bands
+from stfusion.config import read_sensors
 from stfusion.io import write_text
 from stfusion.runlog import log_to
-from stfusion.sensors import load_sensor
 
 log = log_to(snakemake.log[0])
 spec = snakemake.params.site
-defined = snakemake.config.get("sensors")
-fine, coarse = (load_sensor(spec["fusion"][role], defined) for role in ("fine", "coarse"))
+sensors = read_sensors(snakemake.input.sensors)
+fine, coarse = (sensors[spec["fusion"][role]] for role in ("fine", "coarse"))
 pairs, warnings = match_bands(fine, coarse, snakemake.params.min_overlap, spec.get("band_mapping"))
 for warning in warnings:
     log.warning(warning)

@@ -1,5 +1,7 @@
 """Rule patches: cut every training and validation group of a site into stored patches; with one training
 target, held-out windows of its groups validate (``patches.window_split``)."""
+from pathlib import Path
+
 import numpy as np
 
 from stfusion.io import atomic_path, read_stack
@@ -11,11 +13,11 @@ log = log_to(snakemake.log[0])
 w = snakemake.wildcards
 groups, fusion = snakemake.params.groups, snakemake.params.fusion
 require_groups(groups["training"], w.site, int(w.k))
-matched = f"{snakemake.config.get('results', 'results')}/{w.site}/matched"
+matched = {(Path(path).parent.name, Path(path).stem): path for path in snakemake.input}  # <sensor>/<date>.tif
 
 
 def scene(sensor, date):
-    return read_stack(f"{matched}/{sensor}/{date}.tif")
+    return read_stack(matched[sensor, date])
 
 
 sizes = snakemake.params.patches

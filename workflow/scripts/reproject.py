@@ -1,19 +1,19 @@
 """Rule reproject: a raw scene onto its sensor's grid of the site, as reflectance and QA flags."""
-from stfusion.config import site_grid
+from stfusion.config import read_sensors
+from stfusion.grid import SiteGrid
 from stfusion.ingest import scene_qa, site_products, storage_for
 from stfusion.io import write_cog
 from stfusion.qa import decode_qa, scene_flags
 from stfusion.reproject import warp_qa, warp_reflectance
 from stfusion.runlog import log_to
-from stfusion.sensors import load_sensor
 
 log = log_to(snakemake.log[0])
 w = snakemake.wildcards
 spec = snakemake.params.site
 row = snakemake.params.row
-grid = site_grid(snakemake.config, w.site)
+grid = SiteGrid.from_json(snakemake.input.grid)
 ratio = grid.ratio(w.sensor)
-sensor = load_sensor(w.sensor, snakemake.config.get("sensors"))
+sensor = read_sensors(snakemake.input.sensors)[w.sensor]
 product, = site_products([row], {w.sensor: sensor}, spec, w.site)
 storage = storage_for(sensor, spec.get("storage", {}).get(w.sensor))
 reflectance = warp_reflectance(product, sensor, storage, grid, ratio, snakemake.params.upsampling)

@@ -1,16 +1,16 @@
 """Rule simulate: a target sensor's scene from a finer-spectrum scene (SRF integration, degradation)."""
 from affine import Affine
 
+from stfusion.config import read_sensors
 from stfusion.io import read_raster, write_cog
 from stfusion.runlog import log_to
-from stfusion.sensors import load_sensor
 from stfusion.simulate import degrade, simulate_spectral
 
 log = log_to(snakemake.log[0])
 sim = snakemake.params.simulation
-defined = snakemake.config.get("sensors")
-source, target = load_sensor(sim["source"], defined), load_sensor(sim["target"], defined)
-scene = read_raster(snakemake.input[0])
+sensors = read_sensors(snakemake.input.sensors)
+source, target = sensors[sim["source"]], sensors[sim["target"]]
+scene = read_raster(snakemake.input.scene)
 centres = [band.centre_nm for band in source.bands]
 ratio = sim.get("ratio", 1)
 image = degrade(simulate_spectral(scene.data, centres, target), ratio, sim.get("method", "bilinear"))

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
+from stfusion.config import read_sensors
 from stfusion.io import read_raster, write_cog, write_text
 from stfusion.runlog import log_to
-from stfusion.sensors import load_sensor
 from stfusion.simulate import spectral_weights
 from stfusion.spectral.wald import bands_of, wald_predict
 from stfusion.train import TrainingSettings
@@ -17,9 +17,9 @@ log = log_to(snakemake.log[0])
 w, spec = snakemake.wildcards, snakemake.params.spec
 use_threads(snakemake.threads)  # torch, numba and NumPy's BLAS (CNMF)
 hs, ms = read_raster(snakemake.input.hs), read_raster(snakemake.input.ms)
-sensors = snakemake.config.get("sensors")
-hs_bands = bands_of(load_sensor(spec["hs_sensor"], sensors), hs.names, snakemake.input.hs)
-ms_bands = bands_of(load_sensor(spec["ms_sensor"], sensors), ms.names, snakemake.input.ms)
+sensors = read_sensors(snakemake.input.sensors)
+hs_bands = bands_of(sensors[spec["hs_sensor"]], hs.names, snakemake.input.hs)
+ms_bands = bands_of(sensors[spec["ms_sensor"]], ms.names, snakemake.input.ms)
 srf = spectral_weights(np.array([band.centre_nm for band in hs_bands.bands]), ms_bands)
 training = TrainingSettings(**spec["srecnn"], seed=snakemake.params.seed, device=snakemake.params.device,
                             mixed_precision=False, augment=False)

@@ -1,0 +1,32 @@
+# What a job depends on besides its data, for its inputs and params (scripts never read `config`): the
+# definitions of the sensors it uses (rule sensor_definition), and the site's grid.
+from dataclasses import asdict
+
+import yaml
+
+from stfusion.sensors import SENSOR_DIR, load_sensor
+
+
+def sensor_definition(name):
+    """A sensor's definition: the config's `sensors:` entry, else the content of its registry file."""
+    own = config.get("sensors") or {}
+    if name in own:
+        return own[name]
+    with open(SENSOR_DIR / f"{name}.yaml") as handle:
+        return yaml.safe_load(handle)
+
+
+def srf_table(wildcards):
+    """The sensor's tabulated SRF file, if it has one (a file its definition names)."""
+    table = load_sensor(wildcards.sensor, config.get("sensors")).srf_table
+    return [str(table)] if table else []
+
+
+def sensor_files(names):
+    """The definition files of the named sensors (a job's input: the sensors it uses)."""
+    return [f"{RESULTS}/sensors/{name}.yaml" for name in names]
+
+
+def site_grid_fields(wildcards):
+    """The site's grid (its SiteGrid's fields, from the bounds, pixel size, EPSG, anchor and sensor ratios)."""
+    return asdict(GRIDS[wildcards.site])
