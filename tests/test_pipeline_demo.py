@@ -162,16 +162,13 @@ def test_metrics_and_summary(demo_run):
     summary = pd.read_csv(demo_run / "results/demo/metrics/summary.tsv", sep="\t", index_col="method")
     assert set(summary.index) == {"edcstfn_1ref", "edcstfn_2ref", "starfm", "estarfm", "fsdaf", "nearest_reference",
                                   "coarse_upsampled"}
-    # issue 3's criterion: on the held-out dates EDCSTFN beats both naive predictions on RMSE, and on SSIM
-    # with two references. With one, validation groups are split by target date (no validation target is a
-    # training target), which holds out 2021-05-29, 42 days from its reference: there EDCSTFN-1ref's SSIM
-    # (0.888 on the mean of 7 dates) stays under the nearest reference's (0.896), as 12 epochs or a 3x rate
-    # leave it; it is the one pair of this table where a naive prediction wins, and the README says so.
+    # issue 3's criterion: on the held-out dates EDCSTFN beats both naive predictions on RMSE and SSIM
+    # (measured: both keep their change-transfer start, RMSE 0.0250 / 0.0225, SSIM 0.902 / 0.918 against the
+    # nearest reference's 0.0315 and 0.896)
     for method in ("edcstfn_1ref", "edcstfn_2ref"):
         for naive in ("nearest_reference", "coarse_upsampled"):
             assert summary.loc[method, "rmse"] < summary.loc[naive, "rmse"], (method, naive)
-            if (method, naive) != ("edcstfn_1ref", "nearest_reference"):
-                assert summary.loc[method, "ssim"] > summary.loc[naive, "ssim"], (method, naive)
+            assert summary.loc[method, "ssim"] > summary.loc[naive, "ssim"], (method, naive)
     # the classical methods go through the same rules; each beats the interpolated coarse image and is
     # closer to the truth than the nearest reference (STARFM's SSIM is not: its 51-px windows smooth)
     for method in ("starfm", "estarfm", "fsdaf"):
@@ -187,7 +184,7 @@ def starts_run(demo_run, tmp_path_factory):
     shutil.copytree(demo_run, run, symlinks=True)
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())
     twins = add_start_twins(config, "demo")
-    (run / "starts.yaml").write_text(yaml.safe_dump(config))
+    (run / "starts.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     snakemake(run, "results/demo/metrics/summary.tsv", "--configfile", str(run / "starts.yaml"))
     return run, twins
 
@@ -342,7 +339,7 @@ def sts_run(demo_run, tmp_path_factory):
     shutil.copytree(demo_run, run, symlinks=True)
     config = yaml.safe_load((REPO / "config/examples/sts_observed.yaml").read_text())
     config["sites"]["demo_sts"]["sts"]["methods"] = STS_METHODS
-    (run / "sts.yaml").write_text(yaml.safe_dump(config))
+    (run / "sts.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     snakemake(run, SUMMARY, "--configfile", str(run / "sts.yaml"))
     return run
 

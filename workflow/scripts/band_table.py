@@ -3,7 +3,7 @@ import json
 from dataclasses import asdict
 
 from stfusion.bands import match_bands
-from stfusion.config import read_sensors
+from stfusion.sensors import read_sensors
 from stfusion.io import write_text
 from stfusion.runlog import log_to
 

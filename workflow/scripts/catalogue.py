@@ -1,5 +1,5 @@
 """Rule catalogue: check every raw scene of a site, then write its catalogue and grid."""
-from stfusion.config import read_sensors
+from stfusion.sensors import read_sensors
 from stfusion.grid import SiteGrid
 from stfusion.ingest import catalogue_site
 from stfusion.io import write_text

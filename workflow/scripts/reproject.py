@@ -1,5 +1,5 @@
 """Rule reproject: a raw scene onto its sensor's grid of the site, as reflectance and QA flags."""
-from stfusion.config import read_sensors
+from stfusion.sensors import read_sensors
 from stfusion.grid import SiteGrid
 from stfusion.ingest import scene_qa, site_products, storage_for
 from stfusion.io import write_cog

@@ -1,7 +1,7 @@
 """Rule simulate: a target sensor's scene from a finer-spectrum scene (SRF integration, degradation)."""
 from affine import Affine
 
-from stfusion.config import read_sensors
+from stfusion.sensors import read_sensors
 from stfusion.io import read_raster, write_cog
 from stfusion.runlog import log_to
 from stfusion.simulate import degrade, simulate_spectral

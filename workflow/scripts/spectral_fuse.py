@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stfusion.config import read_sensors
+from stfusion.sensors import read_sensors
 from stfusion.io import read_raster, write_cog, write_text
 from stfusion.runlog import log_to
 from stfusion.simulate import spectral_weights

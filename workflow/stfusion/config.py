@@ -166,9 +166,3 @@ def _check_spectral(config: Mapping, site: str) -> None:
             load_sensor(spec[role], config.get("sensors"))
         except StfusionError as err:
             raise ConfigError(f"sites.{site}.spectral.{role}: {err}") from None
-
-
-def read_sensors(paths: list[str]) -> dict[str, Sensor]:
-    """The sensors of definition files ``<sensor>.yaml`` (rule sensor_definition: a config entry or registry file)."""
-    definitions = {Path(path).stem: yaml.safe_load(Path(path).read_text()) for path in paths}
-    return {name: load_sensor(name, definitions) for name in definitions}

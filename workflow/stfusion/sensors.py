@@ -190,3 +190,9 @@ def _read_table(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     if np.any(np.diff(data[:, 0]) <= 0):
         raise ConfigError(f"SRF table {path}: `wavelength_nm` must increase strictly")
     return data[:, 0], {name: data[:, i] for i, name in enumerate(header[1:], start=1)}
+
+
+def read_sensors(paths: list[str]) -> dict[str, Sensor]:
+    """The sensors of definition files ``<sensor>.yaml`` (rule sensor_definition: a config entry or registry file)."""
+    definitions = {Path(path).stem: yaml.safe_load(Path(path).read_text()) for path in paths}
+    return {name: load_sensor(name, definitions) for name in definitions}
