@@ -2,18 +2,13 @@
 # definitions of the sensors it uses (rule sensor_definition), and the site's grid.
 from dataclasses import asdict
 
-import yaml
-
-from stfusion.sensors import SENSOR_DIR, load_sensor
+from stfusion.sensors import load_sensor, registry_definition
 
 
 def sensor_definition(name):
     """A sensor's definition: the config's `sensors:` entry, else the content of its registry file."""
     own = config.get("sensors") or {}
-    if name in own:
-        return own[name]
-    with open(SENSOR_DIR / f"{name}.yaml") as handle:
-        return yaml.safe_load(handle)
+    return own[name] if name in own else registry_definition(name)[0]
 
 
 def srf_table(wildcards):

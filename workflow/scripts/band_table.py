@@ -3,9 +3,9 @@ import json
 from dataclasses import asdict
 
 from stfusion.bands import match_bands
-from stfusion.sensors import read_sensors
 from stfusion.io import write_text
 from stfusion.runlog import log_to
+from stfusion.sensors import read_sensors
 
 log = log_to(snakemake.log[0])
 spec = snakemake.params.site

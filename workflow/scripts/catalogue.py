@@ -1,9 +1,9 @@
 """Rule catalogue: check every raw scene of a site, then write its catalogue and grid."""
-from stfusion.sensors import read_sensors
 from stfusion.grid import SiteGrid
 from stfusion.ingest import catalogue_site
 from stfusion.io import write_text
 from stfusion.runlog import log_to
+from stfusion.sensors import read_sensors
 
 log = log_to(snakemake.log[0])
 site, spec = snakemake.wildcards.site, snakemake.params.site

@@ -1,11 +1,11 @@
 """Rule reproject: a raw scene onto its sensor's grid of the site, as reflectance and QA flags."""
-from stfusion.sensors import read_sensors
 from stfusion.grid import SiteGrid
 from stfusion.ingest import scene_qa, site_products, storage_for
 from stfusion.io import write_cog
 from stfusion.qa import decode_qa, scene_flags
 from stfusion.reproject import warp_qa, warp_reflectance
 from stfusion.runlog import log_to
+from stfusion.sensors import read_sensors
 
 log = log_to(snakemake.log[0])
 w = snakemake.wildcards

@@ -1,9 +1,9 @@
 """Rule simulate: a target sensor's scene from a finer-spectrum scene (SRF integration, degradation)."""
 from affine import Affine
 
-from stfusion.sensors import read_sensors
 from stfusion.io import read_raster, write_cog
 from stfusion.runlog import log_to
+from stfusion.sensors import read_sensors
 from stfusion.simulate import degrade, simulate_spectral
 
 log = log_to(snakemake.log[0])

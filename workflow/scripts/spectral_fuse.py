@@ -5,13 +5,13 @@ from pathlib import Path
 
 import numpy as np
 
-from stfusion.sensors import read_sensors
 from stfusion.io import read_raster, write_cog, write_text
 from stfusion.runlog import log_to
+from stfusion.sensors import read_sensors
 from stfusion.simulate import spectral_weights
 from stfusion.spectral.wald import bands_of, wald_predict
-from stfusion.train import TrainingSettings
 from stfusion.threads import use_threads
+from stfusion.train import TrainingSettings
 
 log = log_to(snakemake.log[0])
 w, spec = snakemake.wildcards, snakemake.params.spec

@@ -101,6 +101,15 @@ def load_sensor(name: str, defined: Mapping[str, Mapping] | None = None) -> Sens
                 f"config key `sensors.{name}` has name {given['name']!r}: drop `name` or make it {name!r}"
             )
         return _build(given, source=None)
+    definition, path = registry_definition(name, defined)
+    if isinstance(definition, dict) and definition.get("name") != name:
+        raise ConfigError(f"sensor file {path} has name {definition.get('name')!r}: set `name: {name}`")
+    return _build(definition, source=path)
+
+
+def registry_definition(name: str, defined: Mapping[str, Mapping] | None = None) -> tuple[Any, Path]:
+    """The content of sensor ``name``'s registry file, and the file; a ConfigError naming every known sensor
+    (the registry's and ``defined``'s) and how to define another when there is none."""
     path = SENSOR_DIR / f"{name}.yaml"
     if not path.is_file():
         known = sorted(set(sensor_names()) | set(defined or {}))
@@ -110,10 +119,7 @@ def load_sensor(name: str, defined: Mapping[str, Mapping] | None = None) -> Sens
             f"(schema: {SCHEMA_NAME})"
         )
     with path.open() as handle:
-        definition = yaml.safe_load(handle)
-    if isinstance(definition, dict) and definition.get("name") != name:
-        raise ConfigError(f"sensor file {path} has name {definition.get('name')!r}: set `name: {name}`")
-    return _build(definition, source=path)
+        return yaml.safe_load(handle), path
 
 
 @functools.lru_cache(maxsize=1)
