@@ -6,6 +6,11 @@
 # sensor, in the config or the registry, re-runs its own jobs and not the others'. A file and not a parameter of those
 # jobs: when the catalogue runs again, Snakemake checks no job downstream of it (reproject: ancient catalogue) for
 # changed params or inputs, only for an input that a job about to run makes (snakemake/snakemake#4166).
+# A local rule: writing a small YAML file is not worth a cluster job and its queue wait.
+localrules:
+    sensor_definition,
+
+
 rule sensor_definition:
     input:
         srf_table,
