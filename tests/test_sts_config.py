@@ -9,7 +9,7 @@ from stfusion.config import check_config, check_schema
 from stfusion.errors import ConfigError
 from stfusion.sensors import load_sensor
 from stfusion.simulate import spectral_weights
-from stfusion.sts.protocol import simulate_series
+from stfusion.sts.protocol import observe
 
 SCHEMA = REPO / "config/schemas/config.schema.yaml"
 
@@ -47,17 +47,14 @@ def test_sts_dates_must_be_strings():
 
 def test_simulation_protocol_known_answer():
     """A flat truth whose spectrum is the same everywhere gives each sensor its SRF-weighted spectrum everywhere,
-    on grids 1, 2 and 3 times coarser; dates are sorted and checked."""
+    on grids 1, 2 and 3 times coarser (``protocol.observe``, as the rule sts_simulate makes each scene)."""
     centres = np.arange(400.0, 1000.0, 5.0)
     spectrum = np.linspace(0.05, 0.5, centres.size)
-    truth = {d: np.broadcast_to(spectrum[:, None, None] * (1 + i / 10), (centres.size, 12, 12)).astype(np.float32)
-             for i, d in enumerate(["2021-01-01", "2021-01-11", "2021-01-21"])}
-    fine_sensor, ms_sensor = load_sensor("zy1_02d_vnic"), load_sensor("gf6_wfv")
-    series = simulate_series(truth, centres, fine_sensor, ms_sensor, ["2021-01-21", "2021-01-01"], ["2021-01-11"])
-    assert series.fine_dates == ["2021-01-01", "2021-01-21"] and series.ms.shape[-2:] == (6, 6)
-    assert series.hs.shape == (1, centres.size, 4, 4)
-    np.testing.assert_allclose(series.fine[1, :, 5, 7], spectral_weights(centres, fine_sensor) @ spectrum * 1.2, rtol=1e-5)
-    np.testing.assert_allclose(series.ms[1, :, 2, 3], spectral_weights(centres, ms_sensor) @ spectrum * 1.1, rtol=1e-5)
-    np.testing.assert_allclose(series.hs[0, :, 1, 1], spectrum * 1.1, rtol=1e-5)
-    with pytest.raises(ConfigError, match="sts.hs_dates must be a non-empty subset"):
-        simulate_series(truth, centres, fine_sensor, ms_sensor, ["2021-01-01"], ["2020-12-31"])
+    truth = np.broadcast_to(spectrum[:, None, None] * 1.1, (centres.size, 12, 12)).astype(np.float32)
+    to_fine = spectral_weights(centres, load_sensor("zy1_02d_vnic"))
+    to_ms = spectral_weights(centres, load_sensor("gf6_wfv"))
+    fine, ms, hs = observe(truth, to_fine, 1), observe(truth, to_ms, 2), observe(truth, None, 3)
+    assert fine.shape == (len(to_fine), 12, 12) and ms.shape == (len(to_ms), 6, 6) and hs.shape == (centres.size, 4, 4)
+    np.testing.assert_allclose(fine[:, 5, 7], to_fine @ spectrum * 1.1, rtol=1e-5)
+    np.testing.assert_allclose(ms[:, 2, 3], to_ms @ spectrum * 1.1, rtol=1e-5)
+    np.testing.assert_allclose(hs[:, 1, 1], spectrum * 1.1, rtol=1e-5)

@@ -93,7 +93,7 @@ def test_sts_mtl_predicts_a_date_from_its_planned_scenes_as_from_the_whole_serie
 def test_two_stage_predicts_a_date_from_its_planned_scenes_as_from_the_whole_series(tmp_path):
     series = random_series(1)
     hs_to_fine = np.random.default_rng(2).dirichlet(np.ones(6), 3)
-    model = fit_two_stage(series, hs_to_fine, "estarfm", "cnmf")
+    model = fit_two_stage(series, "estarfm", "cnmf")
     model.save(tmp_path / "model.pt")
     loaded = TwoStageModel.load(tmp_path / "model.pt")
     plan = plan_series({"fine": FINE, "ms": MS, "hs": HS}, "k", "s")

@@ -11,12 +11,13 @@ import torch
 from scipy import ndimage
 from stfusion.errors import ConfigError
 from stfusion.simulate import degrade as degrade_numpy
-from stfusion.sts import STSSettings, fuse_series, predict_scores
+from stfusion.sts import STSSettings, TrainedSTS, predict_scores, train_sts
 from stfusion.sts.data import SiteSeries, bracketing_references, date_sample, fill_gaps, reference_choices
 from stfusion.sts.losses import MultiTaskObjective, ObservationModel, TaskWeights, masked_mse
 from stfusion.sts.network import KERNEL_SETS, Branch, MultiScaleResidualBlock, STSMTLNetwork
 from stfusion.sts.pca import HyperspectralPCA
 from stfusion.sts.resample import day_numbers, resample_in_time, time_code
+from stfusion.train import TrainingSettings
 
 DAYS = ["2021-04-01", "2021-05-01", "2021-06-10"]
 
@@ -268,24 +269,31 @@ def test_unlabelled_ms_dates_train_on_the_observation_tasks_only():
 
 # ---------------------------------------------------------------- end to end
 
-def tiny_settings(**changes) -> STSSettings:
-    base = {"features": 8, "blocks": 1, "kernels": (1, 3), "epochs": 8, "lr": 2e-3, "batch_size": 4, "patch": 12,
-            "stride": 6, "tile": 12, "validation_fraction": 0.0, "device": "cpu", "seed": 0}
-    return STSSettings(**{**base, **changes})
+def tiny_settings(epochs: int = 8, **changes) -> STSSettings:
+    base = {"features": 8, "blocks": 1, "kernels": (1, 3), "patch": 12, "stride": 6, "tile": 12,
+            "validation_fraction": 0.0}
+    training = TrainingSettings(epochs=epochs, lr=2e-3, batch_size=4, seed=0, device="cpu")
+    return STSSettings(**{**base, **changes}, training=training)
+
+
+def every_ms_date(model: TrainedSTS) -> np.ndarray:
+    """The predictions (T, C_h, H, W) of every MS date, one date at a time as the rule sts_predict makes them."""
+    return np.stack([model.predict(day) for day in model.series.ms_days])
 
 
 def test_tiny_supervised_run_learns(tmp_path):
     truth, fine, ms, hs, to_ms, to_fine = synthetic_site()
     start = time.perf_counter()
-    result = fuse_series(fine[[0, 2]], [DAYS[0], DAYS[2]], ms, DAYS, hs[:2], DAYS[:2], to_ms, to_fine,
-                         tiny_settings(), tmp_path / "checkpoint.pt", truth=truth)
+    model = train_sts(fine[[0, 2]], [DAYS[0], DAYS[2]], ms, DAYS, hs[:2], DAYS[:2], to_ms, to_fine, tiny_settings(),
+                      tmp_path / "checkpoint.pt", truth=truth)
+    predictions = every_ms_date(model)
     seconds = time.perf_counter() - start
-    losses = [h["train_loss"] for h in result.model.history]
-    rmse = float(np.sqrt(np.mean((result.predictions - truth) ** 2)))
-    print(f"\ntiny supervised run: {seconds:.1f} s, {result.model.pca.n_components} components, "
-          f"losses {np.round(losses, 4)}, RMSE {rmse:.4f}, task weights {result.model.task_weights}")
-    assert result.predictions.shape == truth.shape and np.isfinite(result.predictions).all()
-    assert list(result.days) == list(day_numbers(DAYS))
+    losses = [h["train_loss"] for h in model.history]
+    rmse = float(np.sqrt(np.mean((predictions - truth) ** 2)))
+    print(f"\ntiny supervised run: {seconds:.1f} s, {model.pca.n_components} components, "
+          f"losses {np.round(losses, 4)}, RMSE {rmse:.4f}, task weights {model.task_weights}")
+    assert predictions.shape == truth.shape and np.isfinite(predictions).all()
+    assert list(model.series.ms_days) == list(day_numbers(DAYS))
     nearest_hs = np.repeat(np.repeat(hs[[0, 1, 1]], 3, axis=-2), 3, axis=-1)  # the HS image of the nearest HS date
     baseline = float(np.sqrt(np.mean((nearest_hs - truth) ** 2)))
     print(f"RMSE of the nearest HS image, pixel-replicated: {baseline:.4f}")
@@ -300,8 +308,8 @@ def test_prediction_blends_the_references_before_and_after_by_ms_closeness(tmp_p
     truth, fine, ms, hs, to_ms, to_fine = synthetic_site()
     ms = ms.copy()
     ms[1] = ms[0]  # the middle date looks exactly like the first one in MS space
-    model = fuse_series(fine[[0, 2]], [DAYS[0], DAYS[2]], ms, DAYS, hs[[0, 2]], [DAYS[0], DAYS[2]], to_ms, to_fine,
-                        tiny_settings(epochs=1), tmp_path / "checkpoint.pt", truth=truth).model
+    model = train_sts(fine[[0, 2]], [DAYS[0], DAYS[2]], ms, DAYS, hs[[0, 2]], [DAYS[0], DAYS[2]], to_ms, to_fine,
+                      tiny_settings(epochs=1), tmp_path / "checkpoint.pt", truth=truth)
     day = day_numbers(DAYS)[1]
     assert bracketing_references(day, model.series.fine_days, model.series.hs_days) == [(0, 0), (1, 1)]
 
@@ -320,13 +328,14 @@ def test_prediction_blends_the_references_before_and_after_by_ms_closeness(tmp_p
 
 def test_tiny_wald_run(tmp_path):
     truth, fine, ms, hs, to_ms, to_fine = synthetic_site(size=36)
-    result = fuse_series(fine[[0, 2]], [DAYS[0], DAYS[2]], ms, DAYS, hs[:2], DAYS[:2], to_ms, to_fine,
-                         tiny_settings(epochs=2, patch=6, stride=6), tmp_path / "checkpoint.pt")
-    assert result.predictions.shape == truth.shape and np.isfinite(result.predictions).all()
+    model = train_sts(fine[[0, 2]], [DAYS[0], DAYS[2]], ms, DAYS, hs[:2], DAYS[:2], to_ms, to_fine,
+                      tiny_settings(epochs=2, patch=6, stride=6), tmp_path / "checkpoint.pt")
+    predictions = every_ms_date(model)
+    assert predictions.shape == truth.shape and np.isfinite(predictions).all()
 
 
 def test_sizes_off_the_ratio_grid_are_a_config_error(tmp_path):
     truth, fine, ms, hs, to_ms, to_fine = synthetic_site()
     with pytest.raises(ConfigError, match="multiple of 6"):
-        fuse_series(fine[[0, 2]], [DAYS[0], DAYS[2]], ms, DAYS, hs[:2], DAYS[:2], to_ms, to_fine,
-                    tiny_settings(patch=10), tmp_path / "c.pt", truth=truth)
+        train_sts(fine[[0, 2]], [DAYS[0], DAYS[2]], ms, DAYS, hs[:2], DAYS[:2], to_ms, to_fine,
+                  tiny_settings(patch=10), tmp_path / "c.pt", truth=truth)

@@ -1,4 +1,5 @@
-"""The two-stage baselines of paper 000 (ESTARFM or STFDCNN, then CNMF or SRECNN) on a small simulated series."""
+"""The two-stage baselines of paper 000 (ESTARFM or STFDCNN, then CNMF or SRECNN) on a small simulated series,
+fitted and predicted as the rules sts_train and sts_predict do (``fit_two_stage``, then one date at a time)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,9 +9,12 @@ from scipy import ndimage
 
 from stfusion.classical.similar import upsample_bilinear
 from stfusion.sensors import load_sensor
-from stfusion.simulate import degrade
-from stfusion.sts.protocol import simulate_series
-from stfusion.sts.two_stage import STFDCNNStage, apply_band_map, fit_band_map, stage_one, two_stage
+from stfusion.simulate import degrade, spectral_weights
+from stfusion.sts.data import SiteSeries
+from stfusion.sts.protocol import observe
+from stfusion.sts.resample import day_numbers
+from stfusion.sts.two_stage import (STFDCNNStage, apply_band_map, fit_band_map, fit_two_stage, predict_two_stage,
+                                    stage_one_date)
 from stfusion.train import TrainingSettings
 
 DATES = ["2021-04-01", "2021-04-17", "2021-05-03", "2021-05-19", "2021-06-04"]
@@ -18,6 +22,8 @@ KNOWN = [DATES[0], DATES[2], DATES[4]]
 HELD_OUT = [DATES[1], DATES[3]]
 SIZE = 48
 CENTRES = np.linspace(400.0, 1000.0, 60)
+TO_FINE = spectral_weights(CENTRES, load_sensor("zy1_02d_vnic"))
+TO_MS = spectral_weights(CENTRES, load_sensor("gf6_wfv"))
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.one_thread
@@ -47,17 +53,36 @@ def synthetic_truth(seed: int = 0) -> dict[str, np.ndarray]:
     return truth
 
 
+def simulate(truth: dict[str, np.ndarray], fine_dates: list[str], hs_dates: list[str]) -> SiteSeries:
+    """Paper 000's Dataset I as the rule sts_simulate makes it (``protocol.observe``): VNIC on ``fine_dates``,
+    GF-6 WFV at ratio 2 on every date, the HS truth at ratio 3 on ``hs_dates``."""
+    return SiteSeries(np.stack([observe(truth[d], TO_FINE, 1) for d in fine_dates]), day_numbers(fine_dates),
+                      np.stack([observe(truth[d], TO_MS, 2) for d in DATES]), day_numbers(DATES),
+                      np.stack([observe(truth[d], None, 3) for d in hs_dates]), day_numbers(hs_dates))
+
+
+def stage_one(series: SiteSeries, spatiotemporal: str = "estarfm", stfdcnn: STFDCNNStage | None = None):
+    """Stage 1 on every date: date -> fine multispectral image, and the band map A and offset."""
+    model = fit_two_stage(series, spatiotemporal, "cnmf", stfdcnn=stfdcnn)
+    return {date: stage_one_date(model, series, day) for date, day in zip(DATES, series.ms_days)}, *model.band_map
+
+
+def every_date(series: SiteSeries, spectral: str, **fit_options) -> dict[str, np.ndarray]:
+    """ESTARFM + ``spectral`` fitted once, then every date predicted: date -> fine hyperspectral cube."""
+    model = fit_two_stage(series, "estarfm", spectral, **fit_options)
+    return {date: predict_two_stage(model, series, day, TO_FINE) for date, day in zip(DATES, series.ms_days)}
+
+
 @pytest.fixture(scope="module")
 def simulated():
     truth = synthetic_truth()
-    series = simulate_series(truth, CENTRES, load_sensor("zy1_02d_vnic"), load_sensor("gf6_wfv"), KNOWN, KNOWN)
-    return truth, series
+    return truth, simulate(truth, KNOWN, KNOWN)
 
 
 @pytest.fixture(scope="module")
 def cnmf_result(simulated):
     torch.set_num_threads(1)  # module scope: set up before the per-test one_thread fixture
-    return two_stage(simulated[1], "cnmf")
+    return every_date(simulated[1], "cnmf")
 
 
 def rmse(a: np.ndarray, b: np.ndarray) -> float:
@@ -84,7 +109,7 @@ def test_stage_one_keeps_the_fine_images_and_maps_ms_bands(simulated):
     for i, date in enumerate(KNOWN):
         np.testing.assert_array_equal(fine_ms[date], series.fine[i])
     for date in HELD_OUT:  # ESTARFM is close to the fine-sensor truth on the dates without a fine image
-        target = np.tensordot(series.hs_to_fine, truth[date], axes=1)
+        target = np.tensordot(TO_FINE, truth[date], axes=1)
         assert fine_ms[date].shape == target.shape and np.isfinite(fine_ms[date]).all()
         assert rmse(fine_ms[date], target) < 0.5 * rmse(series.fine[0], target)
     # the GF-6 -> VNIC band map explains the degraded fine images well
@@ -104,7 +129,7 @@ def test_stfdcnn_stage_one_keeps_the_fine_images_and_beats_the_nearest_one(simul
     for i, date in enumerate(KNOWN):
         np.testing.assert_array_equal(fine_ms[date], series.fine[i])
     for date in HELD_OUT:  # high-pass modulation of the two references by the learnt super-resolution
-        target = np.tensordot(series.hs_to_fine, truth[date], axes=1)
+        target = np.tensordot(TO_FINE, truth[date], axes=1)
         before = series.fine[KNOWN.index(DATES[DATES.index(date) - 1])]
         assert fine_ms[date].shape == target.shape and np.isfinite(fine_ms[date]).all()
         assert rmse(fine_ms[date], target) < 0.7 * rmse(before, target), date
@@ -112,8 +137,7 @@ def test_stfdcnn_stage_one_keeps_the_fine_images_and_beats_the_nearest_one(simul
 
 def test_stfdcnn_stage_one_uses_one_reference_when_the_fine_dates_lie_on_one_side(simulated, tmp_path):
     truth, _ = simulated
-    series = simulate_series(truth, CENTRES, load_sensor("zy1_02d_vnic"), load_sensor("gf6_wfv"),
-                             DATES[:2], [DATES[0]])
+    series = simulate(truth, DATES[:2], [DATES[0]])
     fine_ms, a, offset = stage_one(series, "stfdcnn", stfdcnn=stfdcnn_stage(tmp_path, epochs=1))
     from stfusion.sts.stfdcnn_stage import train_stfdcnn_stage  # the same training again resumes its checkpoint
 
@@ -131,13 +155,12 @@ def test_unknown_spatiotemporal_method_is_a_config_error(simulated):
     from stfusion.errors import ConfigError
 
     with pytest.raises(ConfigError, match="unknown spatiotemporal method"):
-        stage_one(simulated[1], "starfm")
+        fit_two_stage(simulated[1], "starfm", "cnmf")
 
 
 def test_one_sided_dates_fall_back_to_the_upsampled_change(simulated):
     truth, _ = simulated
-    series = simulate_series(truth, CENTRES, load_sensor("zy1_02d_vnic"), load_sensor("gf6_wfv"),
-                             DATES[:2], [DATES[0]])
+    series = simulate(truth, DATES[:2], [DATES[0]])
     fine_ms, a, offset = stage_one(series)
     change = apply_band_map(a, offset, series.ms[4]) - apply_band_map(a, offset, series.ms[1])
     expected = series.fine[1] + upsample_bilinear(torch.from_numpy(change), 2).numpy()
@@ -162,7 +185,7 @@ def test_srecnn_variant_shapes_and_learns(simulated, tmp_path):
     truth, series = simulated
     settings = TrainingSettings(epochs=8, lr=3e-3, batch_size=64, seed=0, device="cpu", mixed_precision=False,
                                 augment=False)
-    out = two_stage(series, "srecnn", training=settings, checkpoint=tmp_path / "srecnn.pt")
+    out = every_date(series, "srecnn", training=settings, checkpoint=tmp_path / "srecnn.pt")
     assert sorted(out) == DATES and (tmp_path / "srecnn.pt").exists()
     for date in DATES:
         assert out[date].shape == (60, SIZE, SIZE)
@@ -176,4 +199,4 @@ def test_unknown_spectral_method_is_a_config_error(simulated):
     from stfusion.errors import ConfigError
 
     with pytest.raises(ConfigError, match="unknown spectral method"):
-        two_stage(simulated[1], "gsa")
+        fit_two_stage(simulated[1], "estarfm", "gsa")

@@ -1,6 +1,7 @@
 """Rule sts_train: STS-MTL or a two-stage baseline fitted on a site's training scenes (paper 000; SPEC 3.7),
 resumable after a kill (checkpoints beside the model). STS-MTL learns by Wald's protocol from observed
 series, and from the truth of the HS dates under the simulation protocol."""
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ from stfusion.runlog import log_to
 from stfusion.sts import STSSettings, train_sts, wald_scores
 from stfusion.sts.series import ROLES, read_series, series_sensors, srf_matrices
 from stfusion.sts.two_stage import STFDCNNStage, fit_two_stage
-from stfusion.train import TrainingSettings, resolve_device
+from stfusion.train import TrainingSettings, resolve_device, settings_from_config
 from stfusion.threads import use_threads
 
 log = log_to(snakemake.log[0])
@@ -27,10 +28,9 @@ start = time.perf_counter()
 if method["model"] == "stsmtl":
     settings = STSSettings(
         kernels=tuple(method["kernels"]), features=method["features"], blocks=method["blocks"],
-        pca_variance=method["pca_variance"], degradation=spec["degradation"], epochs=method["epochs"],
-        lr=method["lr"], schedule=method["schedule"], batch_size=method["batch_size"], patch=method["patch"],
-        stride=method["stride"], tile=method["tile"], device=training["device"],
-        mixed_precision=training["mixed_precision"], augment=training["augment"], seed=seed,
+        pca_variance=method["pca_variance"], degradation=spec["degradation"], patch=method["patch"],
+        stride=method["stride"], tile=method["tile"],
+        training=dataclasses.replace(settings_from_config(method, training, seed), schedule=method["schedule"]),
     )
     truth = np.stack([read_stack(path) for path in snakemake.input.truths]) if "truths" in snakemake.input.keys() else None
     model = train_sts(series.fine, series.fine_days, series.ms, series.ms_days, series.hs, series.hs_days, hs_to_ms,
@@ -44,15 +44,16 @@ else:  # two-stage `<spatiotemporal>_<spectral>`: ESTARFM or STFDCNN, then CNMF 
     spatiotemporal, spectral = method["model"].split("_")
 
     def settings(run: dict) -> TrainingSettings:
-        return TrainingSettings(epochs=run["epochs"], lr=run["lr"], batch_size=run["batch_size"], seed=seed,
-                                device=training["device"], mixed_precision=training["mixed_precision"], augment=False)
+        """A stage's training settings (its epochs, lr and batch size; the config's `training`), without
+        augmentation."""
+        return dataclasses.replace(settings_from_config(run, training, seed), augment=False)
 
     stage = method["stfdcnn"]
-    model = fit_two_stage(series, hs_to_fine, spatiotemporal, spectral, degradation=spec["degradation"],
+    model = fit_two_stage(series, spatiotemporal, spectral, degradation=spec["degradation"],
                           training=settings(method), checkpoint=folder / "checkpoint.pt",
                           stfdcnn=STFDCNNStage(settings(stage), folder / "checkpoint_stfdcnn.pt", stage["patch"],
                                                stage["stride"]),
-                          device=resolve_device(training["device"]), seed=seed)
+                          device=resolve_device(training["device"]))
     record = {}
 model.save(snakemake.output.model)
 record["seconds"] = time.perf_counter() - start

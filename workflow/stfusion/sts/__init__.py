@@ -5,6 +5,6 @@ tiled prediction); ``pca``, ``resample``, ``data``, ``network`` and ``losses`` a
 and reads the scenes of each job, ``protocol`` simulates paper 000's Dataset I, ``two_stage`` holds its
 two-stage baselines and ``naive`` the nearest-HS-date baseline.
 """
-from .chain import STSResult, STSSettings, TrainedSTS, fuse_series, predict_scores, train_sts, wald_scores
+from .chain import STSSettings, TrainedSTS, predict_scores, train_sts, wald_scores
 
-__all__ = ["STSResult", "STSSettings", "TrainedSTS", "fuse_series", "predict_scores", "train_sts", "wald_scores"]
+__all__ = ["STSSettings", "TrainedSTS", "predict_scores", "train_sts", "wald_scores"]

@@ -1,10 +1,9 @@
 """The STS-MTL chain of one site (paper 000; SPEC 3.7): PCA, samples, training, tiled prediction.
 
-``fuse_series`` runs the whole chain for one site (``train_sts``, then ``TrainedSTS.predict`` per date):
-PCA of the hyperspectral series (``pca``), training samples of time-encoded resampled inputs
-(``resample``, ``data``), the three-branch network (``network``) trained with ``stfusion.train.fit`` on
-the learnable-weight multi-task loss of the observation model (``losses``), and whole-scene prediction
-in tiles, transformed back to all HS bands.
+``train_sts`` fits the PCA of the hyperspectral series (``pca``), cuts training samples of time-encoded
+resampled inputs (``resample``, ``data``) and trains the three-branch network (``network``) with
+``stfusion.train.fit`` on the learnable-weight multi-task loss of the observation model (``losses``);
+``TrainedSTS.predict`` gives one date's whole scene in tiles, transformed back to all HS bands.
 
 Training modes: **supervised** when a fine hyperspectral truth series is given (simulated data: the
 truth of each of its dates is a label besides the observation tasks); **Wald's protocol** otherwise
@@ -60,7 +59,8 @@ class STSSettings:
     observation_dates: also train on the MS dates without a label, on the observation tasks alone (the
     multi-task learning of paper 000, section 3.2: every observed series constrains Z on its own dates);
     validation_fraction: share of training windows held out to pick the best weights; tile: prediction
-    tile size (memory bound of prediction).
+    tile size (memory bound of prediction); training: ``stfusion.train.fit``'s settings (epochs, rate,
+    schedule, batch size, device, seed; the seed also seeds the PCA and the network's initial weights).
     """
 
     kernels: tuple[int, ...] = (1, 3)
@@ -72,18 +72,11 @@ class STSSettings:
     time_scale_days: float = SCALE_DAYS
     other_references: bool = True
     observation_dates: bool = True
-    epochs: int = 60
-    lr: float = 1e-3
-    schedule: str = "plateau"
-    batch_size: int = 8
     patch: int = 48
     stride: int = 24
     validation_fraction: float = 0.1
     tile: int = 240
-    device: str = "auto"
-    mixed_precision: bool = False
-    augment: bool = True
-    seed: int = 0
+    training: TrainingSettings = TrainingSettings(epochs=60, lr=1e-3, batch_size=8, seed=0)
 
 
 @dataclass
@@ -115,7 +108,7 @@ class TrainedSTS:
             sample = date_sample(series, self.hs_scores, day, fine_index, hs_index, settings.time_resampling,
                                  settings.time_scale_days)
             inputs, missing = fill_gaps({name: sample[name] for name in STSMTLNetwork.INPUTS}, network.ms_ratio)
-            scores.append(predict_scores(network, inputs, settings.tile, resolve_device(settings.device)))
+            scores.append(predict_scores(network, inputs, settings.tile, resolve_device(settings.training.device)))
             ms_refs.append(inputs["ms_ref_fine"])
         weights = closeness_weights(torch.from_numpy(np.stack(ms_refs))[None], torch.from_numpy(inputs["ms_t"])[None],
                                     network.ms_ratio, radius=1)[0].mean(dim=1, keepdim=True).numpy()
@@ -150,28 +143,6 @@ class TrainedSTS:
                    saved["task_weights"])
 
 
-@dataclass
-class STSResult:
-    """Predictions (T, C_h, H, W) on ``days`` (day numbers) and the trained model (history, PCA, weights)."""
-
-    predictions: np.ndarray
-    days: np.ndarray
-    model: TrainedSTS
-
-
-def fuse_series(
-    fine: np.ndarray, fine_dates: Sequence, ms: np.ndarray, ms_dates: Sequence, hs: np.ndarray, hs_dates: Sequence,
-    hs_to_ms: np.ndarray, hs_to_fine: np.ndarray, settings: STSSettings, checkpoint: str | Path,
-    truth: np.ndarray | None = None, truth_dates: Sequence | None = None, output_dates: Sequence | None = None,
-) -> STSResult:
-    """The whole chain: ``train_sts`` with these arguments, then the fine hyperspectral image of every output
-    date (default: every MS date)."""
-    model = train_sts(fine, fine_dates, ms, ms_dates, hs, hs_dates, hs_to_ms, hs_to_fine, settings, checkpoint,
-                      truth, truth_dates)
-    days = model.series.ms_days if output_dates is None else day_numbers(output_dates)
-    return STSResult(np.stack([model.predict(day) for day in days]), days, model)
-
-
 def train_sts(
     fine: np.ndarray, fine_dates: Sequence, ms: np.ndarray, ms_dates: Sequence, hs: np.ndarray, hs_dates: Sequence,
     hs_to_ms: np.ndarray, hs_to_fine: np.ndarray, settings: STSSettings, checkpoint: str | Path,
@@ -190,7 +161,7 @@ def train_sts(
                         day_numbers(ms_dates), np.asarray(hs, np.float32), day_numbers(hs_dates))
     r_ms, r_hs = series.ratio("ms"), series.ratio("hs")
     _check_settings(settings, np.lcm(r_ms, r_hs))
-    pca = HyperspectralPCA(settings.pca_variance, seed=settings.seed).fit(series.hs)
+    pca = HyperspectralPCA(settings.pca_variance, seed=settings.training.seed).fit(series.hs)
     log.info("STS-MTL: %d principal components keep %.5f of the HS variance", pca.n_components,
              pca.explained_variance_ratio.sum())
     hs_scores = pca.transform(series.hs)
@@ -207,19 +178,17 @@ def train_sts(
     train, validation = _training_data(train_series, train_scores, labels, settings)
     log.info("STS-MTL (%s): %d training and %d validation windows", "supervised" if truth is not None else "Wald",
              len(train["ms_t"]), len(validation.get("ms_t", [])))
-    torch.manual_seed(settings.seed)
+    torch.manual_seed(settings.training.seed)
     network = STSMTLNetwork(series.fine.shape[1], series.ms.shape[1], pca.n_components, r_ms, r_hs,
                             settings.features, settings.blocks, settings.kernels)
     network.standardise(*(torch.from_numpy(images) for images in (train_series.fine, train_series.ms, train_scores)))
     objective = MultiTaskObjective(network, ObservationModel(pca.components, pca.mean, np.asarray(hs_to_ms),
                                                              np.asarray(hs_to_fine), r_ms, r_hs, settings.degradation))
-    training = TrainingSettings(epochs=settings.epochs, lr=settings.lr, batch_size=settings.batch_size,
-                                schedule=settings.schedule, seed=settings.seed, device=settings.device,
-                                mixed_precision=settings.mixed_precision, augment=settings.augment)
     data = arrays_sha256(series.fine, series.ms, series.hs, series.fine_days, series.ms_days, series.hs_days,
                          hs_to_ms, hs_to_fine, truth, list(labels))
     key = fingerprint(asdict(settings), data)
-    best, history = fit(objective, lambda module, batch: module(batch), train, validation, training, checkpoint, key)
+    best, history = fit(objective, lambda module, batch: module(batch), train, validation, settings.training,
+                         checkpoint, key)
     objective.load_state_dict(best)
     return TrainedSTS(network.eval(), pca, series, hs_scores, settings, history, objective.weights.weights())
 
@@ -307,4 +276,4 @@ def _check_settings(settings: STSSettings, align: int) -> None:
         raise ConfigError(f"STS-MTL setting `validation_fraction` = {settings.validation_fraction} must be in [0, 1)")
 
 
-__all__ = ["STSResult", "STSSettings", "TrainedSTS", "fuse_series", "predict_scores", "train_sts", "wald_scores"]
+__all__ = ["STSSettings", "TrainedSTS", "predict_scores", "train_sts", "wald_scores"]

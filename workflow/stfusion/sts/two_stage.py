@@ -4,8 +4,7 @@ ESTARFM+SRECNN, STFDCNN+CNMF and STFDCNN+SRECNN.
 The paper's comparison methods chain a spatiotemporal fusion (ESTARFM or STFDCNN) with a spectral one
 (CNMF or SRECNN). ``fit_two_stage`` fits what a method learns from a site's series (``data.SiteSeries``,
 observed or simulated) and ``predict_two_stage`` gives the fine hyperspectral cube of one date, so that
-training and prediction are separate jobs; ``two_stage`` runs both on a ``protocol.SimulatedSeries``. The
-choices made here (the paper does not spell them out):
+training and prediction are separate jobs. The choices made here (the paper does not spell them out):
 
 Stage 1, spatiotemporal (ESTARFM or STFDCNN): the fine multispectral image on every MS date.
 - The MS sensor's bands differ from the fine sensor's, so the MS images are first mapped to the fine
@@ -36,7 +35,6 @@ NaN (missing data) propagates: a pixel missing in an input is NaN in the output 
 """
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,8 +52,7 @@ from ..spectral.srecnn import SRECNN, apply_srecnn, train_srecnn
 from ..tiling import predict_scene
 from ..train import TrainingSettings
 from .data import SiteSeries
-from .protocol import SimulatedSeries
-from .resample import day_numbers, nearest_index, resample_in_time
+from .resample import nearest_index, resample_in_time
 from .stfdcnn_stage import train_stfdcnn_stage
 
 SPATIOTEMPORAL_METHODS = ("estarfm", "stfdcnn")
@@ -71,12 +68,6 @@ class STFDCNNStage:
     checkpoint: str | Path
     patch: int = 16
     stride: int = 8
-
-
-def default_training(seed: int = 0, device: str = "cpu") -> TrainingSettings:
-    """SRECNN training settings used when ``two_stage`` is given none (every HS pixel a sample)."""
-    return TrainingSettings(epochs=30, lr=1e-3, batch_size=64, seed=seed, device=device, mixed_precision=False,
-                            augment=False)
 
 
 def fit_band_map(fine_low: np.ndarray, ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,13 +134,13 @@ def _mapped_ms(model: TwoStageModel, series: SiteSeries, days) -> np.ndarray:
                      for image in resample_in_time(series.ms, series.ms_days, days)])
 
 
-def fit_two_stage(series: SiteSeries, hs_to_fine: np.ndarray, spatiotemporal: str, spectral: str, *,
+def fit_two_stage(series: SiteSeries, spatiotemporal: str, spectral: str, *,
                   degradation: str = "bilinear", training: TrainingSettings | None = None,
                   checkpoint: str | Path | None = None, stfdcnn: STFDCNNStage | None = None, block: int = 512,
-                  device: str = "cpu", seed: int = 0) -> TwoStageModel:
+                  device: str = "cpu") -> TwoStageModel:
     """Fit the band map on the fine dates, STFDCNN on them (``stfdcnn``: its training, required with it) and
-    SRECNN on the stage-1 images of the HS dates (``training``: its settings, default ``default_training``;
-    ``checkpoint``: its training checkpoint, default a temporary file)."""
+    SRECNN on the stage-1 images of the HS dates (``training`` and ``checkpoint``: its settings and training
+    checkpoint, required with it)."""
     _check_methods(spatiotemporal, spectral)
     ms_ratio, hs_ratio = series.ratio("ms"), series.ratio("hs")
     fine_low = np.stack([degrade(image, ms_ratio, degradation) for image in series.fine])
@@ -162,15 +153,11 @@ def fit_two_stage(series: SiteSeries, hs_to_fine: np.ndarray, spatiotemporal: st
                                             ms_ratio, stfdcnn.training, stfdcnn.checkpoint, patch=stfdcnn.patch,
                                             stride=stfdcnn.stride)
     if spectral == "srecnn":
-        settings = default_training(seed, device) if training is None else training
+        if training is None or checkpoint is None:
+            raise ValueError("two-stage fusion with SRECNN needs its training settings and checkpoint")
         ms_mosaic = np.concatenate([stage_one_date(model, series, day, block, device) for day in series.hs_days], axis=2)
         hs_mosaic = np.concatenate(list(series.hs), axis=2)
-        if checkpoint is None:
-            with tempfile.TemporaryDirectory() as folder:
-                model.srecnn = train_srecnn(ms_mosaic, hs_mosaic, hs_ratio, settings, Path(folder) / "srecnn.pt",
-                                            degradation=degradation)
-        else:
-            model.srecnn = train_srecnn(ms_mosaic, hs_mosaic, hs_ratio, settings, checkpoint, degradation=degradation)
+        model.srecnn = train_srecnn(ms_mosaic, hs_mosaic, hs_ratio, training, checkpoint, degradation=degradation)
     return model
 
 
@@ -208,40 +195,5 @@ def predict_two_stage(model: TwoStageModel, series: SiteSeries, day: float, hs_t
     return apply_srecnn(model.srecnn, fine_ms, block=block)
 
 
-def site_series(series: SimulatedSeries) -> SiteSeries:
-    """The simulated series as a ``data.SiteSeries`` (dates as day numbers)."""
-    return SiteSeries(series.fine, day_numbers(series.fine_dates), series.ms, day_numbers(series.ms_dates),
-                      series.hs, day_numbers(series.hs_dates))
-
-
-def stage_one(series: SimulatedSeries, spatiotemporal: str = "estarfm", *, degradation: str = "bilinear",
-              block: int = 512, device: str = "cpu",
-              stfdcnn: STFDCNNStage | None = None) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """Stage 1 on every MS date of a simulated series: date -> fine multispectral image, the band map A and offset
-    (``stfdcnn``: STFDCNN's training, required for it)."""
-    model = fit_two_stage(site_series(series), series.hs_to_fine, spatiotemporal, "cnmf", degradation=degradation,
-                          stfdcnn=stfdcnn, block=block, device=device)
-    observed = site_series(series)
-    out = {date: stage_one_date(model, observed, day, block, device)
-           for date, day in zip(series.ms_dates, observed.ms_days)}
-    return out, *model.band_map
-
-
-def two_stage(series: SimulatedSeries, spectral: str, *, spatiotemporal: str = "estarfm",
-              degradation: str = "bilinear", training: TrainingSettings | None = None,
-              checkpoint: str | Path | None = None, stfdcnn: STFDCNNStage | None = None, block: int = 512,
-              device: str = "cpu", seed: int = 0) -> dict[str, np.ndarray]:
-    """``spatiotemporal`` + ``spectral`` on a simulated series: date -> fine hyperspectral cube (C_h, H, W) for
-    every MS date (``fit_two_stage``, then ``predict_two_stage`` per date; the arguments are theirs).
-    ``degradation``: how the simulation degraded the coarse series."""
-    observed = site_series(series)
-    model = fit_two_stage(observed, series.hs_to_fine, spatiotemporal, spectral, degradation=degradation,
-                          training=training, checkpoint=checkpoint, stfdcnn=stfdcnn, block=block, device=device,
-                          seed=seed)
-    return {date: predict_two_stage(model, observed, day, series.hs_to_fine, block=block, device=device, seed=seed)
-            for date, day in zip(series.ms_dates, observed.ms_days)}
-
-
 __all__ = ["SPATIOTEMPORAL_METHODS", "SPECTRAL_METHODS", "STFDCNNStage", "TwoStageModel", "apply_band_map",
-           "default_training", "fit_band_map", "fit_two_stage", "predict_two_stage", "site_series", "stage_one",
-           "stage_one_date", "two_stage"]
+           "fit_band_map", "fit_two_stage", "predict_two_stage", "stage_one_date"]
