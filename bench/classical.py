@@ -33,7 +33,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "workflow"), str(ROOT / "tests")]
-from stfusion.classical import CLASSICAL, classical_method  # noqa: E402
+from stfusion.methods import FUSION, of_family  # noqa: E402
 from stfusion.classical.fsdaf import class_map, class_samples  # noqa: E402
 from stfusion.classical.unmixing import kmeans  # noqa: E402
 
@@ -69,7 +69,7 @@ def rate(name: str, inputs, device: str, threads: int) -> float:
     torch.set_num_threads(threads)
     numba.set_num_threads(threads)
     start = time.perf_counter()
-    classical_method(name)(*inputs, RATIO, block=512, device=device)
+    FUSION[name].load()(*inputs, RATIO, block=512, device=device)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     return inputs[0].shape[-1] * inputs[0].shape[-2] / 1e6 / (time.perf_counter() - start)
@@ -111,7 +111,7 @@ def main() -> None:
         print(f"| method | MP/s, {SIZE}^2 px, 1 thread | {args.threads} threads | scaling | peak memory MB | "
               f"MP/s per-pixel reference, {CROP}^2 px | speed-up |")
         print("|---|---|---|---|---|---|---|")
-    for name in CLASSICAL:
+    for name in of_family(FUSION, "classical"):
         out = subprocess.run([sys.executable, __file__, "--one", name, "--device", args.device,
                               "--threads", str(args.threads)], capture_output=True, text=True, check=True)
         fast, single, slow, peak = (float(v) for v in out.stdout.split())

@@ -75,11 +75,11 @@ def one_thread():
 def add_start_twins(config: dict, site: str) -> dict[str, str]:
     """Give every deep method of ``site`` a twin ``<method>_start`` with ``epochs: 0``, the start it is trained from
     (its ``init`` weights, e.g. change transfer), to compare a training with; returns {method: twin}."""
-    from stfusion.models import MODELS
+    from stfusion.methods import FUSION
 
     spec = config["sites"][site]
     methods = spec.get("methods", list(config["methods"]))  # a site without a list runs every method
-    twins = {m: f"{m}_start" for m in methods if config["methods"][m]["model"] in MODELS}
+    twins = {m: f"{m}_start" for m in methods if FUSION[config["methods"][m]["model"]].family == "deep"}
     for method, twin in twins.items():
         config["methods"][twin] = {**config["methods"][method], "epochs": 0}
     spec["methods"] = [*methods, *twins.values()]

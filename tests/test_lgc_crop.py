@@ -24,7 +24,7 @@ import yaml
 
 from conftest import REPO, SHARED_DATA, add_start_twins, make_workdir, read_nan, snakemake
 from stfusion.benchmarks import USAGE
-from stfusion.models import MODELS
+from stfusion.methods import FUSION
 
 CONFIG = REPO / "config/examples/lgc_crop.yaml"
 SITE = "lgc_crop"
@@ -233,7 +233,7 @@ def test_metrics_csv_columns_and_finite_scores(run):
         assert list(table.columns) == ["site", "method", "date", "references", "held_out", "band", "metric", "value"]
         assert (table.site == SITE).all() and (table.method == method).all()
         # the scored dates, plus for a trained model the run time and peak memory of its training job
-        deep = short_config()["methods"][method]["model"] in MODELS
+        deep = FUSION[short_config()["methods"][method]["model"]].family == "deep"
         assert set(table.date) == set(DATES) | ({"training"} if deep else set()), method
         training = table[table.date == "training"]
         assert set(training.metric) == (set(USAGE.values()) if deep else set()), method

@@ -351,3 +351,60 @@ def test_evaluate_rows():
     assert {"rmse", "mae", "bias", "cc", "psnr", "ssim", "sam_deg", "ergas"} <= metrics
     with pytest.raises(ValueError):
         M.evaluate(t, p, ["only", "two"], 0.0625)
+
+
+def test_each_metric_record_names_its_best_value_rightly():
+    """A metric record's ``best`` decides the report's bold and marks: the truth itself must score the best value
+    of every metric and a noisier prediction a worse one (a higher-is-better metric recorded as lowest-is-best,
+    or the other way round, fails here)."""
+    truth, pred = smooth_pair((4, 170, 170), noise=0.02)
+    noisier = truth + 3 * (pred - truth) + 0.01  # also biased
+    rows = {name: {r["metric"]: r["value"] for r in M.evaluate(truth, image, list("abcd"), 16, red=2, nir=3)
+                   if r["band"] == "all"} for name, image in (("pred", pred), ("noisier", noisier))}
+    assert list(rows["pred"]) == list(M.METRICS)  # every record applies to a 4-band 170 px image with red and NIR
+    for name, metric in M.METRICS.items():
+        good, bad = rows["pred"][name], rows["noisier"][name]
+        if metric.best == "highest":
+            assert good > bad, name
+        elif metric.best == "lowest":
+            assert good < bad, name
+        else:
+            assert metric.best == "zero" and abs(good) < abs(bad), name
+    for table in (M.FUSION_TABLE, M.CUBE_TABLE):
+        assert set(table) <= set(M.METRICS)
+    scores = M.image_scores(truth, pred, M.CUBE_TABLE)
+    assert list(scores) == list(M.CUBE_TABLE)
+    assert scores["rmse"] == pytest.approx(rows["pred"]["rmse"]) and scores["sam_deg"] == pytest.approx(rows["pred"]["sam_deg"])
+
+
+def test_the_reports_bold_and_headers_follow_the_metric_records():
+    import pandas as pd
+
+    from stfusion.report.tables import best_mask, header, number
+
+    frame = pd.DataFrame({"rmse": [0.02, 0.03], "ssim": [0.8, 0.9], "bias": [-0.001, 0.002], "seconds": [5.0, 1.0],
+                          "dates": [3, 3]}, index=["a", "b"])
+    best = best_mask(frame)
+    assert best.to_dict("list") == {"rmse": [True, False], "ssim": [False, True], "bias": [True, False],
+                                    "seconds": [False, True], "dates": [False, False]}
+    assert [header(c) for c in frame] == ["RMSE ↓", "SSIM ↑", "bias →0", "run time (s) ↓", "held-out dates"]
+    assert number("psnr", 31.234) == "31.23" and number("rmse", 0.02) == "0.0200" and number("ssim", float("nan")) == "–"
+
+
+def test_the_readmes_added_metric_is_scored_and_ranked(monkeypatch):
+    """The README's "Adding a metric" example as written: its function and record added to stfusion.metrics,
+    every score has it, per band and band-averaged, with a known answer."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = text[text.index("### Adding a metric"):].split("```python\n")[1].split("```")[0]
+    function, record = block.split("\n\n")
+    namespace = vars(M).copy()
+    exec(function, namespace)
+    monkeypatch.setattr(M, "relative_error", namespace["relative_error"], raising=False)
+    name, entry = record.split("#")[0].strip().rstrip(",").split(":", 1)
+    monkeypatch.setitem(M.METRICS, eval(name), eval(entry, vars(M)))
+    truth = np.stack([np.full((8, 8), 0.2), np.full((8, 8), 0.5)])
+    rows = M.evaluate(truth, truth * 1.1, ["a", "b"], 16)
+    values = {r["band"]: r["value"] for r in rows if r["metric"] == "rel_err"}
+    assert values == pytest.approx({"a": 0.1, "b": 0.1, "all": 0.1})

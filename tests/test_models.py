@@ -6,11 +6,14 @@ import pytest
 import torch
 
 from stfusion.errors import ConfigError, InputDataError
-from stfusion.models import (DCSTFN, EDCSTFN, MODELS, STFDCNN, FeatureAutoencoder, StfNet, build_model,
+from stfusion.methods import FUSION, of_family
+from stfusion.models import (DCSTFN, EDCSTFN, STFDCNN, FeatureAutoencoder, StfNet, build_model,
                              load_feature_extractor, save_feature_extractor, state_dict_sha256)
 from stfusion.models.base import closeness_weights
 from stfusion.models.edcstfn import msssim_settings
 from stfusion.models.stfdcnn import default_intermediate
+
+DEEP = of_family(FUSION, "deep")
 
 
 def inputs(channels: int, ratio: int, size: int, k: int, batch: int = 1, seed: int = 0):
@@ -32,7 +35,7 @@ def make(name: str, channels: int, ratio: int):
     return build_model(name, channels=channels, ratio=ratio, **extra)
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", list(DEEP))
 @pytest.mark.parametrize("k", [1, 2])
 def test_output_shape(name: str, k: int) -> None:
     model = make(name, channels=6, ratio=16)
@@ -48,7 +51,7 @@ def test_parameter_counts_from_the_layer_lists() -> None:
     h = (9 * 3 * c * 32 + 32) + (9 * 32 * 64 + 64) + (9 * 64 * 128 + 128)
     f = (9 * 128 * 64 + 64) + (9 * 64 * 32 + 32) + (32 * c + c)
     assert g + h + f == 281764  # also the count paper 001 reports for EDCSTFN (four bands)
-    counts = {name: parameter_count(build_model(name, channels=c, ratio=16)) for name in MODELS}
+    counts = {name: parameter_count(build_model(name, channels=c, ratio=16)) for name in DEEP}
     print("\nC=4 ratio=16:", counts)
     assert counts["edcstfn"] == g + h + f
     assert counts["stfnet"] == 95972  # paper 001's count for StfNet
@@ -56,7 +59,7 @@ def test_parameter_counts_from_the_layer_lists() -> None:
     assert counts["stfdcnn"] == 2 * ((81 * c * 64 + 64) + (64 * 32 + 32) + (25 * 32 * c + c))
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", list(DEEP))
 def test_training_loss_falls(name: str) -> None:
     model = make(name, channels=4, ratio=16)
     fine, coarse, t1 = inputs(4, 16, 64, 2)
@@ -73,7 +76,7 @@ def test_training_loss_falls(name: str) -> None:
     assert all(torch.isfinite(torch.tensor(losses))) and losses[-1] < losses[0]
 
 
-@pytest.mark.parametrize("name, ratio", [*((name, r) for name in MODELS for r in (4, 16)), ("edcstfn", 8),
+@pytest.mark.parametrize("name, ratio", [*((name, r) for name in DEEP for r in (4, 16)), ("edcstfn", 8),
                                          ("dcstfn", 8), ("stfdcnn", 8)])
 def test_halo_is_honest_and_tight(name: str, ratio: int) -> None:
     """A tile cut with the halo reproduces the whole-scene output in its 96x96 interior; one cut with a coarse
@@ -269,7 +272,7 @@ def test_stfdcnn_change_initialisation_is_the_high_pass_modulation_of_the_interp
                                    atol=1e-5, rtol=1e-5)
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", list(DEEP))
 def test_initialisations_differ_and_every_weight_trains(name: str) -> None:
     """The change start is the default; it leaves no layer without a gradient (the zeroed last layers of
     STFDCNN pass one on from the second step)."""

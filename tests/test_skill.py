@@ -5,17 +5,17 @@ import inspect
 import yaml
 
 from conftest import REPO, make_workdir, snakemake
-from stfusion.models import MODELS
+from stfusion.methods import FUSION, of_family
 from stfusion.pairing import split_groups, training_groups
-from stfusion.skill import (DEFAULT_INIT, TRAINING_GROUPS_FOR_SKILL, estimated_training_groups, few_groups_warning,
-                            starts_with_skill)
+from stfusion.skill import estimated_training_groups, few_groups_warning, starts_with_skill
 
 
 def test_every_deep_model_has_a_need_and_its_default_start():
-    assert set(TRAINING_GROUPS_FOR_SKILL) == set(MODELS)
-    for name, model in MODELS.items():  # DEFAULT_INIT mirrors the constructors (the DAG build imports no torch)
-        init = inspect.signature(model.__init__).parameters.get("init")
-        assert DEFAULT_INIT.get(name, "default") == (init.default if init else "default"), name
+    for name in of_family(FUSION, "deep"):  # default_init mirrors the constructor (the DAG build imports no torch)
+        method = FUSION[name]
+        init = inspect.signature(method.load().__init__).parameters.get("init")
+        assert method.groups_for_skill > 0, name
+        assert method.default_init == (init.default if init else "default"), name
 
 
 def test_starts_with_skill_follow_the_init_option():

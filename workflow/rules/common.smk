@@ -14,6 +14,7 @@ import json
 from stfusion.config import check_config, check_schema, site_grid, site_methods
 from stfusion.demo.scenario import all_raw_files, truth_files
 from stfusion.ingest import table_products
+from stfusion.methods import FUSION, SPECTRAL, STS, fusion_method
 from stfusion.products import Product
 from stfusion.scenes import check_scene_table, check_sts_scenes, read_scene_table
 from stfusion.skill import estimated_training_groups, few_groups_warning
@@ -118,17 +119,18 @@ def all_summaries():
     return fusion + sts + spectral
 
 
-DEEP_MODELS = ("edcstfn", "dcstfn", "stfnet", "stfdcnn")
-NAIVE_MODELS = ("nearest_reference", "coarse_upsampled")  # the baselines a method must beat to have skill
+def family(method):
+    """deep, classical or naive: the family of a config method's model (stfusion.methods.FUSION)."""
+    return fusion_method(config, method).family
 
 
 def is_deep(method):
-    return config["methods"][method]["model"] in DEEP_MODELS
+    return family(method) == "deep"
 
 
 def uses_gpu(method):
-    """Deep models and the classical methods (PyTorch) run on a GPU when one exists; the naive baselines do not."""
-    return config["methods"][method]["model"] not in NAIVE_MODELS
+    """Whether the method's jobs ask for a GPU (stfusion.methods); they run on the CPU when there is none."""
+    return fusion_method(config, method).gpu
 
 
 def fusion_ratio(site):
@@ -260,8 +262,8 @@ def evaluation_inputs(wildcards):
 def training_inputs(wildcards):
     method = config["methods"][wildcards.method]
     inputs = {"patches": f"{RESULTS}/{wildcards.site}/patches/{method['references']}ref.npz"}
-    if method["model"] == "edcstfn":
-        inputs["autoencoder"] = f"{RESULTS}/{wildcards.site}/autoencoder/weights.pt"
+    for artefact in FUSION[method["model"]].pretrained:  # e.g. EDCSTFN's feature autoencoder (rule autoencoder)
+        inputs[artefact] = f"{RESULTS}/{wildcards.site}/{artefact}/weights.pt"
     return inputs
 
 
@@ -317,9 +319,9 @@ def fusion_report_files(site):
     for path in prediction_outputs(site):
         method, date = os.path.basename(os.path.dirname(path)), os.path.basename(path)[: -len(".tif")]
         benchmarks[method].append(rules.predict.benchmark.format(site=site, method=method, date=date))
-    if any(config["methods"][m]["model"] == "edcstfn" for m in methods):  # EDCSTFN's pretrained autoencoder
-        histories["autoencoder"] = f"{folder}/autoencoder/history.csv"
-        benchmarks["autoencoder"] = [rules.autoencoder.benchmark.format(site=site)]
+    for artefact in {a for m in methods for a in fusion_method(config, m).pretrained}:  # e.g. EDCSTFN's autoencoder
+        histories[artefact] = f"{folder}/{artefact}/history.csv"
+        benchmarks[artefact] = [getattr(rules, artefact).benchmark.format(site=site)]
     return {
         "summary": f"{folder}/metrics/summary.tsv",
         "scores": {m: f"{folder}/metrics/{m}.csv" for m in methods},
@@ -328,7 +330,7 @@ def fusion_report_files(site):
         "truths": {d: truth_path(site, d) for m in methods for d in scored_dates(site, m)},
         "histories": histories,
         "benchmarks": benchmarks,
-        "naive": [m for m in methods if config["methods"][m]["model"] in NAIVE_MODELS],
+        "naive": [m for m in methods if family(m) == "naive"],
     }
 
 
@@ -351,7 +353,7 @@ def sts_report_files(site):
         "trainings": {m: f"{folder}/{m}/training.json" for m in trained},
         "truths": {d: sts_truth(site, d) for d in sts_plan(site)["ms"]},
         "benchmarks": benchmarks,
-        "naive": [m for m in methods if sts_model(m) == "hs_nearest"],
+        "naive": [m for m in methods if STS[sts_model(m)].family == "naive"],
     }
 
 

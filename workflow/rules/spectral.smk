@@ -24,7 +24,7 @@ rule spectral_fuse:
     # give more with --set-threads spectral_fuse=N.
     threads: 1
     resources:
-        gpu=lambda wildcards: int(wildcards.method == "srecnn"),  # CNMF is NumPy, the baseline an interpolation
+        gpu=lambda wildcards: int(SPECTRAL[wildcards.method].gpu),  # SRECNN: CNMF is NumPy, the baseline an interpolation
     params:
         spec=lambda wildcards: config["sites"][wildcards.site]["spectral"],
         seed=config["seed"],

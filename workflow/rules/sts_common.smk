@@ -49,8 +49,8 @@ def sts_model(method):
 
 
 def sts_trained(method):
-    """Every method but the naive hs_nearest learns from the series (an sts_train job)."""
-    return sts_model(method) != "hs_nearest"
+    """Every method but the naive baselines (hs_nearest) learns from the series (an sts_train job)."""
+    return STS[sts_model(method)].family != "naive"
 
 
 def sts_training_inputs(wildcards):

@@ -1,12 +1,14 @@
-"""Rule predict: one fine image for one coarse date, by a trained model in tiles or a naive baseline."""
+"""Rule predict: one fine image for one coarse date, by a trained model in tiles, a classical method or a naive
+baseline (the model's family in stfusion.methods)."""
 import datetime as dt
 
 import numpy as np
 
 from stfusion.artefacts import load_model
-from stfusion.classical import CLASSICAL, check_options, classical_method
+from stfusion.classical import check_options
 from stfusion.io import read_raster, read_stack, write_cog
-from stfusion.predict import coarse_upsampled, nearest_reference, prepare_inputs
+from stfusion.methods import FUSION
+from stfusion.predict import prepare_inputs
 from stfusion.runlog import log_to
 from stfusion.tiling import predict_scene
 from stfusion.train import resolve_device
@@ -22,18 +24,17 @@ coarse_refs = np.stack([read_stack(p) for p in snakemake.input.coarse_refs])
 coarse_t1 = read_stack(snakemake.input.coarse_t1)
 ratio = fine_refs.shape[-1] // coarse_t1.shape[-1]
 device = resolve_device(snakemake.params.device)
-if method["model"] in CLASSICAL:  # NaN-aware themselves: they see the masks
+entry = FUSION[method["model"]]
+if entry.family == "classical":  # NaN-aware themselves: they see the masks
     options = method.get("options", {})
     check_options(w.method, method["model"], options)
-    prediction = classical_method(method["model"])(fine_refs, coarse_refs, coarse_t1, ratio,
-                                                    block=snakemake.params.prediction["block"], device=device, **options)
+    prediction = entry.load()(fine_refs, coarse_refs, coarse_t1, ratio, block=snakemake.params.prediction["block"],
+                              device=device, **options)
 else:
     fine_refs, coarse_refs, coarse_t1, missing = prepare_inputs(fine_refs, coarse_refs, coarse_t1, ratio)
-    if method["model"] == "nearest_reference":
+    if entry.family == "naive":
         days = [abs((dt.date.fromisoformat(w.date) - dt.date.fromisoformat(d)).days) for d in group["references"]]
-        prediction = nearest_reference(fine_refs, days)
-    elif method["model"] == "coarse_upsampled":
-        prediction = coarse_upsampled(coarse_t1, ratio)
+        prediction = entry.load()(fine_refs, coarse_refs, coarse_t1, ratio, days)
     else:
         model = load_model(snakemake.input.weights)
         tiles = snakemake.params.prediction

@@ -1,4 +1,4 @@
-"""Rule sts_summary: methods x paper 000's metrics per date and averaged, with run times."""
+"""Rule sts_summary: methods x the hyperspectral metrics (stfusion.metrics.CUBE_TABLE) per date and averaged, with run times."""
 import pandas as pd
 
 from stfusion.evaluation import sts_summary

@@ -1,4 +1,4 @@
-"""Rule summary: methods x metrics over the held-out dates of a site (paper 001's tables)."""
+"""Rule summary: methods x metrics over the held-out dates of a site (as in the tables of Tan et al. 2019)."""
 import pandas as pd
 
 from stfusion.evaluation import summary

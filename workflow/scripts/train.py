@@ -1,4 +1,4 @@
-"""Rule train: a deep fusion model from its patch set (SPEC 2.8), resumable after a kill. history.csv has a row
+"""Rule train: a deep fusion model from its patch set, resumable after a kill. history.csv has a row
 per epoch from 0 (the initial weights) with the validation loss and RMSE, and marks the kept one (``kept``, the
 lowest validation RMSE); weights.pt records ``kept_epoch`` and ``kept_start``."""
 from pathlib import Path
@@ -7,11 +7,11 @@ import pandas as pd
 import torch
 
 from stfusion.artefacts import fingerprint, save_model
-from stfusion.io import write_text
+from stfusion.io import atomic_path, write_text
 from stfusion.models import build_model
 from stfusion.models.autoencoder import load_feature_extractor, state_dict_sha256
 from stfusion.patches import load_patches
-from stfusion.plots import learning_curve
+from stfusion.report.figures import learning_curves
 from stfusion.runlog import log_to
 from stfusion.train import best_epoch, fit, settings_from_config
 from stfusion.threads import use_threads
@@ -51,6 +51,7 @@ best, history = fit(model, loss, train, validation, settings, checkpoint, key, s
 kept = best_epoch(history)  # 0: no epoch beat the initial weights, the start is kept (issue 16)
 save_model(snakemake.output.weights, method["model"], channels, ratio, options, best, kept_epoch=kept,
            kept_start=kept == 0, **extra)
-table = pd.DataFrame(history)
-write_text(snakemake.output.history, table.assign(kept=table.epoch == kept).to_csv(index=False))
-learning_curve(history, snakemake.output.curve, f"{w.site} {w.method}")
+table = pd.DataFrame(history).assign(kept=lambda t: t.epoch == kept)
+write_text(snakemake.output.history, table.to_csv(index=False))
+with atomic_path(snakemake.output.curve) as tmp:
+    tmp.write_bytes(learning_curves({f"{w.site} {w.method}": table}))

@@ -13,6 +13,7 @@ import yaml
 
 from .errors import ConfigError, StfusionError
 from .grid import SiteGrid, build_site_grid
+from .methods import REGISTRIES, check_references
 from .sensors import Sensor, load_sensor
 from .simulate import srf_coverage
 
@@ -45,13 +46,24 @@ def site_methods(config: Mapping, site: str) -> list[str]:
     return list(spec.get("methods", config.get("methods", {})))
 
 
+def with_method_names(schema: dict) -> dict:
+    """The schema with the method registry's names (stfusion.methods) as the enums of the keys that name a method:
+    a method registered there is a valid config value without a schema edit."""
+    properties = schema["properties"]
+    for section in ("methods", "sts_methods"):
+        properties[section]["additionalProperties"]["properties"]["model"]["enum"] = list(REGISTRIES[section])
+    spectral = properties["sites"]["additionalProperties"]["properties"]["spectral"]["properties"]["methods"]
+    spectral["items"]["enum"] = list(REGISTRIES["spectral"])
+    return schema
+
+
 def check_schema(config: Mapping, schema_path: str | Path) -> None:
     """Validate against the JSON schema with a one-line message naming the config key.
 
     Snakemake's own ``validate`` (which also fills defaults) prints the whole schema on failure;
     this check runs first so the user reads which key is wrong and what it must be.
     """
-    schema = yaml.safe_load(Path(schema_path).read_text())
+    schema = with_method_names(yaml.safe_load(Path(schema_path).read_text()))
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(config))
     if error is not None:
         key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
@@ -60,7 +72,8 @@ def check_schema(config: Mapping, schema_path: str | Path) -> None:
 
 
 def check_config(config: Mapping) -> None:
-    """Cross-key checks: sensors exist, fusion roles fit the ratios, simulate entries name real things."""
+    """Cross-key checks: sensors exist, fusion roles fit the ratios, simulate entries name real things, each method
+    takes its reference count."""
     for site, spec in config["sites"].items():
         key = f"sites.{site}"
         try:
@@ -96,6 +109,7 @@ def check_config(config: Mapping) -> None:
         if sim["source"] not in config["sites"][sim["site"]]["sensors"]:
             raise ConfigError(f"{key}.source {sim['source']!r} is not a sensor of site {sim['site']}")
         load_sensor(sim["target"], config.get("sensors"))
+    check_references(config)
 
 
 def _check_sts(config: Mapping, site: str) -> None:

@@ -1,15 +1,16 @@
-"""Scoring predictions against truth (SPEC 2.10), as tidy rows, and the per-site summary table."""
+"""Scoring predictions against truth, as tidy rows, and the per-site summary tables (metrics: stfusion.metrics)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 from .io import Raster
-from .metrics import cc, evaluate, psnr, rmse, sam, ssim
+from .metrics import CUBE_TABLE, FUSION_TABLE, evaluate, image_scores
 
 
 def score_prediction(prediction: Raster, truth: Raster, matched: list[dict], pixel_ratio: float) -> list[dict]:
-    """Rows of SPEC 4 metrics for one prediction; NDVI when the matched bands include red and nir.
+    """Rows of every metric (stfusion.metrics.METRICS) for one prediction; NDVI when the matched bands include red
+    and nir.
 
     ``truth`` is either already band-matched (a held-out matched observation) or a raster of the
     fine sensor's bands (simulated truth), from which the matched bands are picked by name.
@@ -29,8 +30,9 @@ def truth_bands(truth: Raster, matched: list[dict]) -> np.ndarray:
     return truth.data[[truth.names.index(pair["fine"]) for pair in matched]]
 
 
-def summary(scores: pd.DataFrame, metrics: tuple[str, ...] = ("rmse", "ssim", "cc", "psnr", "sam_deg", "ergas")) -> pd.DataFrame:
-    """Methods x metrics, band-averaged and then averaged over the held-out dates, as in paper 001's tables."""
+def summary(scores: pd.DataFrame, metrics: tuple[str, ...] = FUSION_TABLE) -> pd.DataFrame:
+    """Methods x metrics, band-averaged and then averaged over the held-out dates, as in the tables of Tan, Di,
+    Zhang, Guo and Gao (2019), "An Enhanced Deep Convolutional Model for Spatiotemporal Image Fusion"."""
     held_out = scores[(scores.band == "all") & scores.held_out & scores.metric.isin(metrics)]
     table = held_out.pivot_table(index="method", columns="metric", values="value", aggfunc="mean")
     table["dates"] = held_out.groupby("method").date.nunique()
@@ -38,18 +40,16 @@ def summary(scores: pd.DataFrame, metrics: tuple[str, ...] = ("rmse", "ssim", "c
 
 
 def score_cube(truth: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
-    """Paper 000's table metrics of one hyperspectral date (bands, rows, cols): band-averaged CC, PSNR, SSIM
-    and RMSE, and SAM in degrees (SPEC 4). MS-SSIM and ERGAS are left out: 166 bands make them costly
-    and paper 000 does not report them."""
-    return {"cc": float(np.nanmean(cc(truth, prediction))), "sam_deg": sam(truth, prediction),
-            "psnr": float(np.nanmean(psnr(truth, prediction))), "ssim": float(np.nanmean(ssim(truth, prediction))),
-            "rmse": float(np.nanmean(rmse(truth, prediction)))}
+    """The table metrics of Peng, Li, Zhou and Li, "A Long-time-series Spatio-Temporal-Spectral Fusion Method via
+    Multi-task Learning", of one hyperspectral date (bands, rows, cols): band-averaged CC, PSNR, SSIM and RMSE,
+    and SAM in degrees (``CUBE_TABLE``)."""
+    return image_scores(truth, prediction, CUBE_TABLE)
 
 
 def sts_summary(scores: pd.DataFrame) -> pd.DataFrame:
     """Methods x (CC, SAM, PSNR, SSIM, RMSE, run time) per date and averaged over the held-out dates and over
-    all dates, as in paper 000's tables (rows: method, date, with dates 'held-out mean' and 'all mean')."""
-    metrics = ["cc", "sam_deg", "psnr", "ssim", "rmse"]
+    all dates, as in Peng et al.'s tables (rows: method, date, with dates 'held-out mean' and 'all mean')."""
+    metrics = list(CUBE_TABLE)
     per_date = scores.set_index(["method", "date"])[metrics]
     held_out = scores[scores.held_out].groupby("method")[metrics].mean().assign(date="held-out mean")
     everything = scores.groupby("method")[metrics].mean().assign(date="all mean")

@@ -1,4 +1,5 @@
-"""Accuracy metrics of a fused image against the reference (SPEC 4): one module for tests, evaluate and report.
+"""Accuracy metrics of a fused image against the reference, and one record per metric (``METRICS``: its function,
+which value is best, label, digits, unit) that scoring, every summary and the report read.
 
 Inputs are ``(bands, rows, cols)`` arrays of reflectance (a 2-D array is read as one band). Everything
 is computed in float64; integer inputs are converted to float64, never the other way round.
@@ -23,7 +24,8 @@ and Architectures, Presses de l'Ecole des Mines (and Wald 2000, Proc. Fusion of 
 """
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Callable, Sequence
 
 import numpy as np
 from scipy.ndimage import correlate1d
@@ -318,7 +320,59 @@ def ndvi_error(truth: np.ndarray, pred: np.ndarray, red: int, nir: int) -> dict[
     return {"rmse": float(np.sqrt(np.mean(d * d))), "mae": float(np.mean(np.abs(d))), "bias": float(np.mean(d))}
 
 
-# ----------------------------------------------------------------------------------------- evaluate
+# ------------------------------------------------------------------------------------ metric records
+@dataclass(frozen=True)
+class Scene:
+    """What a metric may need besides the two images: the data range (PSNR, SSIM), the fine-to-coarse pixel size
+    ratio h/l (ERGAS) and the red and NIR band indices (NDVI; None when the bands have no red or no NIR)."""
+
+    data_range: float = 1.0
+    ratio_h_over_l: float = 1.0
+    red: int | None = None
+    nir: int | None = None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric: ``per_band(truth, pred, scene)`` -> a value per band (band-averaged as band "all"), or
+    ``whole(truth, pred, scene)`` -> one value for the image; either returns None where the metric does not apply
+    (MS-SSIM of a small image, NDVI without red or NIR). ``best``: which value is best, "highest", "lowest" or
+    "zero" (closest to zero); ``label``, ``digits`` and ``unit`` are how tables show it."""
+
+    label: str
+    best: str
+    per_band: Callable | None = None
+    whole: Callable | None = None
+    digits: int = 4
+    unit: str = ""
+
+
+def _ndvi(key: str) -> Callable:
+    return lambda t, p, s: None if s.red is None or s.nir is None else ndvi_error(t, p, s.red, s.nir)[key]
+
+
+METRICS: dict[str, Metric] = {  # every metric of the score files, in their order
+    "rmse": Metric("RMSE", "lowest", per_band=lambda t, p, s: rmse(t, p)),
+    "mae": Metric("MAE", "lowest", per_band=lambda t, p, s: mae(t, p)),
+    "bias": Metric("bias", "zero", per_band=lambda t, p, s: bias(t, p)),
+    "cc": Metric("CC", "highest", per_band=lambda t, p, s: cc(t, p)),
+    "psnr": Metric("PSNR (dB)", "highest", per_band=lambda t, p, s: psnr(t, p, s.data_range), digits=2,
+                   unit="PSNR with a data range of 1.0 (reflectance 0..1)"),
+    "ssim": Metric("SSIM", "highest", per_band=lambda t, p, s: ssim(t, p, s.data_range)),
+    "ms_ssim": Metric("MS-SSIM", "highest", per_band=lambda t, p, s: ms_ssim(t, p, s.data_range)),
+    "sam_deg": Metric("SAM (°)", "lowest", whole=lambda t, p, s: sam(t, p, degrees=True), digits=2,
+                      unit="SAM in degrees"),
+    "ergas": Metric("ERGAS", "lowest", whole=lambda t, p, s: ergas(t, p, s.ratio_h_over_l), digits=3,
+                    unit="ERGAS with h/l = fine / coarse pixel size"),
+    "ndvi_rmse": Metric("NDVI RMSE", "lowest", whole=_ndvi("rmse")),
+    "ndvi_mae": Metric("NDVI MAE", "lowest", whole=_ndvi("mae")),
+}
+# The metrics of the summary tables: the spatiotemporal ones as in Tan et al. (2019)'s tables; the hyperspectral
+# ones (one HS date, 166 bands: MS-SSIM and ERGAS are costly there) as in Peng et al.'s tables.
+FUSION_TABLE = ("rmse", "ssim", "cc", "psnr", "sam_deg", "ergas")
+CUBE_TABLE = ("cc", "sam_deg", "psnr", "ssim", "rmse")
+
+
 def _band_average(values: np.ndarray) -> float:
     """Mean over the bands whose value is defined (not NaN); NaN when none is. +inf is kept."""
     values = np.asarray(values, dtype=np.float64)
@@ -328,36 +382,36 @@ def _band_average(values: np.ndarray) -> float:
 
 def evaluate(truth: np.ndarray, pred: np.ndarray, band_names: Sequence[str], ratio_h_over_l: float,
              red: int | None = None, nir: int | None = None, data_range: float = 1.0) -> list[dict]:
-    """All SPEC 4 metrics as tidy rows {"band": band name or "all", "metric": name, "value": float}.
+    """Every metric of ``METRICS`` that applies, as tidy rows {"band": band name or "all", "metric", "value"}.
 
-    Per band and averaged over bands (band "all", mean of the defined per-band values): rmse, mae,
-    bias, cc, psnr (dB, range ``data_range``), ssim, ms_ssim (only when the image has at least 161
-    pixels on its smaller side). Whole image (band "all"): sam_deg (SAM in degrees), ergas, and, when
-    ``red`` and ``nir`` band indices are given, ndvi_rmse and ndvi_mae.
+    Band metrics per band and averaged over bands (band "all", mean of the defined per-band values); whole-image
+    metrics as band "all". Here: rmse, mae, bias, cc, psnr (dB, range ``data_range``), ssim, ms_ssim (only when
+    the image has at least 161 pixels on its smaller side), sam_deg (SAM in degrees), ergas, and, when ``red``
+    and ``nir`` band indices are given, ndvi_rmse and ndvi_mae.
     """
     t, p = _pair(truth, pred)
     names = list(band_names)
     if len(names) != t.shape[0]:
         raise ValueError(f"{len(names)} band names for {t.shape[0]} bands")
-    per_band: dict[str, np.ndarray | None] = {
-        "rmse": rmse(t, p),
-        "mae": mae(t, p),
-        "bias": bias(t, p),
-        "cc": cc(t, p),
-        "psnr": psnr(t, p, data_range),
-        "ssim": ssim(t, p, data_range),
-        "ms_ssim": ms_ssim(t, p, data_range),
-    }
+    scene = Scene(data_range, ratio_h_over_l, red, nir)
     rows: list[dict] = []
-    for metric, values in per_band.items():
-        if values is None:
-            continue
-        rows.extend({"band": name, "metric": metric, "value": float(v)} for name, v in zip(names, values))
-        rows.append({"band": "all", "metric": metric, "value": _band_average(values)})
-    rows.append({"band": "all", "metric": "sam_deg", "value": sam(t, p, degrees=True)})
-    rows.append({"band": "all", "metric": "ergas", "value": ergas(t, p, ratio_h_over_l)})
-    if red is not None and nir is not None:
-        err = ndvi_error(t, p, red, nir)
-        rows.append({"band": "all", "metric": "ndvi_rmse", "value": err["rmse"]})
-        rows.append({"band": "all", "metric": "ndvi_mae", "value": err["mae"]})
+    for name, metric in METRICS.items():
+        values = metric.per_band(t, p, scene) if metric.per_band else None
+        if values is not None:
+            rows.extend({"band": band, "metric": name, "value": float(v)} for band, v in zip(names, values))
+            rows.append({"band": "all", "metric": name, "value": _band_average(values)})
+    for name, metric in METRICS.items():
+        value = metric.whole(t, p, scene) if metric.whole else None
+        if value is not None:
+            rows.append({"band": "all", "metric": name, "value": float(value)})
     return rows
+
+
+def image_scores(truth: np.ndarray, pred: np.ndarray, metrics: Sequence[str], scene: Scene = Scene()) -> dict[str, float]:
+    """The named metrics of one image, band-averaged: {name: value}."""
+    t, p = _pair(truth, pred)
+    scores = {}
+    for name in metrics:
+        metric = METRICS[name]
+        scores[name] = _band_average(metric.per_band(t, p, scene)) if metric.per_band else float(metric.whole(t, p, scene))
+    return scores

@@ -28,12 +28,17 @@ def prepare_inputs(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np
     return fine_refs.astype(np.float32), coarse_refs.astype(np.float32), _fill_band_mean(coarse_t1).astype(np.float32), missing
 
 
-def nearest_reference(fine_refs: np.ndarray, target_days: list[int]) -> np.ndarray:
-    """Naive baseline: the temporally nearest fine reference as it is (``target_days``: |t1 - tk| per reference)."""
+# The naive baselines take the NaN-free inputs (prepare_inputs) and ``target_days``, |t1 - tk| per reference.
+
+
+def nearest_reference(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray, ratio: int,
+                      target_days: list[int]) -> np.ndarray:
+    """Naive baseline: the temporally nearest fine reference as it is."""
     return fine_refs[int(np.argmin(target_days))]
 
 
-def coarse_upsampled(coarse_t1: np.ndarray, ratio: int) -> np.ndarray:
+def coarse_upsampled(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray, ratio: int,
+                     target_days: list[int]) -> np.ndarray:
     """Naive baseline: the coarse image at t1 on the fine grid (bilinear, as a sharpening-free prediction)."""
     tensor = torch.from_numpy(np.ascontiguousarray(coarse_t1, dtype=np.float32))[None]
     return torch.nn.functional.interpolate(tensor, scale_factor=ratio, mode="bilinear", align_corners=False)[0].numpy()

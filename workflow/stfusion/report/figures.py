@@ -85,16 +85,21 @@ def density_scatters(truth: np.ndarray, predictions: Mapping[str, np.ndarray]) -
 
 
 def learning_curves(histories: Mapping[str, pd.DataFrame]) -> bytes:
-    """Training (solid) and validation (dashed) loss per epoch of each trained model, log scale."""
+    """Per trained model (history.csv), log scale: training (solid) and validation (dashed) loss and the validation
+    RMSE (dotted) per epoch, as in the learning curves of Tan et al. (2019), Figures 6 and 10, and a vertical line
+    at the kept epoch (the lowest validation RMSE; epoch 0 is the start)."""
     fig, axes = _panels(len(histories))
+    curves = {"training": ("train_loss", "-"), "validation": ("validation_loss", "--"),
+              "validation RMSE": ("validation_rmse", ":")}
     for ax, (model, history) in zip(axes, histories.items()):
-        curves = {"training": ("train_loss", "-"), "validation": ("validation_loss", "--")}
         shown = {label: column for label, (column, _) in curves.items() if column in history}
         for label, column in shown.items():
             ax.plot(history.epoch, history[column], curves[label][1], label=label)
-        losses = history[list(shown.values())].to_numpy(dtype=float)
-        ticks = sorted({float(f"{t:.2g}") for t in np.geomspace(np.nanmin(losses), np.nanmax(losses), 5)})
-        ax.set(title=model, xlabel="epoch", ylabel="loss", yscale="log")
+        if "kept" in history and history.kept.any():
+            ax.axvline(history.epoch[history.kept].iloc[0], color="grey", linewidth=0.8, label="kept")
+        values = history[list(shown.values())].to_numpy(dtype=float)
+        ticks = sorted({float(f"{t:.2g}") for t in np.geomspace(np.nanmin(values), np.nanmax(values), 5)})
+        ax.set(title=model, xlabel="epoch", ylabel="loss, RMSE", yscale="log")
         ax.set_yticks(ticks, [f"{t:g}" for t in ticks], fontsize=8)  # five plain labels, not 2.6 x 10^-1
         ax.minorticks_off()
         ax.title.set_fontsize(10)

@@ -2,8 +2,8 @@
 best naive baseline's, per date and on average, and a double dagger on every deep method whose training kept its
 start (no epoch beat the initial weights on the validation groups).
 
-The score compared is RMSE (``PRIMARY``), the error that paper 001's tables and issue 16 lead with. Only held-out
-scores compare: a method is worse on a date when its RMSE there is higher than the lowest of the naive baselines'
+The score compared is RMSE (``PRIMARY``), the error that the tables of Tan et al. (2019) and issue 16 lead with.
+Only held-out scores compare: a method is worse on a date when its RMSE there is higher than the lowest of the naive baselines'
 (nearest_reference and coarse_upsampled in the spatiotemporal tables, hs_nearest in the spatio-temporal-spectral
 ones) on that date; ties are not marked. On an STS date the hyperspectral sensor observed, hs_nearest is the
 observation itself: not held out, so no method is marked against it.
@@ -14,7 +14,7 @@ from typing import Collection, Mapping
 
 import pandas as pd
 
-from .tables import HIGHER_IS_BETTER, LABELS
+from ..metrics import METRICS
 
 PRIMARY = "rmse"
 MEAN = "held-out mean"  # the key of the mean table's marks
@@ -25,7 +25,7 @@ def held_out_losses(scores: pd.DataFrame, naive: Collection[str], metric: str = 
     """``scores`` (methods x dates, NaN where a method is not held out) as losses (lower is better), split into the
     naive baselines' rows and the other methods' rows."""
     loss = scores.apply(pd.to_numeric, errors="coerce")
-    loss = -loss if metric in HIGHER_IS_BETTER else loss
+    loss = -loss if METRICS[metric].best == "highest" else loss
     is_naive = loss.index.isin(list(naive))
     return loss[is_naive], loss[~is_naive]
 
@@ -73,7 +73,7 @@ def marks_legend(naive: Collection[str], kept_start: Collection[str] = (), metri
     lines = []
     if naive:
         lines.append(f"{WORSE} worse than the best naive baseline ({', '.join(naive)}) in held-out "
-                     f"{LABELS.get(metric, metric)}: on that date in a per-date table; in the held-out mean, averaged "
+                     f"{METRICS[metric].label}: on that date in a per-date table; in the held-out mean, averaged "
                      "over the dates the method is held out, the baselines over the same dates")
     if kept_start:
         lines.append(f"{KEPT} kept its start: no training epoch beat the initial weights on the validation groups, "

@@ -8,44 +8,46 @@ from typing import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-HIGHER_IS_BETTER = {"cc", "ssim", "ms_ssim", "psnr"}
-CLOSEST_TO_ZERO = {"bias"}
-NOT_RANKED = {"dates"}
-LABELS = {
-    "rmse": "RMSE", "mae": "MAE", "bias": "bias", "cc": "CC", "ssim": "SSIM", "ms_ssim": "MS-SSIM",
-    "psnr": "PSNR (dB)", "sam_deg": "SAM (°)", "ergas": "ERGAS", "ndvi_rmse": "NDVI RMSE", "ndvi_mae": "NDVI MAE",
-    "seconds": "run time (s)", "dates": "held-out dates",
-}
-DIGITS = {"psnr": 2, "sam_deg": 2, "ergas": 3, "seconds": 1, "dates": 0}
+from ..metrics import METRICS, Metric
+
+# Columns of the metric tables that are not metrics: run time is ranked like an error, date counts are not.
+COLUMNS: dict[str, Metric] = {**METRICS, "seconds": Metric("run time (s)", "lowest", digits=1)}
+NOT_RANKED = {"dates": Metric("held-out dates", "", digits=0)}
+ARROWS = {"highest": "↑", "lowest": "↓", "zero": "→0"}
+
+
+def column_of(name: str) -> Metric:
+    """How a table column is shown and ranked (an unknown column: as an error, under its own name)."""
+    return {**COLUMNS, **NOT_RANKED}.get(name, Metric(name, "lowest"))
 
 
 def best_mask(frame: pd.DataFrame) -> pd.DataFrame:
-    """True where a value is the best of its column: highest for CC/SSIM/MS-SSIM/PSNR, closest to zero for
-    bias, lowest otherwise (errors, run time); ties are all best; unranked columns (date counts) never."""
+    """True where a value is the best of its column (its metric's ``best``: highest, lowest or closest to zero;
+    run time lowest); ties are all best; unranked columns (date counts) never."""
     best = pd.DataFrame(False, index=frame.index, columns=frame.columns)
     for column in frame.columns:
         values = pd.to_numeric(frame[column], errors="coerce")
         if column in NOT_RANKED or values.isna().all():
             continue
-        score = values.abs() if column in CLOSEST_TO_ZERO else values
-        target = score.max() if column in HIGHER_IS_BETTER else score.min()
-        best[column] = score == target
+        best_is = column_of(column).best
+        score = values.abs() if best_is == "zero" else values
+        best[column] = score == (score.max() if best_is == "highest" else score.min())
     return best
 
 
 def header(metric: str) -> str:
     """A column header with its unit and direction: ↑ higher is better, ↓ lower is better."""
-    label = LABELS.get(metric, metric)
+    shown = column_of(metric)
     if metric in NOT_RANKED:
-        return label
-    return f"{label} {'↑' if metric in HIGHER_IS_BETTER else '→0' if metric in CLOSEST_TO_ZERO else '↓'}"
+        return shown.label
+    return f"{shown.label} {ARROWS[shown.best]}"
 
 
 def number(metric: str, value: object) -> str:
     """A value formatted to the digits its metric needs; a dash for missing."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "–"
-    return f"{float(value):.{DIGITS.get(metric, 4)}f}"
+    return f"{float(value):.{column_of(metric).digits}f}"
 
 
 def html_table(frame: pd.DataFrame, cell: Callable[[str, object], str], headers: Mapping[str, str] | None = None,
@@ -71,10 +73,9 @@ def html_table(frame: pd.DataFrame, cell: Callable[[str, object], str], headers:
 
 def metric_legend(metrics: list[str]) -> str:
     """What the bold values and arrows of a metric table mean, and the units of its metrics."""
-    units = {"psnr": "PSNR with a data range of 1.0 (reflectance 0..1)", "sam_deg": "SAM in degrees",
-             "ergas": "ERGAS with h/l = fine / coarse pixel size"}
+    units = [column_of(m).unit for m in metrics]
     return "; ".join(["Bold: the best value of each column (↑ highest is best, ↓ lowest is best)"]
-                     + [units[m] for m in metrics if m in units]) + "."
+                     + [unit for unit in units if unit]) + "."
 
 
 def metric_table(frame: pd.DataFrame, caption: str = "") -> str:

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from ..errors import InputDataError
+from ..methods import SPECTRAL
 from ..models.base import upsample_bicubic
 from ..sensors import Sensor
 from ..simulate import degrade
@@ -35,7 +36,6 @@ from ..train import TrainingSettings
 from .cnmf import cnmf
 from .srecnn import apply_srecnn, train_srecnn
 
-METHODS = ("cnmf", "srecnn", "hs_upsampled")
 
 
 def bands_of(sensor: Sensor, names: Sequence[str], what: str) -> Sensor:
@@ -57,8 +57,8 @@ def wald_predict(method: str, hs: np.ndarray, ms: np.ndarray, srf: np.ndarray, r
     ``srf`` (C_m, C_h): CNMF's spectral response matrix. ``training`` and ``checkpoint``: SRECNN's settings and
     training checkpoint (required for it). ``seed``: CNMF's VCA seed.
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown spectral method {method!r}; use one of {', '.join(METHODS)}")
+    if method not in SPECTRAL:
+        raise ValueError(f"unknown spectral method {method!r}; use one of {', '.join(SPECTRAL)}")
     if hs.shape[1:] != ms.shape[1:]:
         raise InputDataError(f"Wald's protocol needs the HS and MS images on one grid; got {hs.shape[1:]} and "
                              f"{ms.shape[1:]} pixels: resample or crop them to the same grid")

@@ -1,0 +1,98 @@
+"""Every method the pipeline runs, by the name a config's ``model`` key gives: what family it is, where its code
+lives, whether it runs on a GPU, what it needs trained first and how many reference pairs it takes.
+
+The rules (workflow/rules/methods.smk), the scripts, the config schema's ``model`` enums (``config.check_schema``)
+and the report all read this table, so adding a method is its module plus one line here (README, "Adding a
+method"). It imports nothing heavy: the Snakemake main process reads it while it builds the DAG, and a method's
+code (PyTorch, SciPy, scikit-learn) is imported by ``Method.load`` in the job that runs it.
+
+Families:
+- ``deep``: a network trained per site (rule train), then applied in tiles (rule predict).
+- ``classical``: a published algorithm applied to the references as they are (no training).
+- ``naive``: a baseline every other method must beat to have skill; the report marks the methods that do not.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Method:
+    """One method. ``implementation``: ``"module:attribute"`` of its class or function; ``gpu``: its jobs ask for
+    one (and use it when there is one); ``pretrained``: artefacts trained for it first (``"autoencoder"``: EDCSTFN's
+    feature extractor, Tan et al. 2019, section 2.2); ``references``: the reference-pair counts it accepts;
+    ``default_init`` and ``groups_for_skill`` (deep models): the constructor's ``init`` and the fewest training groups
+    it needs for skill from random weights (stfusion.skill)."""
+
+    family: str
+    implementation: str
+    gpu: bool = True
+    pretrained: tuple[str, ...] = ()
+    references: tuple[int, ...] = (1, 2)
+    default_init: str = "default"
+    groups_for_skill: int = 0
+
+    def load(self) -> Any:
+        """The class or function of the method, imported now."""
+        module, attribute = self.implementation.split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+def deep(implementation: str, **kwargs) -> Method:
+    """A deep spatiotemporal model: starts at change transfer and needs nine groups from random weights (skill.py)."""
+    return Method("deep", implementation, default_init="change", groups_for_skill=9, **kwargs)
+
+
+FUSION: dict[str, Method] = {  # spatiotemporal fusion: `methods.<name>.model`
+    "edcstfn": deep("stfusion.models.edcstfn:EDCSTFN", pretrained=("autoencoder",)),
+    "dcstfn": deep("stfusion.models.dcstfn:DCSTFN"),
+    "stfnet": deep("stfusion.models.stfnet:StfNet"),
+    "stfdcnn": deep("stfusion.models.stfdcnn:STFDCNN"),
+    "starfm": Method("classical", "stfusion.classical.starfm:starfm"),
+    "estarfm": Method("classical", "stfusion.classical.estarfm:estarfm", references=(2,)),
+    "fsdaf": Method("classical", "stfusion.classical.fsdaf:fsdaf", references=(1,)),
+    "nearest_reference": Method("naive", "stfusion.predict:nearest_reference", gpu=False),
+    "coarse_upsampled": Method("naive", "stfusion.predict:coarse_upsampled", gpu=False),
+}
+
+TWO_STAGE = "stfusion.sts.two_stage:TwoStageModel"
+STS: dict[str, Method] = {  # spatio-temporal-spectral fusion (Peng et al.): `sts_methods.<name>.model`
+    "stsmtl": Method("deep", "stfusion.sts.chain:TrainedSTS"),
+    "estarfm_cnmf": Method("classical", TWO_STAGE),  # two-stage baselines: a spatiotemporal method, then a spectral one
+    "estarfm_srecnn": Method("deep", TWO_STAGE),
+    "stfdcnn_cnmf": Method("deep", TWO_STAGE),
+    "stfdcnn_srecnn": Method("deep", TWO_STAGE),
+    "hs_nearest": Method("naive", "stfusion.sts.naive:nearest_hs", gpu=False),
+}
+
+SPECTRAL: dict[str, Method] = {  # spectral super-resolution by Wald's protocol: `sites.<site>.spectral.methods`
+    "cnmf": Method("classical", "stfusion.spectral.cnmf:cnmf", gpu=False),
+    "srecnn": Method("deep", "stfusion.spectral.srecnn:train_srecnn"),
+    "hs_upsampled": Method("naive", "stfusion.models.base:upsample_bicubic", gpu=False),
+}
+
+REGISTRIES = {"methods": FUSION, "sts_methods": STS, "spectral": SPECTRAL}  # by the config section naming them
+
+
+def of_family(registry: Mapping[str, Method], family: str) -> tuple[str, ...]:
+    """The names of a registry's methods of one family."""
+    return tuple(name for name, method in registry.items() if method.family == family)
+
+
+def fusion_method(config: Mapping, name: str) -> Method:
+    """The registry entry of the config's method ``name`` (``methods.<name>.model``)."""
+    return FUSION[config["methods"][name]["model"]]
+
+
+def check_references(config: Mapping) -> None:
+    """Raise ConfigError naming ``methods.<name>`` when a method is given a reference count its model does not take."""
+    for name, spec in config.get("methods", {}).items():
+        accepted = FUSION[spec["model"]].references
+        for key in ("references", "predict_references"):
+            if key in spec and spec[key] not in accepted:
+                raise ConfigError(f"methods.{name}.{key} is {spec[key]}, but {spec['model']} takes "
+                                  f"{' or '.join(map(str, accepted))} reference pair(s): set {key}: {accepted[0]}")
