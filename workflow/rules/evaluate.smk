@@ -1,4 +1,4 @@
-# Evaluation (SPEC 2.10): every prediction that has a truth (simulated truth, or a held-out
+# Evaluation: every prediction that has a truth (simulated truth, or a held-out
 # observation) is scored into a tidy CSV, and a per-site table averages the held-out dates.
 
 

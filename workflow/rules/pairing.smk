@@ -1,4 +1,4 @@
-# Pairing (SPEC 2.6) and training patches (SPEC 2.7) for the sites with a fusion pair.
+# Pairing and training patches for the sites with a fusion pair.
 
 
 checkpoint pairing:

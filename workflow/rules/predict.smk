@@ -1,4 +1,4 @@
-# Prediction (SPEC 2.9): every coarse date of the series that has reference pairs, in tiles.
+# Prediction: every coarse date of the series that has reference pairs, in tiles.
 
 
 rule predict:

@@ -1,4 +1,4 @@
-# Preprocessing (SPEC 2.1-2.4): catalogue, reprojection to the site's UTM grid with scale
+# Preprocessing: catalogue, reprojection to the site's UTM grid with scale
 # harmonisation, quality filtering with a scene inventory, and band matching.
 
 

@@ -1,4 +1,4 @@
-# The report (SPEC 2.11): one self-contained HTML page with every site's results, and the workflow
+# The report: one self-contained HTML page with every site's results, and the workflow
 # description of Snakemake's own report (`snakemake --report report.html`).
 
 

@@ -1,4 +1,4 @@
-# Spectral and spatial simulation (SPEC 2.5): a target sensor simulated from a finer-spectrum one.
+# Spectral and spatial simulation: a target sensor simulated from a finer-spectrum one.
 
 
 rule simulate:

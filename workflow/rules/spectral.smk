@@ -1,4 +1,4 @@
-# Spectral super-resolution on real data (SPEC 3.6): a site's real HS image is degraded by the
+# Spectral super-resolution on real data: a site's real HS image is degraded by the
 # `spectral.ratio` and predicted back from the MS image by each method (Wald's protocol), then
 # scored against the real HS image.
 

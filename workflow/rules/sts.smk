@@ -1,7 +1,8 @@
-# Spatio-temporal-spectral fusion (SPEC 3.7, paper 000). A site's `sts:` block names its hyperspectral, fine
-# and multispectral (MS) sensors. By default (`protocol: observed`) the three series are the site's cleaned
-# scenes of those sensors that the inventory kept; `protocol: simulated` is paper 000's Dataset I, the series
-# simulated from a fine hyperspectral truth. The series plan (sts/series.json) says which scenes train and
+# Spatio-temporal-spectral fusion (Peng, Li, Zhou and Li, "A Long-time-series Spatio-Temporal-Spectral Fusion
+# Method via Multi-task Learning"). A site's `sts:` block names its hyperspectral, fine and multispectral (MS)
+# sensors. By default (`protocol: observed`) the three series are the site's cleaned scenes of those sensors
+# that the inventory kept; `protocol: simulated` is the Dataset I of Peng et al., the series simulated from a
+# fine hyperspectral truth. The series plan (sts/series.json) says which scenes train and
 # which predict each MS date; sts_train fits a method once, sts_predict predicts one date, and where a truth
 # exists every date is scored.
 

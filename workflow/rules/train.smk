@@ -1,4 +1,4 @@
-# Training (SPEC 2.8): the feature autoencoder of EDCSTFN and every deep model, GPU-tagged so a
+# Training: the feature autoencoder of EDCSTFN and every deep model, GPU-tagged so a
 # cluster profile can route them; they run on the CPU when there is no GPU.
 
 

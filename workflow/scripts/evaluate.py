@@ -1,4 +1,4 @@
-"""Rule evaluate: SPEC 4 metrics of every prediction of a method that has a truth, as a tidy CSV."""
+"""Rule evaluate: the metrics of every prediction of a method that has a truth, as a tidy CSV."""
 import json
 
 import pandas as pd
@@ -11,7 +11,8 @@ from stfusion.runlog import log_to
 log = log_to(snakemake.log[0])
 w = snakemake.wildcards
 matched = json.loads(open(snakemake.input.bands).read())["bands"]
-# Held out: never the target of a training group of this method (paper 001 scores validation groups).
+# Held out: never the target of a training group of this method (Tan, Di, Zhang, Guo and Gao (2019), "An Enhanced
+# Deep Convolutional Model for Spatiotemporal Image Fusion", Remote Sensing 11(24), 2898, scores validation groups).
 trained_on = set(snakemake.params.trained_on)
 rows = []
 for prediction, truth, benchmark in zip(snakemake.input.predictions, snakemake.input.truths, snakemake.input.benchmarks):

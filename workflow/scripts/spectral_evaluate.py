@@ -1,4 +1,5 @@
-"""Rule spectral_evaluate: paper 000's metrics of one method's prediction against the real HS image, with its run time."""
+"""Rule spectral_evaluate: the metrics of one method's prediction against the real HS image, with its run time, as
+in Peng, Li, Zhou and Li, "A Long-time-series Spatio-Temporal-Spectral Fusion Method via Multi-task Learning"."""
 import json
 from pathlib import Path
 

@@ -1,4 +1,5 @@
-"""Rule sts_evaluate: paper 000's metrics of every predicted date against the truth, with the method's run time
+"""Rule sts_evaluate: the metrics of every predicted date against the truth, as in Peng, Li, Zhou and Li, "A
+Long-time-series Spatio-Temporal-Spectral Fusion Method via Multi-task Learning", with the method's run time
 (its sts_train job and every sts_predict job) and the peak memory of those jobs."""
 import pandas as pd
 

@@ -1,5 +1,6 @@
-"""Rule sts_simulate: one scene of paper 000's simulation protocol (Dataset I) made from the fine HS truth of
-its date: through the sensor's SRFs (fine and MS sensors), then degraded by its ratio (MS and HS sensors)."""
+"""Rule sts_simulate: one scene of the simulation protocol (Dataset I) of Peng, Li, Zhou and Li, "A Long-time-series
+Spatio-Temporal-Spectral Fusion Method via Multi-task Learning", made from the fine HS truth of its date: through
+the sensor's SRFs (fine and MS sensors), then degraded by its ratio (MS and HS sensors)."""
 import numpy as np
 from affine import Affine
 
@@ -19,6 +20,6 @@ target = load_sensor(w.sensor, sensors)
 weights = None if role == "hs" else spectral_weights(centres, target)
 image = observe(truth.data, weights, ratio, spec["degradation"])
 names = truth.names if role == "hs" else target.band_names
-tags = {"site": w.site, "date": w.date, "sensor": w.sensor, "stage": "simulated observation (paper 000, Dataset I)"}
+tags = {"site": w.site, "date": w.date, "sensor": w.sensor, "stage": "simulated observation (Peng et al., Dataset I)"}
 write_cog(snakemake.output[0], image, truth.crs, truth.transform * Affine.scale(ratio), names, tags)
 log.info("%s %s (%s, ratio %d) simulated from %s", w.sensor, w.date, role, ratio, snakemake.input[0])

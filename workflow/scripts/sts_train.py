@@ -1,6 +1,7 @@
-"""Rule sts_train: STS-MTL or a two-stage baseline fitted on a site's training scenes (paper 000; SPEC 3.7),
-resumable after a kill (checkpoints beside the model). STS-MTL learns by Wald's protocol from observed
-series, and from the truth of the HS dates under the simulation protocol."""
+"""Rule sts_train: STS-MTL or a two-stage baseline fitted on a site's training scenes (Peng, Li, Zhou and Li, "A
+Long-time-series Spatio-Temporal-Spectral Fusion Method via Multi-task Learning"), resumable after a kill
+(checkpoints beside the model). STS-MTL learns by Wald's protocol from observed series, and from the truth of the
+HS dates under the simulation protocol."""
 import dataclasses
 import json
 import time

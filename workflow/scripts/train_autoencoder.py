@@ -1,4 +1,6 @@
-"""Rule autoencoder: pre-train the autoencoder whose encoder gives EDCSTFN's feature loss (paper 001, Fig. 2)."""
+"""Rule autoencoder: pre-train the autoencoder whose encoder gives EDCSTFN's feature loss (Tan, Di, Zhang, Guo and
+Gao (2019), "An Enhanced Deep Convolutional Model for Spatiotemporal Image Fusion", Remote Sensing 11(24), 2898,
+Fig. 2)."""
 from pathlib import Path
 
 import pandas as pd

@@ -1,4 +1,4 @@
-"""Band matching (SPEC 2.4): pair coarse and fine bands by the overlap of their spectral responses.
+"""Band matching: pair coarse and fine bands by the overlap of their spectral responses.
 
 The overlap of two bands is the cosine similarity of their response curves on a 1 nm grid,
 ``<R_f, R_c> / (||R_f|| ||R_c||)``: 1 for identical curves, 0 for disjoint ones. Pairs are taken

@@ -1,6 +1,6 @@
 """Site grids: one UTM fine grid per site, and coarse grids whose pixel edges are fine pixel edges.
 
-SPEC 2.2: the UTM zone comes from the site's centre (pyproj's UTM query) unless the config fixes
+The UTM zone comes from the site's centre (pyproj's UTM query) unless the config fixes
 an EPSG code; a coarse pixel is exactly ``ratio x ratio`` fine pixels, so there is no fractional
 offset between the grids of one site.
 """

@@ -1,4 +1,4 @@
-"""Ingest (SPEC 2.1): open each raw scene once, check it against its sensor and site, describe it.
+"""Ingest: open each raw scene once, check it against its sensor and site, describe it.
 
 A scene is a plain multi-band raster or a product (:mod:`stfusion.products`) whose band files are read
 through a VRT. Every check raises :class:`InputDataError` naming the file and the fix before anything

@@ -1,8 +1,9 @@
-"""Pairing (SPEC 2.6): reference pairs for each prediction date, and training groups.
+"""Pairing: reference pairs for each prediction date, and training groups.
 
 A *pair* date has a kept fine scene and a kept coarse scene. For a prediction date t1 the
-references are the nearest pair dates before and after t1 (paper 001: "reference and prediction
-dates should be as close as possible, better within a quarter"), within ``window_days``. Training
+references are the nearest pair dates before and after t1 (Tan, Di, Zhang, Guo and Gao (2019), "An Enhanced
+Deep Convolutional Model for Spatiotemporal Image Fusion", Remote Sensing 11(24), 2898: "reference and
+prediction dates should be as close as possible, better within a quarter"), within ``window_days``. Training
 groups are built the same way with each pair date in turn as t1 (its own pair excluded), and split
 into training and validation by target date, never by patch, with a seeded shuffle.
 """
@@ -69,7 +70,7 @@ def prediction_groups(coarse_dates: Iterable[str], pairs: Sequence[str], window_
 
 def training_groups(pairs: Sequence[str], window_days: int, count: int) -> list[Group]:
     """Groups whose target is a pair date: with ``count = 1`` every reference in the window on
-    either side makes its own group (paper 001's one-reference data groups)."""
+    either side makes its own group (the one-reference data groups of Tan et al. (2019))."""
     if count == 2:
         return prediction_groups(pairs, pairs, window_days, 2)
     return [

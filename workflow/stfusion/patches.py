@@ -1,7 +1,8 @@
-"""Patches (SPEC 2.7): training samples cut once per group and stored, never re-read per patch.
+"""Patches: training samples cut once per group and stored, never re-read per patch.
 
-Windows are laid on the coarse grid (size and stride in coarse pixels, paper 001: 50 and 30 for
-MODIS at ratio 16) with the last window flush with the far edge, so the whole scene is used; the
+Windows are laid on the coarse grid (size and stride in coarse pixels: 50 and 30 for MODIS at ratio 16 in
+Tan, Di, Zhang, Guo and Gao (2019), "An Enhanced Deep Convolutional Model for Spatiotemporal Image Fusion",
+Remote Sensing 11(24), 2898) with the last window flush with the far edge, so the whole scene is used; the
 fine windows are the same windows times the ratio. A window with a NaN in any input is skipped:
 NaN never reaches a network.
 """

@@ -1,4 +1,4 @@
-"""Quality filtering (SPEC 2.3): cloud, shadow and nodata flags from QA bands, and the keep/drop rule.
+"""Quality filtering: cloud, shadow and nodata flags from QA bands, and the keep/drop rule.
 
 Flags are bits of a uint8 mask: NODATA, CLOUD, SHADOW. QA encodings decoded here:
 
@@ -70,7 +70,9 @@ class QualityReport:
 
 
 def assess(flags: np.ndarray, max_cloud: float, max_nodata: float) -> QualityReport:
-    """Keep a scene unless it is empty or over a threshold (paper 001: fine cloud > 5 %, coarse nodata > 1 %).
+    """Keep a scene unless it is empty or over a threshold (Tan, Di, Zhang, Guo and Gao (2019), "An Enhanced Deep
+    Convolutional Model for Spatiotemporal Image Fusion", Remote Sensing 11(24), 2898: fine cloud > 5 %, coarse
+    nodata > 1 %).
 
     The cloud fraction counts cloud and shadow pixels that are not nodata, over the site area.
     """

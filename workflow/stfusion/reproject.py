@@ -1,4 +1,4 @@
-"""Reprojection onto the site grid and scale harmonisation (SPEC 2.2).
+"""Reprojection onto the site grid and scale harmonisation.
 
 Each raw scene (a raster, or a product's band files stacked by a VRT) is read through a GDAL warped
 VRT onto its sensor's grid of the site, so only the part of the file that covers the site is read. Downsampling averages; upsampling interpolates

@@ -1,4 +1,4 @@
-"""The scene table (SPEC 2.1): one row per raw scene, checked before the DAG is built."""
+"""The scene table: one row per raw scene, checked before the DAG is built."""
 from __future__ import annotations
 
 import datetime as dt
@@ -77,7 +77,9 @@ def check_scene_table(table: pd.DataFrame, config: Mapping, table_path: str, gen
 
 
 STS_ROLES = {"fine": "fine_sensor", "ms": "ms_sensor", "hs": "hs_sensor"}
-STS_MIN_DATES = {"fine": 2, "ms": 3, "hs": 2}  # references on two dates; paper 000: any series of 3 dates or more
+# References on two dates; Peng, Li, Zhou and Li, "A Long-time-series Spatio-Temporal-Spectral Fusion Method via
+# Multi-task Learning": any series of 3 dates or more.
+STS_MIN_DATES = {"fine": 2, "ms": 3, "hs": 2}
 
 
 def check_series_dates(dates: Mapping[str, list], key: str, source: str, what: str = "scene(s)") -> None:

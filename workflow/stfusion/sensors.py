@@ -1,4 +1,4 @@
-"""Sensor registry (SPEC 5): bands, spectral responses, pixel size, storage and QA of each sensor.
+"""Sensor registry: bands, spectral responses, pixel size, storage and QA of each sensor.
 
 A sensor is defined by one YAML file in ``resources/sensors/`` or by an entry under the config key
 ``sensors:`` (same schema, ``config/schemas/sensor.schema.yaml``; a config entry replaces a registry

@@ -1,10 +1,11 @@
-"""Spectral and spatial simulation (SPEC 2.5).
+"""Spectral and spatial simulation.
 
 Spectral: a target band is the SRF-weighted mean of the source bands, with the target SRF sampled
 at the source band centres and the weights normalised to sum to 1 (the spectral observation model
-of paper 000, section 2). Spatial: degradation by an integer ratio, by bilinear interpolation at
-the coarse pixel centres (paper 000's simulation protocol), by area mean (a box PSF), or by a
-Gaussian PSF followed by sampling at the coarse pixel centres.
+of Peng, Li, Zhou and Li, "A Long-time-series Spatio-Temporal-Spectral Fusion Method via Multi-task Learning",
+section 2). Spatial: degradation by an integer ratio, by bilinear interpolation at the coarse pixel centres
+(the simulation protocol of Peng et al.), by area mean (a box PSF), or by a Gaussian PSF followed by sampling
+at the coarse pixel centres.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Whole-scene prediction in tiles (SPEC 2.9), in bounded memory and close to the speed of one forward pass.
+"""Whole-scene prediction in tiles, in bounded memory and close to the speed of one forward pass.
 
 Each tile's core is predicted from a window that adds the model's receptive ``halo`` (its true receptive radius,
 ``models.base``) on every side that is not the scene edge, where the network pads exactly as it does on the

@@ -1,8 +1,9 @@
-"""Training shared by every deep model (SPEC 2.8): Adam, learning-rate schedule, mixed precision, checkpoints,
+"""Training shared by every deep model: Adam, learning-rate schedule, mixed precision, checkpoints,
 resume.
 
-Paper 001: Adam (lr 1e-3, 8e-4 for single-band), learning rate times 0.1 when the validation loss
-has not improved for 5 epochs, 60 epochs; the weights kept are those of the best validation loss. Given a
+Tan, Di, Zhang, Guo and Gao (2019), "An Enhanced Deep Convolutional Model for Spatiotemporal Image Fusion",
+Remote Sensing 11(24), 2898: Adam (lr 1e-3, 8e-4 for single-band), learning rate times 0.1 when the validation
+loss has not improved for 5 epochs, 60 epochs; the weights kept are those of the best validation loss. Given a
 ``score_fn`` (the fusion models: the squared error of their prediction) the weights kept are those of the
 lowest validation RMSE instead, the score the report ranks methods by: a loss with perceptual terms can
 fall while the RMSE rises. The initial weights are epoch 0 of that choice: a start that carries skill
@@ -124,9 +125,10 @@ def _validation_rmse(module, score_fn: ScoreFn, data, settings, device) -> float
 
 
 def _scheduler(optimizer: torch.optim.Optimizer, settings: TrainingSettings):
-    """``plateau`` (paper 001): the rate times ``factor`` after ``patience`` epochs without a better validation
-    loss. ``cosine``: the rate falls from ``lr`` to 0 along a half cosine over the epochs (Loshchilov and Hutter
-    2017, SGDR without restarts), which settles a short training without waiting for plateaus."""
+    """``plateau``, as in Tan et al. (2019): the rate times ``factor`` after ``patience`` epochs without a
+    better validation loss. ``cosine``: the rate falls from ``lr`` to 0 along a half cosine over the epochs
+    (Loshchilov and Hutter 2017, SGDR without restarts), which settles a short training without waiting for
+    plateaus."""
     if settings.schedule == "plateau":
         return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=settings.factor, patience=settings.patience)
     if settings.schedule == "cosine":

@@ -1,4 +1,4 @@
-"""Whole scenes in bounded memory for the classical methods (SPEC 3.5): blocks with halos.
+"""Whole scenes in bounded memory for the classical methods: blocks with halos.
 
 A block's core is computed from a window grown by ``halo`` fine pixels (the method's half-window,
 rounded up to whole coarse pixels and clipped at the scene edge); only the core is kept. Scene-wide

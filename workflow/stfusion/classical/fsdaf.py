@@ -1,4 +1,4 @@
-"""FSDAF, the Flexible Spatiotemporal DAta Fusion of Zhu et al. (2016), vectorised and blockwise (SPEC 3.5).
+"""FSDAF, the Flexible Spatiotemporal DAta Fusion of Zhu et al. (2016), vectorised and blockwise.
 
 Zhu, X., Helmer, E. H., Gao, F., Liu, D., Chen, J., Lefsky, M. A. (2016). A flexible spatiotemporal method for
 fusing satellite images with different resolutions. Remote Sensing of Environment 172, 165-177.

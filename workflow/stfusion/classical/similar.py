@@ -1,4 +1,4 @@
-"""Moving-window machinery shared by STARFM and ESTARFM (SPEC 3.5).
+"""Moving-window machinery shared by STARFM and ESTARFM.
 
 Both methods look, for every fine pixel, at the pixels of a ``window`` x ``window`` neighbourhood that
 are spectrally similar to it. Instead of a loop per pixel, the loop here runs over the window's

@@ -1,8 +1,10 @@
 """What the built-in demo observes: two sites, their dates, and how each raw product is stored.
 
-``demo`` is a spatiotemporal-fusion site (paper 001's setting): Landsat 8 OLI at 30 m on a few
+``demo`` is a spatiotemporal-fusion site (the setting of Tan, Di, Zhang, Guo and Gao (2019), "An Enhanced Deep
+Convolutional Model for Spatiotemporal Image Fusion", Remote Sensing 11(24), 2898): Landsat 8 OLI at 30 m on a few
 dates, two of them cloudy, and MODIS bands 1-7 at ratio 16 on every date, two of them with
-missing scan lines. ``demo_sts`` is the 3:2:1 layout of paper 000: ZY1-02D VNIC at 10 m (fine),
+missing scan lines. ``demo_sts`` is the 3:2:1 layout of Peng, Li, Zhou and Li, "A Long-time-series
+Spatio-Temporal-Spectral Fusion Method via Multi-task Learning": ZY1-02D VNIC at 10 m (fine),
 GF-6 WFV at 20 m (high-temporal multispectral) and ZY1-02D AHSI at 30 m (hyperspectral).
 Raw products are stored as distributed: integer reflectance x 10^4 with a QA file, in their own
 CRS and pixel grid (MODIS sinusoidal; VNIC geographic; GF-6 at its native 16 m); in the ``products``

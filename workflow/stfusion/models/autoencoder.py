@@ -1,6 +1,8 @@
-"""The pre-trained autoencoder whose encoder gives EDCSTFN's feature loss (paper 001, Figure 2 and Equation 5).
+"""The pre-trained autoencoder whose encoder gives EDCSTFN's feature loss (Tan, Di, Zhang, Guo and Gao
+(2019), "An Enhanced Deep Convolutional Model for Spatiotemporal Image Fusion", Remote Sensing 11(24), 2898,
+Figure 2 and Equation 5).
 
-Paper 001 fixes only its shape ("the detailed architecture ... can be arbitrary"): an "hourglass" whose encoder
+Tan et al. (2019) fix only its shape ("the detailed architecture ... can be arbitrary"): an "hourglass" whose encoder
 has a stride-2 convolution halving the size and whose decoder has an upsample-by-2, with ReLUs. Here, with
 3x3 convolutions, replicate padding and EDCSTFN's channel widths:
 encoder  conv C->32, ReLU, conv 32->64 stride 2, ReLU, conv 64->128, ReLU;
@@ -23,7 +25,7 @@ from stfusion.models.base import conv
 
 
 class FeatureAutoencoder(nn.Module):
-    """Hourglass autoencoder of ``channels``-band fine images (paper 001, Figure 2)."""
+    """Hourglass autoencoder of ``channels``-band fine images (Tan et al. (2019), Figure 2)."""
 
     def __init__(self, channels: int) -> None:
         super().__init__()

@@ -1,9 +1,11 @@
-"""DCSTFN, the deep convolutional spatiotemporal fusion network (Tan et al. 2018; SPEC 3.2).
+"""DCSTFN, the deep convolutional spatiotemporal fusion network (Tan et al. 2018).
 
 Encoder-merge-decoder: a coarse encoder shared by M(tk) and M(t1) on the coarse grid (3x3 convs then
 log2(ratio) - 1 transposed convs, each doubling, to half the fine resolution), a fine encoder on L(tk)
-(down to half the fine resolution by a max-pool), the merge F(t1) = F_L(tk) + F_M(t1) - F_M(tk) (paper 001,
-Equation 2) and a decoder (a doubling transposed conv back to the fine grid, then per-pixel linear layers).
+(down to half the fine resolution by a max-pool), the merge F(t1) = F_L(tk) + F_M(t1) - F_M(tk) (Tan, Di, Zhang,
+Guo and Gao (2019), "An Enhanced Deep Convolutional Model for Spatiotemporal Image Fusion", Remote Sensing
+11(24), 2898, Equation 2) and a decoder (a doubling transposed conv back to the fine grid, then per-pixel linear
+layers).
 Transposed convs: kernel 3, stride 2, padding 1, output_padding 1 (exact doubling). 3x3 convs use
 replicate padding. With two references the two single-reference predictions are averaged.
 ``init: change`` (the default, ``initialise_change_transfer``) starts the network at the change transfer of a

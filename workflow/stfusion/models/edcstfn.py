@@ -1,4 +1,5 @@
-"""EDCSTFN, the enhanced deep convolutional spatiotemporal fusion network (paper 001; SPEC 3.1).
+"""EDCSTFN, the enhanced deep convolutional spatiotemporal fusion network (Tan, Di, Zhang, Guo and Gao (2019), "An
+Enhanced Deep Convolutional Model for Spatiotemporal Image Fusion", Remote Sensing 11(24), 2898).
 
 L(t1) = f(g(L(tk)) + h(M(tk), L(tk), M(t1)))  (Equation 3): a fine encoder g, a residual encoder h on the
 stacked reference pair and coarse image at t1 (coarse images bicubic-upsampled to the fine grid first), an
@@ -29,7 +30,7 @@ def msssim_settings(size: int, levels: int | None = None) -> tuple[int, list[flo
     pytorch-msssim asserts size > 16 (win_size - 1) whatever the number of levels, and each level's image
     (halved, rounded up) should be at least win_size. The window is the largest odd one <= 11 allowed by
     the first rule; the levels are ``levels`` or the most (<= 5) allowed by the second; the standard
-    weights are truncated to the levels and renormalised to sum to 1. 800-px patches (paper 001): 11, 5
+    weights are truncated to the levels and renormalised to sum to 1. 800-px patches of Tan et al. (2019): 11, 5
     levels; 64 px: 3, 5 levels.
     """
     win = 11
@@ -62,7 +63,7 @@ def initialise_change_transfer(model: "EDCSTFN", channels: int) -> None:
     weights from every other feature. The remaining channels keep PyTorch's default initialisation,
     so the network is exactly EDCSTFN (Equation 3) and training is free to move away; with two
     references the blend of Equations 8-10 then starts as the inverse-change weighting of
-    L(tk) + M(t1) - M(tk). This is an initialisation only: paper 001 trains from random weights on
+    L(tk) + M(t1) - M(tk). This is an initialisation only: Tan et al. (2019) train from random weights on
     years of scenes, and from random weights the demo's few CPU epochs leave EDCSTFN behind the
     nearest reference (README, "Deep fusion on the demo").
     """
@@ -87,11 +88,11 @@ def initialise_change_transfer(model: "EDCSTFN", channels: int) -> None:
 
 
 class EDCSTFN(FusionModel):
-    """EDCSTFN (paper 001) with its compound loss; halo = ``bicubic_halo(ratio, 5)`` (32 px at ratio 16).
+    """EDCSTFN of Tan et al. (2019) with its compound loss; halo = ``bicubic_halo(ratio, 5)`` (32 px at ratio 16).
 
     The frozen ``feature_extractor`` is deliberately NOT a registered submodule: it is absent from
     ``parameters()``, ``state_dict()`` and ``train()``/``to()``; ``loss`` moves it to the data's device.
-    ``feature_loss=False`` drops the feature term (tests only; SPEC 3.1 requires it).
+    ``feature_loss=False`` drops the feature term (tests only; the method's compound loss includes it).
     """
 
     def __init__(self, channels: int, ratio: int, alpha: float = 0.5, msssim_levels: int | None = None,
@@ -139,7 +140,8 @@ class EDCSTFN(FusionModel):
         return self.decoder(w10 * merged[:, 0] + (1.0 - w10) * merged[:, 1])
 
     def training_loss(self, fine_refs: Tensor, coarse_refs: Tensor, coarse_t1: Tensor, target: Tensor) -> Tensor:
-        """Sum over the references of the loss of each one's single-reference prediction (paper 001, Figure 3a)."""
+        """Sum over the references of the loss of each one's single-reference prediction (Tan et al. (2019),
+        Fig. 3a)."""
         merged, _ = self.merged_features(fine_refs, coarse_refs, coarse_t1)
         return torch.stack([self.loss(self.decoder(merged[:, i]), target) for i in range(merged.shape[1])]).sum()
 
@@ -149,7 +151,7 @@ class EDCSTFN(FusionModel):
         if self.feature_loss:
             extractor = self.feature_extractor
             if extractor is None:
-                raise ConfigError("EDCSTFN's compound loss needs the pre-trained feature extractor (SPEC 3.1): "
+                raise ConfigError("EDCSTFN's compound loss needs the pre-trained feature extractor: "
                                   "construct it with feature_extractor=load_feature_extractor(<autoencoder weights>)")
             extractor.to(device=target.device, dtype=target.dtype)
             with torch.no_grad():

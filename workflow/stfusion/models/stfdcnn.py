@@ -1,5 +1,5 @@
 """STFDCNN, spatiotemporal fusion by two super-resolution CNNs and high-pass modulation (Song et al. 2018,
-IEEE JSTARS 11(3); SPEC 3.4).
+IEEE JSTARS 11(3)).
 
 Two SRCNN-style networks (9x9 C->64, ReLU, 1x1 64->32, ReLU, 5x5 32->C; replicate padding) with residual
 learning on a bicubic upsampling: the non-linear mapping (NLM) CNN takes the coarse image to the

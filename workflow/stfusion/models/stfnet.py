@@ -1,4 +1,4 @@
-"""StfNet, pixel-level residual fusion (Liu et al. 2019, IEEE TGRS 57(9); SPEC 3.3).
+"""StfNet, pixel-level residual fusion (Liu et al. 2019, IEEE TGRS 57(9)).
 
 One CNN (9x9 2C->64, ReLU, 5x5 64->32, ReLU, 5x5 32->C; replicate padding) maps
 [bicubic-upsampled M(t1) - M(tk), L(tk)] to the fine difference; L(t1) = L(tk) + difference. The same weights

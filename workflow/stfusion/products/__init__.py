@@ -1,4 +1,4 @@
-"""Products as distributed (SPEC 2.1): what a scene-table ``path`` names, resolved to its band files.
+"""Products as distributed: what a scene-table ``path`` names, resolved to its band files.
 
 A row's ``path`` is either one multi-band raster in the sensor's band order, or a product as it is
 downloaded:

@@ -1,4 +1,4 @@
-"""``stfusion-scenes``: a scene table (SPEC 2.1) from STAC ItemCollections, one row per item.
+"""``stfusion-scenes``: a scene table from STAC ItemCollections, one row per item.
 
 The sensor is given (``--sensor``) or found from the item's ``platform`` (STAC common metadata: e.g.
 ``landsat-8``, ``LANDSAT_9``, ``sentinel-2a``, ``terra``); the date is the item's ``datetime`` (or its

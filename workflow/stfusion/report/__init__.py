@@ -1,4 +1,4 @@
-"""The run's HTML report (SPEC 2.11): one self-contained page, one section per site.
+"""The run's HTML report: one self-contained page, one section per site.
 
 ``experiments`` reads a site's result files, ``rendering`` turns bands into colours, ``figures`` draws
 them (matplotlib, PNG), ``tables`` writes the tables and ``page`` assembles the HTML.

@@ -1,4 +1,4 @@
-"""Spectral resolution enhancement (SPEC 3.6): CNMF fuses an HS with an MS image; SRECNN maps MS to HS."""
+"""Spectral resolution enhancement: CNMF fuses an HS with an MS image; SRECNN maps MS to HS."""
 from __future__ import annotations
 
 from .cnmf import cnmf

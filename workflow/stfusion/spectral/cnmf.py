@@ -1,5 +1,5 @@
 """CNMF: Yokoya, Yairi & Iwasaki 2012, "Coupled nonnegative matrix factorization unmixing for hyperspectral
-and multispectral data fusion", IEEE TGRS 50(2), 528-537 (SPEC 3.6).
+and multispectral data fusion", IEEE TGRS 50(2), 528-537.
 
 Both images follow the linear mixing model with the same materials: the HS image Y_h ~ W_h H_h (C_h bands
 x M endmembers, M x coarse pixels) and the MS image Y_m ~ W_m H_m (fine pixels), coupled by the sensor

@@ -1,5 +1,5 @@
 """SRECNN: spectral resolution enhancement of MS data by a CNN (Peng, Zhang et al. 2019, "Improving spectral
-resolution of multispectral data using convolutional neural network", IGARSS 2019; SPEC 3.6).
+resolution of multispectral data using convolutional neural network", IGARSS 2019).
 
 The network maps an MS image to the HS bands on the same grid. It is trained where both images exist: the
 MS image degraded to the HS resolution (``stfusion.simulate.degrade``, by default the ratio x ratio block

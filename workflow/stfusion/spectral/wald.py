@@ -1,4 +1,5 @@
-"""Spectral super-resolution of real data by Wald's protocol (SPEC 3.6; SPEC 3.7: paper 000 on real data).
+"""Spectral super-resolution of real data by Wald's protocol: the spectral methods of Peng, Li, Zhou and Li, "A
+Long-time-series Spatio-Temporal-Spectral Fusion Method via Multi-task Learning", on real data.
 
 A real hyperspectral (HS) image and a co-registered multispectral (MS) image of the same grid are given;
 the HS image at the MS resolution does not exist, so the HS image is degraded by ``ratio``

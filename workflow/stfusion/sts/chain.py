@@ -1,4 +1,5 @@
-"""The STS-MTL chain of one site (paper 000; SPEC 3.7): PCA, samples, training, tiled prediction.
+"""The STS-MTL chain of one site (Peng, Li, Zhou and Li, "A Long-time-series Spatio-Temporal-Spectral Fusion Method
+via Multi-task Learning"): PCA, samples, training, tiled prediction.
 
 ``train_sts`` fits the PCA of the hyperspectral series (``pca``), cuts training samples of time-encoded
 resampled inputs (``resample``, ``data``) and trains the three-branch network (``network``) with
@@ -52,12 +53,12 @@ log = logging.getLogger("stfusion")
 class STSSettings:
     """Hyper-parameters of the chain. Sizes are in fine pixels and must be multiples of lcm(MS, HS ratios).
 
-    kernels: the residual blocks' kernel set (cardinality; paper 000 compares (1,), (1, 3), (1, 3, 5));
+    kernels: the residual blocks' kernel set (cardinality; Peng et al. (STS-MTL) compare (1,), (1, 3), (1, 3, 5));
     pca_variance: explained-variance fraction of the kept components; degradation: ``area`` or
     ``bilinear`` spatial degradation of the observation model (match how the coarse data were made);
     other_references: also train on references of other dates (``data.reference_choices``);
     observation_dates: also train on the MS dates without a label, on the observation tasks alone (the
-    multi-task learning of paper 000, section 3.2: every observed series constrains Z on its own dates);
+    multi-task learning of Peng et al., section 3.2: every observed series constrains Z on its own dates);
     validation_fraction: share of training windows held out to pick the best weights; tile: prediction
     tile size (memory bound of prediction); training: ``stfusion.train.fit``'s settings (epochs, rate,
     schedule, batch size, device, seed; the seed also seeds the PCA and the network's initial weights).

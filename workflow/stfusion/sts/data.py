@@ -174,7 +174,7 @@ def fill_gaps(sample: dict[str, np.ndarray], ms_ratio: int) -> tuple[dict[str, n
 
 
 def wald_series(series: SiteSeries, method: str = "area") -> tuple[SiteSeries, np.ndarray]:
-    """Wald's protocol (SPEC 3.7): every series degraded by the HS ratio, so the real HS becomes the label
+    """Wald's protocol: every series degraded by the HS ratio, so the real HS becomes the label
     on the degraded fine grid (which is the HS grid). Returns the degraded series and the labels
     (T_h, C_h, rows, cols); the scene is first cropped to whole multiples of hs_ratio x lcm(ratios)."""
     r_ms, r_hs = series.ratio("ms"), series.ratio("hs")

@@ -1,7 +1,8 @@
-"""Observation model, task losses and learnable task weights of STS-MTL (paper 000; SPEC 3.7).
+"""Observation model, task losses and learnable task weights of STS-MTL (Peng, Li, Zhou and Li, "A Long-time-series
+Spatio-Temporal-Spectral Fusion Method via Multi-task Learning").
 
 Every observed series is a temporal, spatial and spectral resampling of the unknown fine
-hyperspectral series Z (paper 000, section 3.1: X^n = f_n(Z)). With Z given by its PCA scores s,
+hyperspectral series Z (Peng et al., section 3.1: X^n = f_n(Z)). With Z given by its PCA scores s,
 Z = s V + m (``pca.HyperspectralPCA``), the observation operators are linear in s:
 
 * fine series (spatial task):   X^fine(t) = W_fine Z(t)                  (SRF integration)
@@ -11,7 +12,7 @@ Z = s V + m (``pca.HyperspectralPCA``), the observation operators are linear in 
 
 and date selection is a per-sample availability flag: a task's loss is the mean squared error over
 the samples whose date has that observation. D_r is the spatial degradation by the ratio r
-(``degrade``). The task losses are combined with learnable weights (paper 000, section 3.2):
+(``degrade``). The task losses are combined with learnable weights (Peng et al., section 3.2):
 L = sum_tau L_tau / (2 c_tau^2) + ln(1 + c_tau^2); a task absent from a batch adds nothing, so its
 c_tau is not driven towards 0 by the regulariser alone.
 """

@@ -3,7 +3,8 @@
 What a user has without fusion: the HS observation nearest in time (the earlier one on a tie), brought to
 the fine grid by bicubic interpolation (``models.base.upsample_bicubic``, the stronger of bilinear and
 bicubic, as ``spectral.wald``'s ``hs_upsampled``). A method that does not beat it on the dates without an
-HS image adds nothing there (paper 000, section 4: the methods are judged on those dates).
+HS image adds nothing there (Peng, Li, Zhou and Li, "A Long-time-series Spatio-Temporal-Spectral Fusion Method via
+Multi-task Learning", section 4: the methods are judged on those dates).
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The STS-MTL network of paper 000 (sections 3.1-3.2, Figures 1-2; SPEC 3.7).
+"""The STS-MTL network of Peng, Li, Zhou and Li, "A Long-time-series Spatio-Temporal-Spectral Fusion Method via
+Multi-task Learning" (sections 3.1-3.2, Figures 1-2).
 
 For one output date t the network predicts the principal-component scores of the fine hyperspectral
 image Z(t) from three feature branches, each a stack of multi-scale residual blocks:
@@ -45,7 +46,7 @@ KERNEL_SETS = ((1,), (1, 3), (1, 3, 5))
 
 
 class MultiScaleResidualBlock(nn.Module):
-    """y = x + sum_{i=1..C} T_i(x) (paper 000, section 3.1): one path per kernel size, C = cardinality."""
+    """y = x + sum_{i=1..C} T_i(x) (Peng et al., section 3.1): one path per kernel size, C = cardinality."""
 
     def __init__(self, features: int, kernels: Sequence[int]) -> None:
         super().__init__()

@@ -1,6 +1,7 @@
-"""Principal components of a hyperspectral series (paper 000, section 3.1; SPEC 3.7).
+"""Principal components of a hyperspectral series (Peng, Li, Zhou and Li, "A Long-time-series
+Spatio-Temporal-Spectral Fusion Method via Multi-task Learning", section 3.1).
 
-Paper 000 transforms the ZY1-02D AHSI cubes to principal components before learning, because
+Peng et al. (STS-MTL) transform the ZY1-02D AHSI cubes to principal components before learning, because
 several SWIR bands are noisy: the network predicts the leading components and the output is
 transformed back to all bands. One PCA is fitted on the valid pixels (no NaN in any band) of every
 hyperspectral date together, so all dates share one basis; the number of components is the

@@ -1,4 +1,5 @@
-"""Paper 000's simulation protocol ("Dataset I", Section 4.1): every input series made from a truth series.
+"""The simulation protocol ("Dataset I", Section 4.1) of Peng, Li, Zhou and Li, "A Long-time-series
+Spatio-Temporal-Spectral Fusion Method via Multi-task Learning": every input series made from a truth series.
 
 A fine-resolution hyperspectral truth Z on every date is degraded into the three observed series:
 - fine multispectral (ZY1-02D VNIC in the paper) on the fine dates: Z through the fine sensor's SRFs;

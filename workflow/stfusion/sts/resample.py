@@ -1,8 +1,9 @@
-"""Time-encoded resampling of the high-temporal multispectral series (paper 000, section 3.1).
+"""Time-encoded resampling of the high-temporal multispectral series (Peng, Li, Zhou and Li, "A Long-time-series
+Spatio-Temporal-Spectral Fusion Method via Multi-task Learning", section 3.1).
 
-Paper 000 resamples the high-temporal MS series X^mul to the dates of the other series (X^mul') and
-learns the spatial and spectral mappings from those date-matched pairs; SPEC 3.7 adds that the time
-offsets are given to the network. What is implemented here:
+Peng et al. (STS-MTL) resample the high-temporal MS series X^mul to the dates of the other series (X^mul') and
+learn the spatial and spectral mappings from those date-matched pairs; here the time offsets are also given
+to the network. What is implemented here:
 
 * **Resampling** (``resample_in_time``): the MS value on a date d is the linear interpolation in time
   between the two MS acquisitions a <= d <= b that bracket it,

@@ -1,4 +1,5 @@
-"""Which scenes each spatio-temporal-spectral job reads: the series plan of one site (paper 000; SPEC 3.7).
+"""Which scenes each spatio-temporal-spectral job reads: the series plan of one site (Peng, Li, Zhou and
+Li, "A Long-time-series Spatio-Temporal-Spectral Fusion Method via Multi-task Learning").
 
 A site's three series (fine, high-temporal MS, hyperspectral) are the kept scenes of its three sensors
 (the inventory's keep/drop decisions) or, under the simulation protocol, the configured dates. The plan
@@ -73,7 +74,7 @@ def series_sensors(spec: Mapping, definitions: Mapping | None) -> dict[str, Sens
 
 def srf_matrices(sensors: Mapping[str, Sensor]) -> tuple[np.ndarray, np.ndarray]:
     """(hs_to_fine, hs_to_ms): the HS band centres integrated by the fine and MS sensors' SRFs
-    (``simulate.spectral_weights``), the spectral operators of paper 000's observation model."""
+    (``simulate.spectral_weights``), the spectral operators of the observation model of Peng et al."""
     centres = np.array([band.centre_nm for band in sensors["hs"].bands])
     return spectral_weights(centres, sensors["fine"]), spectral_weights(centres, sensors["ms"])
 

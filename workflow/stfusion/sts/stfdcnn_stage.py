@@ -1,9 +1,10 @@
-"""STFDCNN as the spatiotemporal first stage of paper 000's STFDCNN+CNMF and STFDCNN+SRECNN baselines.
+"""STFDCNN as the spatiotemporal first stage of the STFDCNN+CNMF and STFDCNN+SRECNN baselines of Peng, Li, Zhou
+and Li, "A Long-time-series Spatio-Temporal-Spectral Fusion Method via Multi-task Learning".
 
 STFDCNN (``models.stfdcnn``, Song et al. 2018) learns coarse -> fine super-resolution on the dates that
 have both images and predicts other dates by high-pass modulation of the fine references. Here its
 coarse images are the MS images mapped to the fine sensor's bands (``two_stage.fit_band_map``), its fine
-images the fine series, and its ratio the MS ratio. Training follows the spatiotemporal rule (SPEC 2.8):
+images the fine series, and its ratio the MS ratio. Training follows that of the spatiotemporal models:
 patches of ``patch`` coarse pixels every ``stride`` cut from every fine date (windows with NaN left out,
 ``patches.cut_patches``), every tenth patch held out for validation, ``train.fit`` with its checkpoint.
 """

@@ -1,4 +1,5 @@
-"""Two-stage spatio-temporal-spectral baselines of paper 000 (Section 4.2, Tables 4-5): ESTARFM+CNMF,
+"""Two-stage spatio-temporal-spectral baselines of Peng, Li, Zhou and Li, "A Long-time-series
+Spatio-Temporal-Spectral Fusion Method via Multi-task Learning" (Section 4.2, Tables 4-5): ESTARFM+CNMF,
 ESTARFM+SRECNN, STFDCNN+CNMF and STFDCNN+SRECNN.
 
 The paper's comparison methods chain a spatiotemporal fusion (ESTARFM or STFDCNN) with a spectral one
