@@ -12,7 +12,10 @@ if not workflow.overwrite_configfiles:
 
 
 
-include: "workflow/rules/common.smk"
+include: "workflow/rules/config_checks.smk"
+include: "workflow/rules/scene_inputs.smk"
+include: "workflow/rules/fusion_inputs.smk"
+include: "workflow/rules/report_inputs.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/job_params.smk"
 include: "workflow/rules/preprocess.smk"

@@ -73,8 +73,9 @@ def test_a_model_registered_once_is_valid_config_and_builds(monkeypatch):
 def test_a_reference_count_the_model_does_not_take_names_the_key(model, references):
     config = demo_config()
     config["methods"][model]["predict_references"] = references
-    with pytest.raises(ConfigError, match=rf"methods.{model}.predict_references is {references}, but {model} takes "):
-        check_config(config)
+    with pytest.raises(ConfigError, match=rf"methods.{model}.predict_references`: {references} is not one of "
+                                          rf"\[{3 - references}\] \({model} takes {3 - references} reference pair"):
+        check_schema(config, SCHEMA)
 
 
 def readme_example() -> tuple[str, str]:
@@ -108,8 +109,8 @@ def test_the_readmes_added_model_registers_trains_and_tiles_honestly(monkeypatch
     check_schema(config, SCHEMA)
     check_config(config)
     config["methods"]["resnet_1ref"]["references"] = 2
-    with pytest.raises(ConfigError, match="methods.resnet_1ref.references is 2"):
-        check_config(config)
+    with pytest.raises(ConfigError, match="methods.resnet_1ref.references`: 2 is not one of"):
+        check_schema(config, SCHEMA)
 
     torch.manual_seed(0)
     model = build_model("resnet_change", channels=3, ratio=4)

@@ -1,6 +1,7 @@
 # Spectral super-resolution on real data: a site's real HS image is degraded by the
 # `spectral.ratio` and predicted back from the MS image by each method (Wald's protocol), then
 # scored against the real HS image.
+from stfusion.methods import SPECTRAL
 
 
 rule spectral_fuse:
@@ -28,7 +29,7 @@ rule spectral_fuse:
     params:
         spec=lambda wildcards: config["sites"][wildcards.site]["spectral"],
         seed=config["seed"],
-        device=config["training"]["device"],
+        training=config["training"],
     script:
         "../scripts/spectral_fuse.py"
 

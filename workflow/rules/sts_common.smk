@@ -1,4 +1,5 @@
 # Input functions and parameters of the spatio-temporal-spectral rules (workflow/rules/sts.smk).
+from stfusion.methods import STS
 
 
 def sts_spec(wildcards):

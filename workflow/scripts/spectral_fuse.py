@@ -1,4 +1,5 @@
 """Rule spectral_fuse: one spectral super-resolution method by Wald's protocol on a real HS and MS pair."""
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ from stfusion.sensors import read_sensors
 from stfusion.simulate import spectral_weights
 from stfusion.spectral.wald import bands_of, wald_predict
 from stfusion.threads import use_threads
-from stfusion.train import TrainingSettings
+from stfusion.train import settings_from_config
 
 log = log_to(snakemake.log[0])
 w, spec = snakemake.wildcards, snakemake.params.spec
@@ -21,8 +22,9 @@ sensors = read_sensors(snakemake.input.sensors)
 hs_bands = bands_of(sensors[spec["hs_sensor"]], hs.names, snakemake.input.hs)
 ms_bands = bands_of(sensors[spec["ms_sensor"]], ms.names, snakemake.input.ms)
 srf = spectral_weights(np.array([band.centre_nm for band in hs_bands.bands]), ms_bands)
-training = TrainingSettings(**spec["srecnn"], seed=snakemake.params.seed, device=snakemake.params.device,
-                            mixed_precision=False, augment=False)
+# SRECNN's epochs, lr and batch size with the config's `training` (schedule, device), in float32, unaugmented
+training = dataclasses.replace(settings_from_config(spec["srecnn"], snakemake.params.training, snakemake.params.seed),
+                               mixed_precision=False, augment=False)
 start = time.perf_counter()
 cube = wald_predict(w.method, hs.data, ms.data, srf, spec["ratio"], degradation=spec["degradation"], training=training,
                     checkpoint=Path(snakemake.output.prediction).with_suffix(".pt"), seed=snakemake.params.seed)

@@ -1,6 +1,6 @@
 """Checks of a validated config that a JSON schema cannot express, and the objects it defines.
 
-Run at DAG build time (``workflow/rules/common.smk``), so a wrong key fails before any job runs.
+Run at DAG build time (``workflow/rules/config_checks.smk``), so a wrong key fails before any job runs.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import yaml
 
 from .errors import ConfigError, StfusionError
 from .grid import SiteGrid, build_site_grid
-from .methods import REGISTRIES, check_references
+from .methods import FUSION, REGISTRIES, Method
 from .sensors import Sensor, load_sensor
 from .simulate import srf_coverage
 
@@ -47,14 +47,26 @@ def site_methods(config: Mapping, site: str) -> list[str]:
 
 
 def with_method_names(schema: dict) -> dict:
-    """The schema with the method registry's names (stfusion.methods) as the enums of the keys that name a method:
-    a method registered there is a valid config value without a schema edit."""
+    """The schema with the method registry's names (stfusion.methods) as the enums of the keys that name a method,
+    and its reference counts as rules: a method registered there is a valid config value without a schema edit."""
     properties = schema["properties"]
     for section in ("methods", "sts_methods"):
         properties[section]["additionalProperties"]["properties"]["model"]["enum"] = list(REGISTRIES[section])
+    properties["methods"]["additionalProperties"]["allOf"] = [reference_rule(name, method)
+                                                              for name, method in FUSION.items() if method.references != (1, 2)]
     spectral = properties["sites"]["additionalProperties"]["properties"]["spectral"]["properties"]["methods"]
     spectral["items"]["enum"] = list(REGISTRIES["spectral"])
     return schema
+
+
+def reference_rule(name: str, method: Method) -> dict:
+    """The schema rule of a fusion model that takes only some reference counts (ESTARFM two, FSDAF one): both
+    counts must be among them, and ``references`` must be given when its default (2) is not."""
+    counts = " or ".join(map(str, method.references))
+    allowed = {"enum": list(method.references), "description": f"{name} takes {counts} reference pair(s); write {counts}"}
+    rule = {"properties": {"references": allowed, "predict_references": allowed}}
+    return {"if": {"properties": {"model": {"const": name}}},
+            "then": rule if 2 in method.references else {**rule, "required": ["references"]}}
 
 
 def check_schema(config: Mapping, schema_path: str | Path) -> None:
@@ -72,8 +84,7 @@ def check_schema(config: Mapping, schema_path: str | Path) -> None:
 
 
 def check_config(config: Mapping) -> None:
-    """Cross-key checks: sensors exist, fusion roles fit the ratios, simulate entries name real things, each method
-    takes its reference count."""
+    """Cross-key checks: sensors exist, fusion roles fit the ratios, simulate entries name real things."""
     for site, spec in config["sites"].items():
         key = f"sites.{site}"
         try:
@@ -109,7 +120,6 @@ def check_config(config: Mapping) -> None:
         if sim["source"] not in config["sites"][sim["site"]]["sensors"]:
             raise ConfigError(f"{key}.source {sim['source']!r} is not a sensor of site {sim['site']}")
         load_sensor(sim["target"], config.get("sensors"))
-    check_references(config)
 
 
 def _check_sts(config: Mapping, site: str) -> None:

@@ -17,8 +17,6 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .errors import ConfigError
-
 
 @dataclass(frozen=True)
 class Method:
@@ -87,12 +85,3 @@ def fusion_method(config: Mapping, name: str) -> Method:
     """The registry entry of the config's method ``name`` (``methods.<name>.model``)."""
     return FUSION[config["methods"][name]["model"]]
 
-
-def check_references(config: Mapping) -> None:
-    """Raise ConfigError naming ``methods.<name>`` when a method is given a reference count its model does not take."""
-    for name, spec in config.get("methods", {}).items():
-        accepted = FUSION[spec["model"]].references
-        for key in ("references", "predict_references"):
-            if key in spec and spec[key] not in accepted:
-                raise ConfigError(f"methods.{name}.{key} is {spec[key]}, but {spec['model']} takes "
-                                  f"{' or '.join(map(str, accepted))} reference pair(s): set {key}: {accepted[0]}")

@@ -1,0 +1,39 @@
+# Validation of the config and the scene table before any job is planned, the run's globals (RESULTS, SCENES,
+# GRIDS, PRODUCTS) and the wildcard constraints every rule file shares.
+import os
+import sys
+
+from snakemake.utils import validate
+
+# The stfusion package; scripts import it through the workflow/scripts/stfusion link, because
+# Snakemake puts a script's own folder on its sys.path.
+sys.path.insert(0, os.path.join(workflow.basedir, "workflow"))
+
+from stfusion.config import check_config, check_schema, site_grid
+from stfusion.ingest import table_products
+from stfusion.scenes import check_scene_table, check_sts_scenes, read_scene_table
+
+
+check_schema(config, os.path.join(workflow.basedir, "config/schemas/config.schema.yaml"))
+validate(config, "../../config/schemas/config.schema.yaml")
+check_config(config)
+
+RESULTS = config.get("results", "results")
+DEMO_DIR = config["demo"]["out_dir"] if config.get("demo", {}).get("enabled") else None
+SCENES = read_scene_table(config["scenes"])
+check_scene_table(SCENES, config, config["scenes"], generated_dir=DEMO_DIR)
+validate(SCENES, "../../config/schemas/scenes.schema.yaml")
+GRIDS = {site: site_grid(config, site) for site in config["sites"]}
+check_sts_scenes(config, SCENES, config["scenes"])
+
+
+PRODUCTS = table_products(SCENES, config, generated_dir=DEMO_DIR)
+
+
+wildcard_constraints:
+    site=r"[A-Za-z0-9_\-]+",
+    sensor=r"[A-Za-z0-9_]+",
+    date=r"\d{4}-\d{2}-\d{2}",
+    source=r"[A-Za-z0-9_]+",
+    method=r"[A-Za-z0-9_]+",
+    k=r"[12]",

@@ -1,0 +1,173 @@
+# Input functions and parameters of the spatiotemporal fusion rules (pairing, train, predict, evaluate): each
+# method's family from the registry (stfusion.methods), the pairing checkpoint's groups and the no-skill warning.
+import json
+
+from snakemake.logging import logger
+
+from stfusion.config import site_methods
+from stfusion.methods import FUSION, fusion_method
+from stfusion.skill import estimated_training_groups, few_groups_warning
+
+
+def family(method):
+    """deep, classical or naive: the family of a config method's model (stfusion.methods.FUSION)."""
+    return fusion_method(config, method).family
+
+
+def is_deep(method):
+    return family(method) == "deep"
+
+
+def uses_gpu(method):
+    """Whether the method's jobs ask for a GPU (stfusion.methods); they run on the CPU when there is none."""
+    return fusion_method(config, method).gpu
+
+
+def fusion_ratio(site):
+    """Fine pixels per coarse pixel of the site's fusion pair."""
+    spec = config["sites"][site]
+    return spec["sensors"][spec["fusion"]["coarse"]]
+
+
+def predict_references(method):
+    spec = config["methods"][method]
+    return spec.get("predict_references", spec["references"])
+
+
+def pairs_of(site):
+    """The site's pairing (a checkpoint: known once the quality filter has run)."""
+    with open(checkpoints.pairing.get(site=site).output[0]) as handle:
+        pairs = json.load(handle)
+    warn_few_groups(site, lambda k: len(pairs["references"][str(k)]["training"]), exact=True)
+    return pairs
+
+
+WARNED = set()  # (site, method) already warned in this run
+
+
+def warn_few_groups(site, training_count, exact):
+    """One warning per deep method of the site with fewer training groups (``training_count(references)``) than its
+    model needs for skill from random weights (stfusion.skill), in the main process only."""
+    for name in site_methods(config, site):
+        if not is_deep(name) or (site, name) in WARNED or not workflow.is_main_process:
+            continue
+        method = config["methods"][name]
+        message = few_groups_warning(name, method, site, training_count(method["references"]), exact)
+        if message:
+            WARNED.add((site, name))
+            logger.warning(message)
+
+
+def scene_table_pairs(site):
+    """Dates on which the scene table has both the fine and the coarse scene of the site's fusion pair."""
+    fusion, rows = config["sites"][site]["fusion"], SCENES[SCENES.site == site]
+    return sorted(set(rows[rows.sensor == fusion["fine"]].date) & set(rows[rows.sensor == fusion["coarse"]].date))
+
+
+def warn_before_pairing():
+    """Before the pairing checkpoint only the scene table is known: its pair dates bound a site's training groups
+    from above (the quality filter can only drop pairs), so a bound below a model's need warns at DAG build already;
+    pairs_of warns with the exact count for the other methods once the pairing exists."""
+    for site in config["sites"]:
+        if site_methods(config, site):
+            pairs = scene_table_pairs(site)
+            warn_few_groups(site, lambda k: estimated_training_groups(pairs, config["pairing"], k, config["seed"]),
+                            exact=False)
+
+
+warn_before_pairing()
+
+
+def prediction_outputs(site):
+    """One prediction per method and coarse date that has reference pairs."""
+    methods = site_methods(config, site)
+    if not methods:
+        return []
+    pairs = pairs_of(site)
+    return [
+        f"{RESULTS}/{site}/predictions/{method}/{group['target']}.tif"
+        for method in methods
+        for group in pairs["references"][str(predict_references(method))]["prediction"]
+    ]
+
+
+def truth_path(site, date):
+    """The truth of a date: ``sites.<site>.truth`` (a pattern with {site}, {sensor}, {date}) or,
+    without it, the kept fine observation of that date (only pair dates have one)."""
+    spec = config["sites"][site]
+    pattern = spec.get("truth")
+    if pattern:
+        return pattern.format(site=site, sensor=spec["fusion"]["fine"], date=date)
+    return f"{RESULTS}/{site}/matched/{spec['fusion']['fine']}/{date}.tif"
+
+
+def prediction_group(wildcards):
+    """The reference group of a prediction (a parameter of the rule, not the pairing file as an input: a new scene
+    changes pairs.json, and only the jobs whose own group or scenes change should run again)."""
+    groups = pairs_of(wildcards.site)["references"][str(predict_references(wildcards.method))]["prediction"]
+    return next(g for g in groups if g["target"] == wildcards.date)
+
+
+def training_groups(wildcards):
+    """The training and validation groups of a site for {k} references (a rule parameter, see prediction_group).
+    Not the prediction groups: a new coarse date adds one of those and must not re-cut the patches."""
+    groups = pairs_of(wildcards.site)["references"][wildcards.k]
+    return {split: groups[split] for split in ("training", "validation")}
+
+
+def training_scenes(wildcards):
+    """The matched scenes of the training and validation groups of a site for {k} references."""
+    fusion = config["sites"][wildcards.site]["fusion"]
+    groups = training_groups(wildcards)
+    dates = sorted({d for split in ("training", "validation") for g in groups[split] for d in (g["target"], *g["references"])})
+    return [f"{RESULTS}/{wildcards.site}/matched/{fusion[role]}/{d}.tif" for d in dates for role in ("fine", "coarse")]
+
+
+def trained_targets(wildcards):
+    """Dates a method was trained on (the targets of its training groups): not held out in the evaluation."""
+    method = config["methods"][wildcards.method]
+    return [g["target"] for g in pairs_of(wildcards.site)["references"][str(method["references"])]["training"]]
+
+
+def scored_dates(site, method):
+    """Prediction dates of a method that have a truth."""
+    pairs = pairs_of(site)
+    groups = pairs["references"][str(predict_references(method))]["prediction"]
+    has_truth = config["sites"][site].get("truth")
+    return [g["target"] for g in groups if has_truth or g["target"] in pairs["pairs"]]
+
+
+def evaluation_inputs(wildcards):
+    site, method = wildcards.site, wildcards.method
+    dates = scored_dates(site, method)
+    return {
+        "bands": f"{RESULTS}/{site}/matched/bands.json",
+        "predictions": [f"{RESULTS}/{site}/predictions/{method}/{d}.tif" for d in dates],
+        "truths": [truth_path(site, d) for d in dates],
+        "benchmarks": [f"{RESULTS}/benchmarks/{site}/predict_{method}_{d}.tsv" for d in dates],
+        "training": [f"{RESULTS}/benchmarks/{site}/train_{method}.tsv"] if is_deep(method) else [],
+    }
+
+
+def training_inputs(wildcards):
+    method = config["methods"][wildcards.method]
+    inputs = {"patches": f"{RESULTS}/{wildcards.site}/patches/{method['references']}ref.npz"}
+    for artefact in FUSION[method["model"]].pretrained:  # e.g. EDCSTFN's feature autoencoder (rule autoencoder)
+        inputs[artefact] = f"{RESULTS}/{wildcards.site}/{artefact}/weights.pt"
+    return inputs
+
+
+def prediction_inputs(wildcards):
+    """Weights (deep models), the pairing, and the matched scenes of the date and its references."""
+    site, method = wildcards.site, wildcards.method
+    fusion = config["sites"][site]["fusion"]
+    group = prediction_group(wildcards)
+    matched = f"{RESULTS}/{site}/matched"
+    inputs = {
+        "coarse_t1": f"{matched}/{fusion['coarse']}/{wildcards.date}.tif",
+        "fine_refs": [f"{matched}/{fusion['fine']}/{d}.tif" for d in group["references"]],
+        "coarse_refs": [f"{matched}/{fusion['coarse']}/{d}.tif" for d in group["references"]],
+    }
+    if is_deep(method):
+        inputs["weights"] = f"{RESULTS}/{site}/models/{method}/weights.pt"
+    return inputs

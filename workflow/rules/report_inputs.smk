@@ -1,0 +1,102 @@
+# The targets of the whole run and the report's inputs (workflow/rules/report.smk): every file the page is made
+# from, per site and experiment.
+from stfusion.config import site_methods
+from stfusion.methods import STS, fusion_method
+
+
+def all_predictions(wildcards):
+    """Predictions of every site (known once each site's pairing and series-plan checkpoints have run)."""
+    return [path for site in config["sites"] for path in prediction_outputs(site) + sts_predictions(site)]
+
+
+def all_summaries():
+    """Every site's score tables (spatio-temporal-spectral ones where a truth exists to score against)."""
+    fusion = [f"{RESULTS}/{site}/metrics/summary.tsv" for site in config["sites"] if site_methods(config, site)]
+    sts = [f"{RESULTS}/{site}/sts/summary.tsv" for site, spec in config["sites"].items()
+           if spec.get("sts", {}).get("methods") and spec["sts"].get("truth")]
+    spectral = [f"{RESULTS}/{site}/spectral/summary.tsv" for site, spec in config["sites"].items() if spec.get("spectral")]
+    return fusion + sts + spectral
+
+
+def fusion_report_files(site):
+    """The files of a site's spatiotemporal experiment that the report reads; None without methods."""
+    methods = site_methods(config, site)
+    if not methods:
+        return None
+    folder = f"{RESULTS}/{site}"
+    histories = {m: f"{folder}/models/{m}/history.csv" for m in methods if is_deep(m)}
+    benchmarks = {m: [rules.train.benchmark.format(site=site, method=m)] if is_deep(m) else [] for m in methods}
+    for path in prediction_outputs(site):
+        method, date = os.path.basename(os.path.dirname(path)), os.path.basename(path)[: -len(".tif")]
+        benchmarks[method].append(rules.predict.benchmark.format(site=site, method=method, date=date))
+    for artefact in {a for m in methods for a in fusion_method(config, m).pretrained}:  # e.g. EDCSTFN's autoencoder
+        histories[artefact] = f"{folder}/{artefact}/history.csv"
+        benchmarks[artefact] = [getattr(rules, artefact).benchmark.format(site=site)]
+    return {
+        "summary": f"{folder}/metrics/summary.tsv",
+        "scores": {m: f"{folder}/metrics/{m}.csv" for m in methods},
+        "bands": f"{folder}/matched/bands.json",
+        "predictions": {m: {d: f"{folder}/predictions/{m}/{d}.tif" for d in scored_dates(site, m)} for m in methods},
+        "truths": {d: truth_path(site, d) for m in methods for d in scored_dates(site, m)},
+        "histories": histories,
+        "benchmarks": benchmarks,
+        "naive": [m for m in methods if family(m) == "naive"],
+    }
+
+
+def sts_report_files(site):
+    """The files of a site's spatio-temporal-spectral experiment that the report reads; None without methods
+    or without a truth to score against."""
+    spec = config["sites"][site].get("sts", {})
+    methods = spec.get("methods")
+    if not methods or not spec.get("truth"):
+        return None
+    folder = f"{RESULTS}/{site}/sts"
+    trained = [m for m in methods if sts_trained(m)]
+    benchmarks = {m: [rules.sts_predict.benchmark.format(site=site, method=m, date=d) for d in sts_plan(site)["ms"]]
+                  + ([rules.sts_train.benchmark.format(site=site, method=m)] if m in trained else []) for m in methods}
+    return {
+        "summary": f"{folder}/summary.tsv",
+        "scores": {m: f"{folder}/metrics/{m}.csv" for m in methods},
+        "sensor": spec["hs_sensor"],
+        "predictions": {m: {d: f"{folder}/{m}/predictions/{d}.tif" for d in sts_plan(site)["ms"]} for m in methods},
+        "trainings": {m: f"{folder}/{m}/training.json" for m in trained},
+        "truths": {d: sts_truth(site, d) for d in sts_plan(site)["ms"]},
+        "benchmarks": benchmarks,
+        "naive": [m for m in methods if STS[sts_model(m)].family == "naive"],
+    }
+
+
+def spectral_report_files(site):
+    """The files of a site's spectral super-resolution experiment (Wald's protocol); None without one."""
+    spec = config["sites"][site].get("spectral")
+    if not spec:
+        return None
+    folder = f"{RESULTS}/{site}/spectral"
+    return {
+        "summary": f"{folder}/summary.tsv",
+        "sensor": spec["hs_sensor"],
+        "truth": spec["hs"],
+        "predictions": {m: f"{folder}/{m}.tif" for m in spec["methods"]},
+        "benchmarks": {m: [rules.spectral_fuse.benchmark.format(site=site, method=m)] for m in spec["methods"]},
+    }
+
+
+def report_files():
+    """Per site the files of the report: the scene inventory (sites with scenes) and each experiment's files."""
+    with_scenes = set(SCENES.site)
+    return {
+        site: {"inventory": f"{RESULTS}/{site}/qa/inventory.tsv" if site in with_scenes else None,
+               "fusion": fusion_report_files(site), "sts": sts_report_files(site),
+               "spectral": spectral_report_files(site)}
+        for site in config["sites"]
+    }
+
+
+def paths_in(files):
+    """Every path in a nested mapping of files (the report rule's inputs); the key `sensor` names a sensor and
+    `naive` the naive baselines among the methods."""
+    if isinstance(files, str):
+        return [files]
+    values = [v for k, v in files.items() if k not in ("sensor", "naive")] if isinstance(files, dict) else files or []
+    return [path for value in values for path in paths_in(value)]
