@@ -1,7 +1,10 @@
 """Shared fixtures: the package on sys.path, and snakemake runs in a scratch working directory."""
 from __future__ import annotations
 
+import fcntl
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,12 +54,52 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     return result
 
 
+# The suite runs on 2 xdist workers, one file at a time each (--dist loadfile), in this order (with
+# --no-loadscope-reorder; xdist would otherwise order files by their number of tests): the longest files first, so
+# that neither worker is left with one at the end, and the files that copy the demo run after the demo run's own
+# file (which makes it, 6 to 7 minutes) and two others, so that no worker waits for it.
+LONG_FILES = ["test_pipeline_demo.py", "test_samples_ifsdaf_ndvi.py", "test_lgc_crop.py", "test_samples.py",
+              "test_demo_sts.py", "test_products_demo_layout.py", "test_demo_resume.py", "test_demo_starts.py"]
+
+
+def pytest_collection_modifyitems(items):
+    """Each of LONG_FILES first, in its order; then the other files as collected."""
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> Path:
-    """The default config run end to end once; tests read its results."""
-    workdir = make_workdir(tmp_path_factory.mktemp("demo"))
-    snakemake(workdir)
+    """The default config run end to end once per test session, shared by the xdist workers: the first to need it
+    runs it, another waits for it (a lock file). Tests read its results, dry-run it with --nolock, or copy it
+    (``copy_run``) to change it; the demo tests are several files so that both workers share their work."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # the workers' base folders share a parent
+    shared = tmp_path_factory.getbasetemp().parent if worker else tmp_path_factory.getbasetemp()
+    workdir, done = shared / "demo_run", shared / "demo_run.done"
+    with open(shared / "demo_run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(workdir, ignore_errors=True)  # a run that failed in the other worker
+            snakemake(make_workdir(workdir))
+            done.touch()
     return workdir
+
+
+def copy_run(run: Path, to: Path) -> Path:
+    """A copy of a finished run (symlinks as links) to run Snakemake on, without another process's locks."""
+    shutil.copytree(run, to, symlinks=True, ignore=shutil.ignore_patterns("locks"))
+    return to
+
+
+def dry_run_jobs(dry_run: str) -> list[tuple[str, str]]:
+    """(rule, its indented fields) of each job of a dry run (Snakemake 9: a date line, then "rule NAME:")."""
+    return re.findall(r"^(?:local)?rule (\w+):\n((?:[ \t]+.*\n?)*)", dry_run, flags=re.M)
+
+
+def field(block: str, name: str) -> list[str]:
+    """The values of one field (input, output, ...) of a dry run's job block."""
+    found = re.search(rf"^\s+{name}: (.*)$", block, flags=re.M)
+    return found.group(1).split(", ") if found else []
 
 
 @pytest.fixture

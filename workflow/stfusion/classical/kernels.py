@@ -11,8 +11,6 @@ among themselves); no-NaN assumptions are not, the masks rely on NaN comparisons
 """
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
 
