@@ -40,15 +40,18 @@ def read_nan(path: Path):
         return src.read(masked=True).astype("float64").filled(np.nan)
 
 
+def job_env() -> dict[str, str]:
+    """The environment of a test's Snakemake run: its jobs import this checkout's package (Snakemake appends a
+    script's folder to sys.path, after an editable install of another checkout)."""
+    path = os.pathsep.join([str(REPO / "workflow"), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONPATH": path}
+
+
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run snakemake on the repository's Snakefile in ``workdir``; output is captured as text."""
     command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
                "--directory", str(workdir), "--cores", "2", *args]
-    # the jobs import this checkout's package (Snakemake appends a script's folder to sys.path, after an
-    # editable install of another checkout)
-    path = os.pathsep.join([str(REPO / "workflow"), *filter(None, [os.environ.get("PYTHONPATH")])])
-    env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONPATH": path}
-    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    result = subprocess.run(command, capture_output=True, text=True, env=job_env())
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
     return result

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import yaml
 
-from conftest import REPO, copy_run, dry_run_jobs, snakemake
+from conftest import REPO, copy_run, dry_run_jobs, job_env, snakemake
 from stfusion.io import read_stack
 
 
@@ -47,7 +47,8 @@ def start_killable(run: Path, target: str, *args: str) -> subprocess.Popen:
     """snakemake on ``target`` in its own process group (the job's script dies with it)."""
     command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(run),
                "--cores", "2", target, *args]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            env=job_env())
 
 
 def kill_when_logged(process: subprocess.Popen, log: Path, text: str, timeout: float = 300) -> None:
