@@ -118,6 +118,21 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
+def training_losses(model, fine_refs, coarse_refs, coarse_t1, target, steps: int, lr: float) -> list[float]:
+    """The model's training loss at each of ``steps`` Adam steps on one batch (a model that learns: they fall)."""
+    import torch
+
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        optimiser.zero_grad()
+        loss = model.training_loss(fine_refs, coarse_refs, coarse_t1, target)
+        loss.backward()
+        optimiser.step()
+        losses.append(loss.item())
+    return losses
+
+
 def add_start_twins(config: dict, site: str) -> dict[str, str]:
     """Give every deep method of ``site`` a twin ``<method>_start`` with ``epochs: 0``, the start it is trained from
     (its ``init`` weights, e.g. change transfer), to compare a training with; returns {method: twin}."""

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, training_losses
 from stfusion.config import check_config, check_schema, with_method_names
 from stfusion.errors import ConfigError
 from stfusion.methods import FUSION, REGISTRIES, SPECTRAL, STS, Method, of_family
@@ -118,15 +118,7 @@ def test_the_readmes_added_model_registers_trains_and_tiles_honestly(monkeypatch
     change = fine[:, 0] + torch.nn.functional.interpolate(coarse_t1 - coarse[:, 0], scale_factor=4, mode="bicubic",
                                                           align_corners=False)
     torch.testing.assert_close(model(fine, coarse, coarse_t1), change, atol=1e-5, rtol=0)
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
-    target = change + 0.05
-    losses = []
-    for _ in range(20):
-        optimiser.zero_grad()
-        loss = model.training_loss(fine, coarse, coarse_t1, target)
-        loss.backward()
-        optimiser.step()
-        losses.append(loss.item())
+    losses = training_losses(model, fine, coarse, coarse_t1, change + 0.05, steps=20, lr=1e-2)
     assert losses[-1] < 0.5 * losses[0]
     scene = [x[0].numpy() for x in (torch.rand(1, 1, 3, 64, 64), torch.rand(1, 1, 3, 16, 16), torch.rand(1, 3, 16, 16))]
     whole = predict_scene(model.eval(), *scene, tile=64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from conftest import training_losses
 from stfusion.errors import ConfigError, InputDataError
 from stfusion.methods import FUSION, of_family
 from stfusion.models import (DCSTFN, EDCSTFN, STFDCNN, FeatureAutoencoder, StfNet, build_model,
@@ -63,15 +64,7 @@ def test_parameter_counts_from_the_layer_lists() -> None:
 def test_training_loss_falls(name: str) -> None:
     model = make(name, channels=4, ratio=16)
     fine, coarse, t1 = inputs(4, 16, 64, 2)
-    target = 0.8 * fine[:, 0] + 0.1
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
-    losses = []
-    for _ in range(4):
-        optimiser.zero_grad()
-        loss = model.training_loss(fine, coarse, t1, target)
-        loss.backward()
-        optimiser.step()
-        losses.append(loss.item())
+    losses = training_losses(model, fine, coarse, t1, 0.8 * fine[:, 0] + 0.1, steps=4, lr=1e-3)
     print(f"\n{name}: training loss {losses[0]:.4f} -> {losses[-1]:.4f}")
     assert all(torch.isfinite(torch.tensor(losses))) and losses[-1] < losses[0]
 
