@@ -1,5 +1,6 @@
 """The demo in the ``products`` layout (Landsat 8 as C2 L2 products, MODIS as AppEEARS layers) reprojects to the
-same reflectance and QA flags as the stacked layout: the readers, the VRT stacking and the MTL scaling lose nothing."""
+same reflectance and QA flags as the stacked layout of the default run (the shared ``demo_run``): the readers, the VRT
+stacking and the MTL scaling lose nothing."""
 from __future__ import annotations
 
 import numpy as np
@@ -25,9 +26,7 @@ def products_workdir(path):
     return workdir
 
 
-def test_demo_products_layout_landsat_c2_and_modis_equal_the_stacked_layout(tmp_path):
-    stacked = make_workdir(tmp_path / "stacked")
-    snakemake(stacked, *TARGETS)
+def test_demo_products_layout_landsat_c2_and_modis_equal_the_stacked_layout(demo_run, tmp_path):
     products = products_workdir(tmp_path / "products")
     snakemake(products, *TARGETS, "--configfile", str(products / "products.yaml"))
     assert any((products / "data/demo/raw/demo/landsat8_oli").glob("LC08_L2SP_*_02_T1/*_SR_B7.TIF"))
@@ -35,5 +34,5 @@ def test_demo_products_layout_landsat_c2_and_modis_equal_the_stacked_layout(tmp_
     catalogue = pd.read_csv(products / "results/demo/catalogue.tsv", sep="\t")
     assert set(catalogue["product"]) == {"landsat_c2", "modis_export"}
     for target in TARGETS:
-        with rasterio.open(stacked / target) as a, rasterio.open(products / target) as b:
+        with rasterio.open(demo_run / target) as a, rasterio.open(products / target) as b:
             np.testing.assert_array_equal(b.read(), a.read(), err_msg=target)
