@@ -57,7 +57,7 @@ def test_the_schema_names_exactly_the_registered_methods():
 
 
 def test_a_model_registered_once_is_valid_config_and_builds(monkeypatch):
-    """README, "Adding a method": one registry line makes a model a valid `model:` value and buildable."""
+    """docs, "Adding a method": one registry line makes a model a valid `model:` value and buildable."""
     monkeypatch.setitem(FUSION, "dcstfn_twin", Method("deep", "stfusion.models.dcstfn:DCSTFN", default_init="change",
                                                       groups_for_skill=9))
     config = demo_config()
@@ -79,15 +79,14 @@ def test_a_reference_count_the_model_does_not_take_names_the_key(model, referenc
 
 
 def readme_example() -> tuple[str, str]:
-    """The model module and the registry line of the README's "Adding a method"."""
-    text = (REPO / "README.md").read_text()
-    section = text[text.index("### Adding a method"):text.index("## Classical spatiotemporal fusion")]
+    """The model module and the registry line of the developer guide's "Adding a method" page."""
+    section = (REPO / "docs/developer/adding-a-method.md").read_text()
     blocks = section.split("```python\n")[1:]
     return blocks[0].split("```")[0], blocks[1].split("```")[0].strip().rstrip(",")
 
 
 def test_the_readmes_added_model_registers_trains_and_tiles_honestly(monkeypatch, one_thread):
-    """The README's example as written: its module imported as stfusion.models.resnet_change, its registry line
+    """The docs' example ("Adding a method") as written: its module imported as stfusion.models.resnet_change, its registry line
     added to FUSION; it builds, starts as the change transfer, learns, and its halo gives tiles the whole scene."""
     import importlib.util
     import sys
@@ -100,7 +99,7 @@ def test_the_readmes_added_model_registers_trains_and_tiles_honestly(monkeypatch
     source, line = readme_example()
     module = importlib.util.module_from_spec(importlib.util.spec_from_loader("stfusion.models.resnet_change", None))
     module.__package__ = "stfusion.models"
-    exec(compile(source, "README.md", "exec"), module.__dict__)
+    exec(compile(source, "docs/developer/adding-a-method.md", "exec"), module.__dict__)
     monkeypatch.setitem(sys.modules, "stfusion.models.resnet_change", module)
     name, entry = line.split(":", 1)
     monkeypatch.setitem(FUSION, eval(name), eval(entry, vars(methods)))

@@ -392,12 +392,12 @@ def test_the_reports_bold_and_headers_follow_the_metric_records():
 
 
 def test_the_readmes_added_metric_is_scored_and_ranked(monkeypatch):
-    """The README's "Adding a metric" example as written: its function and record added to stfusion.metrics,
+    """The docs' "Adding a metric" example as written: its function and record added to stfusion.metrics,
     every score has it, per band and band-averaged, with a known answer."""
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    block = text[text.index("### Adding a metric"):].split("```python\n")[1].split("```")[0]
+    text = (Path(__file__).resolve().parents[1] / "docs/developer/adding-a-metric.md").read_text()
+    block = text.split("```python\n")[1].split("```")[0]
     function, record = block.split("\n\n")
     namespace = vars(M).copy()
     exec(function, namespace)

@@ -65,7 +65,7 @@ def initialise_change_transfer(model: "EDCSTFN", channels: int) -> None:
     references the blend of Equations 8-10 then starts as the inverse-change weighting of
     L(tk) + M(t1) - M(tk). This is an initialisation only: Tan et al. (2019) train from random weights on
     years of scenes, and from random weights the demo's few CPU epochs leave EDCSTFN behind the
-    nearest reference (README, "Deep fusion on the demo").
+    nearest reference (docs/results/demo.md).
     """
     c = channels
     identity = [{i: 1.0} for i in range(c)]
