@@ -11,18 +11,19 @@ sys.path.insert(0, os.path.join(workflow.basedir, "workflow"))
 
 from stfusion.config import check_config, check_schema, site_grid
 from stfusion.ingest import table_products
+from stfusion.packaged import schema_path
 from stfusion.scenes import check_scene_table, check_sts_scenes, read_scene_table
 
 
-check_schema(config, os.path.join(workflow.basedir, "config/schemas/config.schema.yaml"))
-validate(config, "../../config/schemas/config.schema.yaml")
+check_schema(config, schema_path("config"))
+validate(config, schema_path("config"))
 check_config(config)
 
 RESULTS = config.get("results", "results")
 DEMO_DIR = config["demo"]["out_dir"] if config.get("demo", {}).get("enabled") else None
 SCENES = read_scene_table(config["scenes"])
 check_scene_table(SCENES, config, config["scenes"], generated_dir=DEMO_DIR)
-validate(SCENES, "../../config/schemas/scenes.schema.yaml")
+validate(SCENES, schema_path("scenes"))
 GRIDS = {site: site_grid(config, site) for site in config["sites"]}
 check_sts_scenes(config, SCENES, config["scenes"])
 
