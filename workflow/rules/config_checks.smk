@@ -1,13 +1,8 @@
 # Validation of the config and the scene table before any job is planned, the run's globals (RESULTS, SCENES,
 # GRIDS, PRODUCTS) and the wildcard constraints every rule file shares.
 import os
-import sys
 
 from snakemake.utils import validate
-
-# The stfusion package; scripts import it through the workflow/scripts/stfusion link, because
-# Snakemake puts a script's own folder on its sys.path.
-sys.path.insert(0, os.path.join(workflow.basedir, "workflow"))
 
 from stfusion.config import check_config, check_schema, site_grid
 from stfusion.ingest import table_products
