@@ -1,7 +1,6 @@
-# Validation of the config and the scene table before any job is planned, the run's globals (RESULTS, SCENES,
-# GRIDS, PRODUCTS) and the wildcard constraints every rule file shares.
-import os
-
+# The run's common ground, included first: the config and the scene table validated before any job is planned,
+# the run's globals (RESULTS, DEMO_DIR, SCENES, GRIDS, PRODUCTS) and the wildcard constraints of every rule. Every
+# other rule file reads these names; the input functions are in *_inputs.smk, job_params.smk and targets.smk.
 from snakemake.utils import validate
 
 from stfusion.config import check_config, check_schema, site_grid
@@ -21,8 +20,6 @@ check_scene_table(SCENES, config, config["scenes"], generated_dir=DEMO_DIR)
 validate(SCENES, schema_path("scenes"))
 GRIDS = {site: site_grid(config, site) for site in config["sites"]}
 check_sts_scenes(config, SCENES, config["scenes"])
-
-
 PRODUCTS = table_products(SCENES, config, generated_dir=DEMO_DIR)
 
 
