@@ -1,7 +1,7 @@
-# The targets of a whole run (the inputs of the Snakefile's target `all`), one input function each: the predictions are known only
-# once their checkpoints (pairing, sts_series) have run, and an input function is what lets them wait without
-# holding back the other targets. Uses RESULTS and SCENES (common.smk), site_scenes (scene_inputs.smk),
-# prediction_outputs (fusion_inputs.smk) and sts_predictions (sts_inputs.smk).
+# The targets of a whole run (the inputs of the Snakefile's target `all`), one input function each: the
+# predictions are known only once their checkpoints (pairing, sts_series) have run, and an input function is what
+# lets them wait without holding back the other targets. Uses RESULTS and SCENES (common.smk), site_scenes
+# (scene_inputs.smk), prediction_outputs (fusion_inputs.smk) and sts_predictions (sts_inputs.smk).
 from stfusion.config import site_methods
 
 
