@@ -12,28 +12,31 @@ if not workflow.overwrite_configfiles:
 
 
 
-include: "workflow/rules/config_checks.smk"
+# The run's globals first, then the input functions (each file after those it calls), then the rules.
+include: "workflow/rules/common.smk"
 include: "workflow/rules/scene_inputs.smk"
-include: "workflow/rules/fusion_inputs.smk"
-include: "workflow/rules/report_inputs.smk"
-include: "workflow/rules/demo.smk"
 include: "workflow/rules/job_params.smk"
+include: "workflow/rules/fusion_inputs.smk"
+include: "workflow/rules/sts_inputs.smk"
+include: "workflow/rules/report_inputs.smk"
+include: "workflow/rules/targets.smk"
+include: "workflow/rules/demo.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/pairing.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/predict.smk"
 include: "workflow/rules/evaluate.smk"
-include: "workflow/rules/sts_common.smk"
 include: "workflow/rules/sts.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/spectral.smk"
 
 
+# Every target of the run (workflow/rules/targets.smk).
 rule all:
     input:
-        preprocessing_outputs(),
-        all_predictions,
-        all_summaries(),
-        f"{RESULTS}/report.html",
+        preprocessing_targets,
+        prediction_targets,
+        summary_targets,
+        report_target,
     default_target: True

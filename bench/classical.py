@@ -5,7 +5,7 @@ texture and a class-wise change between the dates):
 - the method on a 1024 x 1024 fine-pixel scene with its published defaults (blocks of 512), on one
   thread and on ``--threads`` (all cores by default): megapixels per second, the scaling between the two,
   and the peak resident memory of its process;
-- the per-pixel reference of the tests (``tests/reference_classical_*.py``, written straight from the
+- the per-pixel reference of the tests (``stfusion.classical.reference``, written straight from the
   papers) on the central 64 x 64 pixels of a 128 x 128 crop of the same scene, so that every timed pixel
   has its whole window, as in the large scene: megapixels per second, and the speed-up of the method
   (on ``--threads``) over it.
@@ -25,17 +25,16 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numba
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "workflow"), str(ROOT / "tests")]
-from stfusion.methods import FUSION, of_family  # noqa: E402
-from stfusion.classical.fsdaf import class_map, class_samples  # noqa: E402
-from stfusion.classical.unmixing import kmeans  # noqa: E402
+from stfusion.classical.fsdaf import class_map, class_samples
+from stfusion.classical.reference import starfm_estarfm
+from stfusion.classical.reference.fsdaf import fsdaf_reference
+from stfusion.classical.unmixing import kmeans
+from stfusion.methods import FUSION, of_family
 
 RATIO, BANDS, SIZE, CROP, MARGIN = 16, 6, 1024, 64, 32  # MARGIN: two coarse pixels, more than any half window
 PAIRS = {"starfm": 2, "estarfm": 2, "fsdaf": 1}
@@ -56,12 +55,10 @@ def scene(size: int, pairs: int, seed: int = 0):
 
 def reference_run(name: str, fine_refs, coarse_refs, coarse_t1, only):
     if name == "fsdaf":
-        from reference_classical_fsdaf import fsdaf_reference
         labels = class_map(torch.as_tensor(fine_refs[0], dtype=torch.float64),
                            torch.as_tensor(kmeans(class_samples(fine_refs[0]), 4, seed=0))).numpy()
         return fsdaf_reference(fine_refs[0], coarse_refs[0], coarse_t1, RATIO, labels, 4, only=only)
-    import reference_classical_starfm as reference
-    return getattr(reference, f"{name}_reference")(fine_refs, coarse_refs, coarse_t1, RATIO, only=only)
+    return getattr(starfm_estarfm, f"{name}_reference")(fine_refs, coarse_refs, coarse_t1, RATIO, only=only)
 
 
 def rate(name: str, inputs, device: str, threads: int) -> float:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,12 +32,25 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from stfusion.demo.products import write_demo
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "workflow"), str(ROOT / "tests")]
-from conftest import make_workdir, snakemake  # noqa: E402
-from stfusion.demo.products import write_demo  # noqa: E402
 
 STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
+
+
+def workdir_at(path: Path) -> Path:
+    """A working directory that sees the repository's config/ (a link), as a user's run does."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "config").symlink_to(ROOT / "config")
+    return path
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    """Snakemake on the repository's Snakefile in ``workdir`` on 2 cores, its output captured."""
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
+               "--cores", "2", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=True)
 
 
 def demo_raw(tmp: Path) -> Path:
@@ -86,7 +100,7 @@ def dry_run(workdir: Path, table: Path) -> tuple[float, int]:
 
 def dry_run_table(rows: int, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        workdir = make_workdir(Path(tmp) / "work")
+        workdir = workdir_at(Path(tmp) / "work")
         tables = scene_tables(workdir, demo_raw(Path(tmp)), rows)
         runs = [[dry_run(workdir, table) for table in tables] for _ in range(repeat)]  # alternated
     (base, base_jobs), (large, jobs) = (min(run[i] for run in runs) for i in (0, 1))
@@ -161,7 +175,7 @@ def main() -> None:
         run_table(args.run.resolve(), args.log)
     elif args.fresh:
         with tempfile.TemporaryDirectory() as tmp:
-            workdir = make_workdir(Path(tmp))
+            workdir = workdir_at(Path(tmp))
             start = time.perf_counter()
             snakemake(workdir)
             print(f"the whole command took {time.perf_counter() - start:.0f} s")

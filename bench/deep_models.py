@@ -22,14 +22,12 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
-from stfusion.models import FeatureAutoencoder, build_model  # noqa: E402
-from stfusion.tiling import TILE, predict_scene  # noqa: E402
+from stfusion.models import FeatureAutoencoder, build_model
+from stfusion.tiling import TILE, predict_scene
 
 RATIO, BANDS, K = 16, 6, 2
 

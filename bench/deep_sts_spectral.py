@@ -21,20 +21,16 @@ in its own process so that peak-memory figures do not mix.
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "workflow"))
-from deep_models import print_rows, step_seconds, tiled_and_plain  # noqa: E402
-from stfusion.spectral.srecnn import SRECNN, apply_srecnn, srecnn_loss  # noqa: E402
-from stfusion.sts.chain import predict_scores  # noqa: E402
-from stfusion.sts.losses import MultiTaskObjective, ObservationModel  # noqa: E402
-from stfusion.sts.network import STSMTLNetwork  # noqa: E402
-from stfusion.sts.resample import TIME_CODE_SIZE  # noqa: E402
+from deep_models import print_rows, step_seconds, tiled_and_plain
+from stfusion.spectral.srecnn import SRECNN, apply_srecnn, srecnn_loss
+from stfusion.sts.chain import predict_scores
+from stfusion.sts.losses import MultiTaskObjective, ObservationModel
+from stfusion.sts.network import STSMTLNetwork
+from stfusion.sts.resample import TIME_CODE_SIZE
 
 FINE, MS, HS, COMPONENTS, R_MS, R_HS = 8, 8, 166, 6, 2, 3  # the demo_sts site
 ALI, HYPERION = 9, 128  # the paris_hyperion sample

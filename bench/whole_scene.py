@@ -20,16 +20,14 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
-from classical import cpu_model  # noqa: E402
-from deep_models import make  # noqa: E402
-from stfusion.classical.starfm import starfm  # noqa: E402
-from stfusion.tiling import predict_scene  # noqa: E402
+from classical import cpu_model
+from deep_models import make
+from stfusion.classical.starfm import starfm
+from stfusion.tiling import predict_scene
 
 RATIO, BANDS, K = 16, 6, 2
 

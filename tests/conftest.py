@@ -1,4 +1,5 @@
-"""Shared fixtures: the package on sys.path, and snakemake runs in a scratch working directory."""
+"""Shared fixtures: snakemake runs in a scratch working directory; the check that the suite tests this checkout's
+package."""
 from __future__ import annotations
 
 import fcntl
@@ -13,12 +14,22 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
-sys.path.insert(0, str(REPO / "workflow"))
 # The suite's two workers each run Snakemake with --cores 2 on the same 2 cores. OpenMP threads that spin
 # while they wait then starve the other worker's threads: a small training step ran 30 times slower side by
 # side than alone (0.2 s against 0.006 s). Threads that sleep while they wait lose under 2x alone and keep
 # two runs side by side near their own speed. Every job and test process inherits this.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def pytest_configure(config):
+    """Refuse to run against another copy of the package: the suite and its Snakemake runs import stfusion as
+    installed (no path is inserted), so that copy must be this checkout's."""
+    import stfusion
+
+    found = Path(stfusion.__file__).resolve().parent
+    if found != REPO / "workflow" / "stfusion":
+        raise pytest.UsageError(f"the tests are this checkout's ({REPO}), but Python imports stfusion from {found}: "
+                                f"run `pip install -e {REPO}` in this environment")
 
 
 def make_workdir(path: Path) -> Path:
@@ -41,10 +52,8 @@ def read_nan(path: Path):
 
 
 def job_env() -> dict[str, str]:
-    """The environment of a test's Snakemake run: its jobs import this checkout's package (Snakemake appends a
-    script's folder to sys.path, after an editable install of another checkout)."""
-    path = os.pathsep.join([str(REPO / "workflow"), *filter(None, [os.environ.get("PYTHONPATH")])])
-    return {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONPATH": path}
+    """The environment of a test's Snakemake run: the suite's own, warnings off."""
+    return {**os.environ, "PYTHONWARNINGS": "ignore"}
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -8,8 +8,9 @@ from conftest import REPO
 from stfusion.classical import check_options
 from stfusion.config import check_schema
 from stfusion.errors import ConfigError
+from stfusion.packaged import schema_path
 
-SCHEMA = REPO / "config/schemas/config.schema.yaml"
+SCHEMA = schema_path("config")
 
 
 def config_with(method: dict) -> dict:

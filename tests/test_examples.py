@@ -6,8 +6,9 @@ import yaml
 
 from conftest import REPO
 from stfusion.config import check_config, check_schema, site_grid
+from stfusion.packaged import schema_path
 
-SCHEMA = REPO / "config/schemas/config.schema.yaml"
+SCHEMA = schema_path("config")
 CONFIGS = sorted((REPO / "config").glob("*.yaml")) + sorted((REPO / "config/examples").glob("*.yaml"))
 
 

@@ -6,7 +6,7 @@ import importlib
 import numpy as np
 import pytest
 import torch
-from reference_classical_fsdaf import fsdaf_reference
+from stfusion.classical.reference.fsdaf import fsdaf_reference
 from stfusion.classical.fsdaf import class_map, class_samples, fsdaf
 from stfusion.classical.unmixing import kmeans
 

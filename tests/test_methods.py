@@ -13,8 +13,9 @@ from stfusion.errors import ConfigError
 from stfusion.methods import FUSION, REGISTRIES, SPECTRAL, STS, Method, of_family
 from stfusion.models import build_model
 from stfusion.models.base import FusionModel
+from stfusion.packaged import schema_path
 
-SCHEMA = REPO / "config/schemas/config.schema.yaml"
+SCHEMA = schema_path("config")
 
 
 def demo_config() -> dict:

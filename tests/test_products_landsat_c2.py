@@ -6,6 +6,7 @@ import pytest
 from products_fixtures import GRID, LANDSAT, landsat_c2, read_files
 from stfusion.errors import InputDataError
 from stfusion.ingest import open_scene, scene_qa, site_products
+from stfusion.packaged import SENSOR_DIR
 from stfusion.products import resolve_scene
 from stfusion.reproject import warp_reflectance
 from stfusion.sensors import load_sensor
@@ -62,7 +63,7 @@ def test_landsat_c2_mtl_scale_disagreeing_with_the_sensor_is_refused(tmp_path):
         site_products([{"path": str(mtl), "sensor": "landsat8_oli"}], {"landsat8_oli": LANDSAT}, SITE, "tiny")
     message = str(err.value)
     assert str(mtl) in message and "DN * 0.0001 + 0" in message and "DN * 2.75e-05 + -0.2" in message
-    assert "sites.tiny.storage.landsat8_oli" in message and "resources/sensors/landsat8_oli.yaml" in message
+    assert "sites.tiny.storage.landsat8_oli" in message and str(SENSOR_DIR / "landsat8_oli.yaml") in message
     # the site's storage override is the fix the message names
     fixed = {**SITE, "storage": {"landsat8_oli": {"scale": 1e-4, "offset": 0.0}}}
     site_products([{"path": str(mtl), "sensor": "landsat8_oli"}], {"landsat8_oli": LANDSAT}, fixed, "tiny")

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from conftest import REPO, make_workdir, snakemake
-from stfusion.sensors import SENSOR_DIR
+from stfusion.packaged import SENSOR_DIR
 
 SITE = "lgc_crop"
 FINE, COARSE = "landsat5_tm_gnr", "modis_sim_tm"
@@ -68,7 +68,7 @@ def test_a_sensor_edit_reruns_its_scenes_and_the_band_matching_only(run, edited,
 
 
 def test_a_registry_sensor_definition_is_its_registry_file(tmp_path):
-    """The default config's sensors come from resources/sensors/: editing one changes its definition job's params."""
+    """The default config's sensors come from the package's registry (data/sensors/): editing one changes its definition job's params."""
     workdir = make_workdir(tmp_path)
     snakemake(workdir, "results/sensors/landsat8_oli.yaml")
     written = yaml.safe_load((workdir / "results/sensors/landsat8_oli.yaml").read_text())

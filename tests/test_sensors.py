@@ -7,7 +7,8 @@ import pytest
 import yaml
 
 from stfusion.errors import ConfigError
-from stfusion.sensors import RESOURCES, SCHEMA_PATH, load_sensor, sensor_names
+from stfusion.packaged import SENSOR_DIR
+from stfusion.sensors import SCHEMA_PATH, load_sensor, sensor_names
 
 BAND_COUNTS = {
     "landsat8_oli": 7,
@@ -77,7 +78,7 @@ def test_registry_holds_the_spec_sensors() -> None:
 
 @pytest.mark.parametrize("name", sorted(BAND_COUNTS))
 def test_registry_file_validates_and_loads(name: str) -> None:
-    with (RESOURCES / "sensors" / f"{name}.yaml").open() as handle:
+    with (SENSOR_DIR / f"{name}.yaml").open() as handle:
         definition = yaml.safe_load(handle)
     with SCHEMA_PATH.open() as handle:
         jsonschema.Draft7Validator(yaml.safe_load(handle)).validate(definition)

@@ -7,7 +7,7 @@ import importlib
 import numpy as np
 import pytest
 import torch
-from reference_classical_starfm import bilinear, estarfm_reference, starfm_reference
+from stfusion.classical.reference.starfm_estarfm import bilinear, estarfm_reference, starfm_reference
 from stfusion.classical.estarfm import estarfm
 from stfusion.classical.similar import upsample_bilinear
 from stfusion.classical.starfm import starfm

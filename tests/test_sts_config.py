@@ -7,11 +7,12 @@ import yaml
 from conftest import REPO
 from stfusion.config import check_config, check_schema
 from stfusion.errors import ConfigError
+from stfusion.packaged import schema_path
 from stfusion.sensors import load_sensor
 from stfusion.simulate import spectral_weights
 from stfusion.sts.protocol import observe
 
-SCHEMA = REPO / "config/schemas/config.schema.yaml"
+SCHEMA = schema_path("config")
 
 
 def demo_config() -> dict:

@@ -1,4 +1,6 @@
 # The built-in demo: simulated raw products and their truth, from a fixed seed.
+# Uses DEMO_DIR (common.smk), demo_files (scene_inputs.smk).
+import os
 
 if DEMO_DIR:
 

@@ -1,5 +1,7 @@
 # Evaluation: every prediction that has a truth (simulated truth, or a held-out
 # observation) is scored into a tidy CSV, and a per-site table averages the held-out dates.
+# Input functions: fusion_inputs.smk; RESULTS from common.smk.
+from stfusion.config import site_methods
 
 
 rule evaluate:

@@ -1,5 +1,6 @@
 # Input functions and parameters of the spatiotemporal fusion rules (pairing, train, predict, evaluate): each
-# method's family from the registry (stfusion.methods), the pairing checkpoint's groups and the no-skill warning.
+# method's family from the registry (stfusion.methods), the pairing checkpoint's groups (pairs_of), the truth of a
+# date (truth_path) and the no-skill warning. Uses RESULTS and SCENES (common.smk).
 import json
 
 from snakemake.logging import logger

@@ -1,5 +1,6 @@
 # What a job depends on besides its data, for its inputs and params (scripts never read `config`): the
-# definitions of the sensors it uses (rule sensor_definition), and the site's grid.
+# definitions of the sensors it uses (rule sensor_definition), and the site's grid. Uses RESULTS and GRIDS
+# (common.smk).
 from dataclasses import asdict
 
 from stfusion.sensors import load_sensor, registry_definition

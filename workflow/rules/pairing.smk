@@ -1,4 +1,5 @@
 # Pairing and training patches for the sites with a fusion pair.
+# Input functions: fusion_inputs.smk; RESULTS from common.smk.
 
 
 checkpoint pairing:

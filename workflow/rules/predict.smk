@@ -1,4 +1,5 @@
 # Prediction: every coarse date of the series that has reference pairs, in tiles.
+# Input functions: fusion_inputs.smk; RESULTS from common.smk.
 
 
 rule predict:

@@ -1,5 +1,6 @@
 # Preprocessing: catalogue, reprojection to the site's UTM grid with scale
 # harmonisation, quality filtering with a scene inventory, and band matching.
+# Input functions: scene_inputs.smk, job_params.smk; RESULTS and SCENES from common.smk.
 
 
 # Each sensor's definition as the file that the jobs using the sensor read (config.read_sensors), so that editing one

@@ -1,5 +1,6 @@
 # The report: one self-contained HTML page with every site's results, and the workflow
 # description of Snakemake's own report (`snakemake --report report.html`).
+# Input functions: report_inputs.smk; RESULTS from common.smk.
 
 
 report: "../report/workflow.rst"

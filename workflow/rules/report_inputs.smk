@@ -1,21 +1,11 @@
-# The targets of the whole run and the report's inputs (workflow/rules/report.smk): every file the page is made
-# from, per site and experiment.
+# Input functions of the report (report.smk): every file the page is made from, per site and experiment. Uses
+# RESULTS and SCENES (common.smk), the spatiotemporal experiment's functions (fusion_inputs.smk: prediction_outputs,
+# scored_dates, truth_path, is_deep, family), the spatio-temporal-spectral one's (sts_inputs.smk: sts_plan,
+# sts_truth, sts_trained, sts_model) and the rules' benchmark files (`rules`, known when the report job is planned).
+import os
+
 from stfusion.config import site_methods
 from stfusion.methods import STS, fusion_method
-
-
-def all_predictions(wildcards):
-    """Predictions of every site (known once each site's pairing and series-plan checkpoints have run)."""
-    return [path for site in config["sites"] for path in prediction_outputs(site) + sts_predictions(site)]
-
-
-def all_summaries():
-    """Every site's score tables (spatio-temporal-spectral ones where a truth exists to score against)."""
-    fusion = [f"{RESULTS}/{site}/metrics/summary.tsv" for site in config["sites"] if site_methods(config, site)]
-    sts = [f"{RESULTS}/{site}/sts/summary.tsv" for site, spec in config["sites"].items()
-           if spec.get("sts", {}).get("methods") and spec["sts"].get("truth")]
-    spectral = [f"{RESULTS}/{site}/spectral/summary.tsv" for site, spec in config["sites"].items() if spec.get("spectral")]
-    return fusion + sts + spectral
 
 
 def fusion_report_files(site):

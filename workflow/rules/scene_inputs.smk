@@ -1,5 +1,5 @@
-# Input functions of the preprocessing rules (workflow/rules/preprocess.smk, simulate.smk, demo.smk): each scene's
-# files, the outputs per site, and the site settings the preprocessing depends on.
+# Input functions of the preprocessing rules (preprocess.smk, simulate.smk, demo.smk): each scene's files and the
+# site settings the preprocessing depends on. Uses SCENES and PRODUCTS (common.smk).
 from stfusion.demo.scenario import all_raw_files, truth_files
 from stfusion.products import Product
 
@@ -34,34 +34,6 @@ def site_raw_files(wildcards):
     rows = SCENES[SCENES.site == wildcards.site]
     products = [scene_product(r) for r in rows.itertuples()]
     return sorted({f for p in products for f in p.files} | set(p for p in rows.qa if p))
-
-
-def matched_outputs(site):
-    fusion = config["sites"][site].get("fusion")
-    if not fusion:
-        return []
-    return [
-        f"{RESULTS}/{site}/matched/{sensor}/{date}.tif"
-        for sensor, date in site_scenes(site)
-        if sensor in (fusion["fine"], fusion["coarse"])
-    ]
-
-
-def simulated_outputs():
-    return [
-        f"{RESULTS}/{sim['site']}/simulated/{sim['target']}/from_{sim['source']}/{date}.tif"
-        for sim in config.get("simulate", [])
-        for sensor, date in site_scenes(sim["site"])
-        if sensor == sim["source"]
-    ]
-
-
-def preprocessing_outputs():
-    outputs = simulated_outputs()
-    for site in SCENES.site.unique():  # a site without scenes (spectral only) has nothing to preprocess
-        outputs.append(f"{RESULTS}/{site}/qa/inventory.tsv")
-        outputs += matched_outputs(site)
-    return outputs
 
 
 EXPERIMENT_KEYS = ("methods", "truth", "sts", "spectral")  # what a site runs and scores, not how its scenes are read

@@ -1,4 +1,5 @@
 # Spectral and spatial simulation: a target sensor simulated from a finer-spectrum one.
+# Input functions: scene_inputs.smk (simulation), job_params.smk (sensor_files); RESULTS from common.smk.
 
 
 rule simulate:

@@ -1,6 +1,7 @@
 # Spectral super-resolution on real data: a site's real HS image is degraded by the
 # `spectral.ratio` and predicted back from the MS image by each method (Wald's protocol), then
 # scored against the real HS image.
+# Input functions: job_params.smk (sensor_files); RESULTS from common.smk.
 from stfusion.methods import SPECTRAL
 
 

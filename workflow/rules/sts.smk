@@ -5,6 +5,7 @@
 # fine hyperspectral truth. The series plan (sts/series.json) says which scenes train and
 # which predict each MS date; sts_train fits a method once, sts_predict predicts one date, and where a truth
 # exists every date is scored.
+# Input functions: sts_inputs.smk; RESULTS from common.smk.
 
 
 checkpoint sts_series:

@@ -1,5 +1,6 @@
 # Training: the feature autoencoder of EDCSTFN and every deep model, GPU-tagged so a
 # cluster profile can route them; they run on the CPU when there is no GPU.
+# Input functions: fusion_inputs.smk; RESULTS from common.smk.
 
 
 rule autoencoder:

@@ -1,6 +1,6 @@
 """Checks of a validated config that a JSON schema cannot express, and the objects it defines.
 
-Run at DAG build time (``workflow/rules/config_checks.smk``), so a wrong key fails before any job runs.
+Run at DAG build time (``workflow/rules/common.smk``), so a wrong key fails before any job runs.
 """
 from __future__ import annotations
 

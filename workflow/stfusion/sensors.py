@@ -1,8 +1,8 @@
 """Sensor registry: bands, spectral responses, pixel size, storage and QA of each sensor.
 
-A sensor is defined by one YAML file in ``resources/sensors/`` or by an entry under the config key
-``sensors:`` (same schema, ``config/schemas/sensor.schema.yaml``; a config entry replaces a registry
-file of the same name). Spectral responses are either tabulated (a CSV in ``resources/srf/``) or
+A sensor is defined by one YAML file of the package's registry ``data/sensors/`` or by an entry under the
+config key ``sensors:`` (same schema, the package's ``schemas/sensor.schema.yaml``; a config entry replaces a
+registry file of the same name). Spectral responses are either tabulated (a CSV in the package's ``data/srf/``) or
 Gaussian from each band's centre and FWHM.
 """
 from __future__ import annotations
@@ -18,13 +18,9 @@ import numpy as np
 import yaml
 
 from .errors import ConfigError
+from .packaged import SENSOR_DIR, SRF_DIR, schema_path
 
-REPO = Path(__file__).resolve().parents[2]
-RESOURCES = REPO / "resources"
-SENSOR_DIR = RESOURCES / "sensors"
-SRF_DIR = RESOURCES / "srf"
-SCHEMA_NAME = "config/schemas/sensor.schema.yaml"
-SCHEMA_PATH = REPO / SCHEMA_NAME
+SCHEMA_PATH = schema_path("sensor")
 
 FWHM_TO_SIGMA = 1.0 / (2.0 * math.sqrt(2.0 * math.log(2.0)))
 
@@ -86,7 +82,7 @@ class Sensor:
 
 
 def sensor_names() -> list[str]:
-    """Names of the registry sensors (file stems in resources/sensors/), sorted."""
+    """Names of the registry sensors (file stems in SENSOR_DIR), sorted."""
     return sorted(path.stem for path in SENSOR_DIR.glob("*.yaml"))
 
 
@@ -94,7 +90,7 @@ def load_sensor(name: str, defined: Mapping[str, Mapping] | None = None) -> Sens
     """The sensor ``name``: from the config's ``sensors:`` mapping ``defined`` if there, else the registry."""
     if defined and name in defined:
         if not isinstance(defined[name], Mapping):
-            raise ConfigError(f"config key `sensors.{name}` must be a mapping with the keys of {SCHEMA_NAME}")
+            raise ConfigError(f"config key `sensors.{name}` must be a mapping with the keys of {SCHEMA_PATH}")
         given = dict(defined[name])
         if given.setdefault("name", name) != name:
             raise ConfigError(
@@ -116,7 +112,7 @@ def registry_definition(name: str, defined: Mapping[str, Mapping] | None = None)
         raise ConfigError(
             f"unknown sensor {name!r}; known sensors: {', '.join(known)}. To use another sensor, define "
             f"it under the config key `sensors:` as `{name}: {{title, gsd_m, kind, storage, qa, srf, bands}}` "
-            f"(schema: {SCHEMA_NAME})"
+            f"(schema: {SCHEMA_PATH})"
         )
     with path.open() as handle:
         return yaml.safe_load(handle), path
@@ -142,7 +138,7 @@ def _build(definition: Any, source: Path | None) -> Sensor:
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema()).iter_errors(definition))
     if error is not None:
         key = ".".join(str(part) for part in error.absolute_path)
-        raise ConfigError(f"{_location(source, name, key)}: {error.message} (schema: {SCHEMA_NAME})")
+        raise ConfigError(f"{_location(source, name, key)}: {error.message} (schema: {SCHEMA_PATH})")
     bands = tuple(Band(b["name"], b["label"], float(b["centre_nm"]), float(b["fwhm_nm"])) for b in definition["bands"])
     for field in ("name", "label"):
         values = [getattr(band, field) for band in bands]

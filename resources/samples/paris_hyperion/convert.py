@@ -21,8 +21,8 @@ intersects it with 1-based Hyperion band numbers (B9-B10 for ALI MS-1p, 433-453 
 What the script writes (re-running it gives the same pixels and georeferencing):
 
 - `hyperion.tif`: the Hyperion cube, 128 bands named by their Hyperion band (`B8`, `B9`, ..., `B219`; the
-  centres are in resources/sensors/eo1_hyperion.yaml), 72 x 72 pixels of 30 m.
-- `ali.tif`: the ALI image, 9 bands named as in resources/sensors/eo1_ali.yaml (`MS1p`, `MS1`, `MS2`,
+  centres are in workflow/stfusion/data/sensors/eo1_hyperion.yaml), 72 x 72 pixels of 30 m.
+- `ali.tif`: the ALI image, 9 bands named as in workflow/stfusion/data/sensors/eo1_ali.yaml (`MS1p`, `MS1`, `MS2`,
   `MS3`, `MS4`, `MS4p`, `MS5p`, `MS5`, `MS7`), same grid.
 
 Both: float32 (the float64 values rounded to float32, relative error below 6e-8), deflate-compressed with

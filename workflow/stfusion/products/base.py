@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import InputDataError
+from ..packaged import SENSOR_DIR
 from ..sensors import Storage
 
 
@@ -47,7 +48,7 @@ def check_storage(product: Product, storage: Storage, sensor: str, site: str) ->
     if not same:
         raise InputDataError(
             f"{product.metadata_file or product.path} states reflectance = DN * {stated.scale:g} + {stated.offset:g} "
-            f"(fill {stated.nodata}), but sensor {sensor} (resources/sensors/{sensor}.yaml, or the config key "
+            f"(fill {stated.nodata}), but sensor {sensor} ({SENSOR_DIR / f'{sensor}.yaml'}, or the config key "
             f"`sites.{site}.storage.{sensor}`) has DN * {storage.scale:g} + {storage.offset:g} (fill {storage.nodata}): "
             f"if the product is right, set `sites.{site}.storage.{sensor}: {{scale: {stated.scale:g}, offset: "
             f"{stated.offset:g}, nodata: {stated.nodata}}}`; otherwise replace the product"

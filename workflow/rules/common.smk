@@ -1,32 +1,25 @@
-# Validation of the config and the scene table before any job is planned, the run's globals (RESULTS, SCENES,
-# GRIDS, PRODUCTS) and the wildcard constraints every rule file shares.
-import os
-import sys
-
+# The run's common ground, included first: the config and the scene table validated before any job is planned,
+# the run's globals (RESULTS, DEMO_DIR, SCENES, GRIDS, PRODUCTS) and the wildcard constraints of every rule. Every
+# other rule file reads these names; the input functions are in *_inputs.smk, job_params.smk and targets.smk.
 from snakemake.utils import validate
-
-# The stfusion package; scripts import it through the workflow/scripts/stfusion link, because
-# Snakemake puts a script's own folder on its sys.path.
-sys.path.insert(0, os.path.join(workflow.basedir, "workflow"))
 
 from stfusion.config import check_config, check_schema, site_grid
 from stfusion.ingest import table_products
+from stfusion.packaged import schema_path
 from stfusion.scenes import check_scene_table, check_sts_scenes, read_scene_table
 
 
-check_schema(config, os.path.join(workflow.basedir, "config/schemas/config.schema.yaml"))
-validate(config, "../../config/schemas/config.schema.yaml")
+check_schema(config, schema_path("config"))
+validate(config, schema_path("config"))
 check_config(config)
 
 RESULTS = config.get("results", "results")
 DEMO_DIR = config["demo"]["out_dir"] if config.get("demo", {}).get("enabled") else None
 SCENES = read_scene_table(config["scenes"])
 check_scene_table(SCENES, config, config["scenes"], generated_dir=DEMO_DIR)
-validate(SCENES, "../../config/schemas/scenes.schema.yaml")
+validate(SCENES, schema_path("scenes"))
 GRIDS = {site: site_grid(config, site) for site in config["sites"]}
 check_sts_scenes(config, SCENES, config["scenes"])
-
-
 PRODUCTS = table_products(SCENES, config, generated_dir=DEMO_DIR)
 
 

@@ -1,4 +1,7 @@
-# Input functions and parameters of the spatio-temporal-spectral rules (workflow/rules/sts.smk).
+# Input functions and parameters of the spatio-temporal-spectral rules (sts.smk), among them the series plan
+# (sts_plan, the sts_series checkpoint's output). Uses RESULTS (common.smk).
+import json
+
 from stfusion.methods import STS
 
 

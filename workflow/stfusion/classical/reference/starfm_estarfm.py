@@ -1,4 +1,4 @@
-"""Per-pixel float64 references for STARFM (Gao et al. 2006) and ESTARFM (Zhu et al. 2010), for tests only.
+"""Per-pixel float64 references for STARFM (Gao et al. 2006) and ESTARFM (Zhu et al. 2010).
 
 Written straight from the papers' equations, one pixel and one band at a time, with NumPy on each
 pixel's window and scipy's regression test: deliberately slow and plain, so that the vectorised
@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 from scipy import stats
-from stfusion.classical.estarfm import UNDEFINED_CORRELATION, ZERO_DISSIMILARITY
-from stfusion.classical.starfm import ZERO_CLOSENESS
+from ..estarfm import UNDEFINED_CORRELATION, ZERO_DISSIMILARITY
+from ..starfm import ZERO_CLOSENESS
 
 
 def bilinear(coarse: np.ndarray, ratio: int) -> np.ndarray:

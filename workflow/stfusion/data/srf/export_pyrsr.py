@@ -1,4 +1,4 @@
-"""Export the agency spectral response tables shipped by pyrsr into ``resources/srf/<sensor>.csv``.
+"""Export the agency spectral response tables shipped by pyrsr into ``workflow/stfusion/data/srf/<sensor>.csv``.
 
 A maintenance tool, run by hand when a table is to be refreshed; the stfusion package never imports
 it, nor pyrsr. pyrsr (PyPI, Apache-2.0, GFZ Potsdam) carries in its source distribution the relative
@@ -15,7 +15,7 @@ the numbers the sensor files carry as ``centre_nm`` and ``fwhm_nm``.
 Usage (from the repository root)::
 
     pip download --no-deps --no-binary :all: pyrsr==0.8.0 -d /tmp/pyrsr
-    python resources/srf/export_pyrsr.py /tmp/pyrsr/pyrsr-0.8.0.tar.gz
+    python workflow/stfusion/data/srf/export_pyrsr.py /tmp/pyrsr/pyrsr-0.8.0.tar.gz
 """
 from __future__ import annotations
 
