@@ -1,7 +1,7 @@
 """Every method the pipeline runs, by the name a config's ``model`` key gives: what family it is, where its code
 lives, whether it runs on a GPU, what it needs trained first and how many reference pairs it takes.
 
-The rules (workflow/rules/fusion_inputs.smk, sts_common.smk, spectral.smk and report_inputs.smk), the scripts, the
+The rules (workflow/rules/fusion_inputs.smk, sts_inputs.smk, spectral.smk and report_inputs.smk), the scripts, the
 config schema's ``model`` enums (``config.check_schema``) and the report all read this table, so adding a method is
 its module plus one line here (docs/developer/adding-a-method.md). It imports nothing heavy: the Snakemake main process reads it while it builds the DAG, and a method's
 code (PyTorch, SciPy, scikit-learn) is imported by ``Method.load`` in the job that runs it.
