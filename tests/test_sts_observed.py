@@ -12,12 +12,14 @@ from stfusion.errors import ConfigError, InputDataError
 from stfusion.scenes import check_sts_scenes
 from stfusion.sts import STSSettings, TrainedSTS
 from stfusion.sts.data import SiteSeries
-from stfusion.sts.naive import nearest_hs
+from stfusion.spectral.cnmf import CNMFMethod
+from stfusion.sts.method import SRF, STSMethod
+from stfusion.sts.naive import NearestHS
 from stfusion.sts.network import STSMTLNetwork
 from stfusion.sts.pca import HyperspectralPCA
 from stfusion.sts.resample import day_numbers
 from stfusion.sts.series import plan_series, prediction_dates
-from stfusion.sts.two_stage import TwoStageModel, fit_two_stage, predict_two_stage
+from stfusion.sts.two_stage import TwoStage, TwoStageSettings
 
 FINE = ["2021-04-15", "2021-05-17", "2021-06-18"]
 HS = ["2021-04-15", "2021-06-18"]
@@ -93,23 +95,27 @@ def test_sts_mtl_predicts_a_date_from_its_planned_scenes_as_from_the_whole_serie
 def test_two_stage_predicts_a_date_from_its_planned_scenes_as_from_the_whole_series(tmp_path):
     series = random_series(1)
     hs_to_fine = np.random.default_rng(2).dirichlet(np.ones(6), 3)
-    model = fit_two_stage(series, "estarfm", "cnmf")
+    srf = SRF(hs_to_fine, np.random.default_rng(3).dirichlet(np.ones(6), 4))
+    model = TwoStage("estarfm", "cnmf", CNMFMethod("bilinear", seed=0), TwoStageSettings("bilinear", 512, 512, 2**19,
+                                                                                         "cpu", None))
+    model.fit(series, srf, tmp_path)
     model.save(tmp_path / "model.pt")
-    loaded = TwoStageModel.load(tmp_path / "model.pt")
+    loaded = STSMethod.load(tmp_path / "model.pt")
     plan = plan_series({"fine": FINE, "ms": MS, "hs": HS}, "k", "s")
     for date in ("2021-05-01", "2021-07-04", "2021-05-17"):
         day = day_numbers([date])[0]
-        own = predict_two_stage(loaded, subset(series, plan["predict"][date]), day, hs_to_fine)
-        np.testing.assert_allclose(own, predict_two_stage(model, series, day, hs_to_fine), atol=1e-5, err_msg=date)
+        own = loaded.predict(subset(series, plan["predict"][date]), srf, day)
+        np.testing.assert_allclose(own, model.predict(series, srf, day), atol=1e-5, err_msg=date)
 
 
 def test_nearest_hs_is_the_nearest_hs_image_upsampled():
     series = random_series()
     flat = SiteSeries(series.fine, series.fine_days, series.ms, series.ms_days,
                       np.stack([np.full((6, 4, 4), v, np.float32) for v in (0.1, 0.3)]), series.hs_days)
-    np.testing.assert_allclose(nearest_hs(flat, day_numbers(["2021-05-01"])[0]), 0.1, atol=1e-6)  # 16 days after 04-15
-    np.testing.assert_allclose(nearest_hs(flat, day_numbers(["2021-06-02"])[0]), 0.3, atol=1e-6)  # 16 days before 06-18
-    assert nearest_hs(flat, 0.0).shape == (6, 12, 12)
+    nearest = NearestHS()
+    np.testing.assert_allclose(nearest.predict(flat, None, day_numbers(["2021-05-01"])[0]), 0.1, atol=1e-6)  # 16 days after 04-15
+    np.testing.assert_allclose(nearest.predict(flat, None, day_numbers(["2021-06-02"])[0]), 0.3, atol=1e-6)  # 16 days before 06-18
+    assert nearest.predict(flat, None, 0.0).shape == (6, 12, 12)
 
 
 def demo_config() -> dict:

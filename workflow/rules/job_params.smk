@@ -25,3 +25,9 @@ def sensor_files(names):
 def site_grid_fields(wildcards):
     """The site's grid (its SiteGrid's fields, from the bounds, pixel size, EPSG, anchor and sensor ratios)."""
     return asdict(GRIDS[wildcards.site])
+
+
+def method_config(wildcards):
+    """The config sections an STS or spectral method's settings come from besides its own entry
+    (``from_config`` of stfusion.sts.method and stfusion.spectral.method)."""
+    return {"training": config["training"], "prediction": config["prediction"], "seed": config["seed"]}

@@ -58,8 +58,7 @@ rule sts_train:
         spec=sts_spec,
         method=lambda wildcards: config["sts_methods"][wildcards.method],
         sensors=sts_sensors,
-        training=config["training"],
-        seed=config["seed"],
+        config=method_config,
     script:
         "../scripts/sts_train.py"
 
@@ -83,9 +82,7 @@ rule sts_predict:
         spec=sts_spec,
         method=lambda wildcards: config["sts_methods"][wildcards.method],
         sensors=sts_sensors,
-        device=config["training"]["device"],
-        block=config["prediction"]["block"],
-        seed=config["seed"],
+        config=method_config,
     script:
         "../scripts/sts_predict.py"
 
