@@ -20,6 +20,7 @@ from stfusion.sts.pca import HyperspectralPCA
 from stfusion.sts.resample import day_numbers
 from stfusion.sts.series import plan_series, prediction_dates
 from stfusion.sts.two_stage import TwoStage, TwoStageSettings
+from stfusion.train import TrainingSettings
 
 FINE = ["2021-04-15", "2021-05-17", "2021-06-18"]
 HS = ["2021-04-15", "2021-06-18"]
@@ -77,7 +78,9 @@ def trained_sts(series: SiteSeries) -> TrainedSTS:
     network = STSMTLNetwork(3, 4, pca.n_components, 2, 3, features=4, blocks=1, kernels=(1, 3)).eval()
     network.standardise(torch.from_numpy(series.fine), torch.from_numpy(series.ms),
                         torch.from_numpy(pca.transform(series.hs)))
-    return TrainedSTS(network, pca, series, pca.transform(series.hs), STSSettings(features=4, blocks=1, kernels=(1, 3), tile=6), [], {})
+    settings = STSSettings(kernels=(1, 3), features=4, blocks=1, pca_variance=1.0, degradation="area", patch=6, stride=6,
+                           tile=6, training=TrainingSettings(epochs=1, lr=1e-3, batch_size=1, seed=0))  # untrained
+    return TrainedSTS(network, pca, series, pca.transform(series.hs), settings, [], {})
 
 
 def test_sts_mtl_predicts_a_date_from_its_planned_scenes_as_from_the_whole_series(tmp_path):
@@ -96,7 +99,7 @@ def test_two_stage_predicts_a_date_from_its_planned_scenes_as_from_the_whole_ser
     series = random_series(1)
     hs_to_fine = np.random.default_rng(2).dirichlet(np.ones(6), 3)
     srf = SRF(hs_to_fine, np.random.default_rng(3).dirichlet(np.ones(6), 4))
-    model = TwoStage("estarfm", "cnmf", CNMFMethod("bilinear", seed=0), TwoStageSettings("bilinear", 512, 512, 2**19,
+    model = TwoStage("estarfm", "cnmf", CNMFMethod("bilinear", seed=0), TwoStageSettings("bilinear", 512, 512, 0, 2**19,
                                                                                          "cpu", None))
     model.fit(series, srf, tmp_path)
     model.save(tmp_path / "model.pt")

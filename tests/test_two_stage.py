@@ -67,7 +67,7 @@ def two_stage(spatiotemporal: str, second=None, deep: DeepStage | None = None) -
     """A two-stage baseline (bilinear degradation, blocks and tiles of 512, on the CPU); CNMF by default."""
     second = second or CNMFMethod("bilinear", seed=0)
     spectral = "srecnn" if isinstance(second, SRECNNMethod) else "cnmf"
-    return TwoStage(spatiotemporal, spectral, second, TwoStageSettings("bilinear", 512, 512, 2**19, "cpu", deep))
+    return TwoStage(spatiotemporal, spectral, second, TwoStageSettings("bilinear", 512, 512, 0, 2**19, "cpu", deep))
 
 
 def stage_one(series: SiteSeries, spatiotemporal: str = "estarfm", deep: DeepStage | None = None, folder=None):

@@ -29,5 +29,6 @@ def site_grid_fields(wildcards):
 
 def method_config(wildcards):
     """The config sections an STS or spectral method's settings come from besides its own entry
-    (``from_config`` of stfusion.sts.method and stfusion.spectral.method)."""
+    (``from_config`` of stfusion.sts.method and stfusion.spectral.method); as a param, a change of any of them
+    reruns the method's jobs (e.g. ``prediction`` the training of a two-stage baseline, whose stage 1 it sets)."""
     return {"training": config["training"], "prediction": config["prediction"], "seed": config["seed"]}

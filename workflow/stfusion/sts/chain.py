@@ -64,26 +64,27 @@ class STSSettings:
     schedule, batch size, device, seed; the seed also seeds the PCA and the network's initial weights).
     """
 
-    kernels: tuple[int, ...] = (1, 3)
-    features: int = 32
-    blocks: int = 3
-    pca_variance: float = 0.9999
-    degradation: str = "area"
+    kernels: tuple[int, ...]
+    features: int
+    blocks: int
+    pca_variance: float
+    degradation: str
+    patch: int
+    stride: int
+    tile: int
+    training: TrainingSettings
     time_resampling: str = "linear"
     time_scale_days: float = SCALE_DAYS
     other_references: bool = True
     observation_dates: bool = True
-    patch: int = 48
-    stride: int = 24
     validation_fraction: float = 0.1
-    tile: int = 240
-    training: TrainingSettings = TrainingSettings(epochs=60, lr=1e-3, batch_size=8, seed=0)
 
     @classmethod
     def from_config(cls, method: Mapping, spec: Mapping, training: Mapping, seed: int) -> STSSettings:
         """The settings of a validated config (schema defaults applied): ``method`` its ``sts_methods`` entry,
         ``spec`` the site's ``sts`` block (the degradation of its observation model), ``training`` and ``seed``
-        the config's; the fields without a config key keep their defaults."""
+        the config's. The fields with a config key have no default here (the schema's are the only ones); those
+        without one are the chain's fixed choices."""
         return cls(kernels=tuple(method["kernels"]), features=method["features"], blocks=method["blocks"],
                    pca_variance=method["pca_variance"], degradation=spec["degradation"], patch=method["patch"],
                    stride=method["stride"], tile=method["tile"],

@@ -18,23 +18,28 @@ Stage 1, spatiotemporal (ESTARFM or STFDCNN): the fine multispectral image on ev
   (``resample.resample_in_time``, as STS-MTL resamples it).
 - On a date with a fine image, stage 1 is that image.
 - Otherwise the nearest fine date before and the nearest after are the two reference pairs (coarse: the
-  A-mapped MS images on the MS grid, ratio ``ms_ratio``) of ESTARFM, or of STFDCNN trained on the fine dates
-  (``deep_stage``, the entry's block named after it, e.g. ``sts_methods.<name>.stfdcnn``) and applied in tiles
-  (``tiling.predict_scene``, the config's ``prediction`` tile and batch pixels).
+  A-mapped MS images on the MS grid, ratio ``ms_ratio``) of ESTARFM, in blocks of the config's
+  ``prediction.block``, or of STFDCNN trained on the fine dates (``deep_stage``, the entry's block named after it,
+  e.g. ``sts_methods.<name>.stfdcnn``) and applied in tiles (``tiling.predict_scene`` with the config's
+  ``prediction`` tile, overlap and batch pixels, as the spatiotemporal methods; before, the tiling's own
+  defaults). Stage 1 of the HS dates when fitting SRECNN uses the same settings (before, ESTARFM's blocks there
+  were 512 pixels whatever the config), so the rule sts_train takes ``prediction`` as a param and a change of it
+  retrains these methods. Blocks and tiles carry their halos, so they change the output by float rounding at most.
 - When the fine dates lie on one side only, STFDCNN takes the nearest pair alone; ESTARFM, which needs two
-  (the reference counts of its registry entry),
-  falls back to the nearest fine image plus the change of the mapped MS image between its date and the
-  target date, upsampled bilinearly (pixel centres aligned, as ESTARFM resamples coarse images:
-  ``classical.similar.upsample_bilinear``).
+  (the reference counts of its registry entry), falls back to the nearest fine image plus the change of the
+  mapped MS image between its date and the target date, upsampled bilinearly (pixel centres aligned, as ESTARFM
+  resamples coarse images: ``classical.similar.upsample_bilinear``).
 
 Stage 2, spectral, on each stage-1 image:
-- CNMF (``spectral.cnmf.CNMFMethod``): CNMF of the HS image of the nearest HS date (the spectral library; the earlier date on a
-  tie) with the stage-1 fine multispectral image, srf = ``series.hs_to_fine``, ratio ``hs_ratio`` and the
+- CNMF (``spectral.cnmf.CNMFMethod``): CNMF of the HS image of the nearest HS date (the spectral library; the
+  earlier date on a tie) with the stage-1 fine multispectral image, srf = ``series.hs_to_fine``, ratio ``hs_ratio`` and the
   simulation's ``degradation`` as CNMF's spatial degradation S.
-- SRECNN (``spectral.srecnn.SRECNNMethod``): one SRECNN trained once, by ``train_srecnn`` with ratio ``hs_ratio`` and the simulation's
-  ``degradation``, on the HS dates (the stage-1 fine multispectral image of each HS date paired with its
-  HS image; the dates' images are laid side by side into one mosaic, which keeps them apart for the
-  default 1 x 1 kernels and patch 1), then applied to every stage-1 image.
+- SRECNN (``spectral.srecnn.SRECNNMethod``): one SRECNN trained once, by ``train_srecnn`` with ratio ``hs_ratio``
+  and the simulation's ``degradation``, on the HS dates (the stage-1 fine multispectral image of each HS date
+  paired with its HS image; the dates' images are laid side by side into one mosaic, which keeps them apart for
+  the default 1 x 1 kernels and patch 1), then applied to every stage-1 image. It trains unaugmented and in
+  float32 whatever ``training.mixed_precision`` says, as by Wald's protocol (``spectral.wald``); before, the
+  two-stage SRECNN followed ``training.mixed_precision``.
 
 NaN (missing data) propagates: a pixel missing in an input is NaN in the output where the methods say so.
 """
@@ -73,12 +78,14 @@ class DeepStage:
 @dataclass(frozen=True)
 class TwoStageSettings:
     """``degradation``: the series' (the site's ``sts.degradation``); ``block``: ESTARFM's and SRECNN's blocks,
-    ``tile`` and ``batch_pixels``: a deep first stage's tiles (the config's ``prediction``); ``device``: where
-    the networks run; ``deep``: a deep first stage's training (None for a classical one)."""
+    ``tile``, ``overlap`` and ``batch_pixels``: a deep first stage's tiles (the config's ``prediction``, as for the
+    spatiotemporal methods); ``device``: where the networks run; ``deep``: a deep first stage's training (None for a
+    classical one)."""
 
     degradation: str
     block: int
     tile: int
+    overlap: int
     batch_pixels: int
     device: str
     deep: DeepStage | None
@@ -127,7 +134,7 @@ class TwoStage(STSMethod):
         if FUSION[spatiotemporal].family == "deep":
             stage = method[spatiotemporal]
             deep = DeepStage(settings_from_config(stage, training, seed, augment=False), stage["patch"], stage["stride"])
-        settings = TwoStageSettings(spec["degradation"], prediction["block"], prediction["tile"],
+        settings = TwoStageSettings(spec["degradation"], prediction["block"], prediction["tile"], prediction["overlap"],
                                     prediction["batch_pixels"], training["device"], deep)
         return cls(spatiotemporal, spectral, spectral_method(spectral, method, spec["degradation"], config), settings)
 
@@ -175,8 +182,8 @@ class TwoStage(STSMethod):
             change = torch.from_numpy(coarse_t1 - coarse_refs[0])
             return (refs[0] + upsample_bilinear(change, self.ms_ratio).numpy()).astype(np.float32)
         if self.first is not None:
-            return predict_scene(self.first, refs, coarse_refs, coarse_t1, tile=settings.tile, device=device,
-                                 batch_pixels=settings.batch_pixels)
+            return predict_scene(self.first, refs, coarse_refs, coarse_t1, settings.tile, settings.overlap, device,
+                                 settings.batch_pixels)
         return FUSION[self.spatiotemporal].load()(refs, coarse_refs, coarse_t1, self.ms_ratio, block=settings.block,
                                                   device=device)
 
