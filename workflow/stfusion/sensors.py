@@ -18,6 +18,7 @@ import numpy as np
 import yaml
 
 from .errors import ConfigError
+from .qa import QA_KINDS
 
 REPO = Path(__file__).resolve().parents[2]
 RESOURCES = REPO / "resources"
@@ -124,9 +125,11 @@ def registry_definition(name: str, defined: Mapping[str, Mapping] | None = None)
 
 @functools.lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
-    """The sensor JSON schema, read once."""
+    """The sensor JSON schema, read once, with the QA kinds of ``qa.QA_KINDS`` as the enum of ``qa.kind``."""
     with SCHEMA_PATH.open() as handle:
-        return yaml.safe_load(handle)
+        schema = yaml.safe_load(handle)
+    schema["properties"]["qa"]["properties"]["kind"]["enum"] = list(QA_KINDS)
+    return schema
 
 
 def _location(source: Path | None, name: str, key: str = "") -> str:
