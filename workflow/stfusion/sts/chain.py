@@ -24,7 +24,6 @@ import torch
 from ..artefacts import arrays_sha256, fingerprint
 from ..errors import ConfigError, InputDataError
 from ..evaluation import score_cube
-from ..io import atomic_path
 from ..models.base import closeness_weights
 from ..runlog import progress
 from ..tiling import halo_windows
@@ -133,31 +132,17 @@ class TrainedSTS:
         return {"state": self.network.state_dict(), "pca": self.pca, "settings": self.settings,
                 "history": self.history, "task_weights": self.task_weights}
 
-    def save(self, path: str | Path) -> None:
-        """Write ``state`` atomically; ``load`` reads it back with the series of the dates to predict."""
-        with atomic_path(path) as tmp:
-            torch.save(self.state(), tmp)
-
     @classmethod
-    def load(cls, path: str | Path, series: SiteSeries) -> TrainedSTS:
-        """The model saved by ``save``, predicting from ``series`` (any dates, e.g. one MS date and its
-        references: ``series.prediction_dates``)."""
-        try:
-            saved = torch.load(path, map_location="cpu", weights_only=False)
-        except (OSError, RuntimeError, EOFError) as err:
-            raise InputDataError(f"STS-MTL model file {path} cannot be read ({err}): delete it and rerun sts_train") from err
-        return cls.from_state(saved, series, str(path))
-
-    @classmethod
-    def from_state(cls, saved: dict, series: SiteSeries, what: str = "the STS-MTL model") -> TrainedSTS:
-        """The model of a ``state``, predicting from ``series``; ``what`` names it in errors."""
+    def from_state(cls, saved: dict, series: SiteSeries) -> TrainedSTS:
+        """The model of a ``state`` (saved with the fitted ``stsmtl.STSMTL``), predicting from ``series`` (any dates,
+        e.g. one MS date and its references: ``series.prediction_dates``)."""
         settings, pca = saved["settings"], saved["pca"]
         network = STSMTLNetwork(series.fine.shape[1], series.ms.shape[1], pca.n_components, series.ratio("ms"),
                                 series.ratio("hs"), settings.features, settings.blocks, settings.kernels)
         try:
             network.load_state_dict(saved["state"])
         except RuntimeError as err:
-            raise InputDataError(f"{what} was trained on other bands or ratios than the series "
+            raise InputDataError("the STS-MTL model was trained on other bands or ratios than the series "
                                  f"given ({str(err).splitlines()[0]}): rerun sts_train") from err
         return cls(network.eval(), pca, series, pca.transform(series.hs), settings, saved["history"],
                    saved["task_weights"])
