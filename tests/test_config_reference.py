@@ -2,7 +2,7 @@
 enum and description, nested objects in sections of their own, and the method names the registry injects."""
 import yaml
 
-from stfusion.config import with_method_names
+from stfusion.config import with_registered_names
 from stfusion.config_reference import config_reference
 from stfusion.packaged import schema_path
 
@@ -62,7 +62,7 @@ def test_nested_keys_have_their_sections_types_defaults_and_descriptions():
 
 
 def test_the_real_schema_renders_every_key_and_the_injected_method_names():
-    schema = with_method_names(yaml.safe_load(schema_path("config").read_text()))
+    schema = with_registered_names(yaml.safe_load(schema_path("config").read_text()))
     page = config_reference(schema)
     table = rows(page)
     assert "`edcstfn`" in table["methods.<name>.model"][0] and "`stsmtl`" in table["sts_methods.<name>.model"][0]

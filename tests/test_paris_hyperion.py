@@ -29,6 +29,8 @@ from stfusion.scenes import check_scene_table
 from stfusion.sensors import load_sensor
 from stfusion.simulate import degrade, spectral_weights
 from stfusion.spectral.cnmf import cnmf
+from stfusion.spectral.cnmf import CNMFMethod
+from stfusion.spectral.naive import UpsampledHS
 from stfusion.spectral.wald import bands_of, wald_predict
 
 SAMPLE = REPO / "resources/samples/paris_hyperion"
@@ -154,26 +156,24 @@ def test_wald_cnmf_fuses_the_degraded_cube():
     srf = np.full((2, 6), 1 / 6)
     ms = np.tensordot(srf, truth, axes=1).astype(np.float32)
     expected = cnmf(degrade(truth, 3, "area"), ms, srf, 3, degradation="area", seed=4)
-    np.testing.assert_array_equal(wald_predict("cnmf", truth, ms, srf, 3, seed=4), expected)
+    np.testing.assert_array_equal(wald_predict(CNMFMethod("area", seed=4), truth, ms, srf, 3, None), expected)
 
 
 def test_wald_baseline_is_the_bicubic_block_means():
     truth = np.random.default_rng(2).uniform(0, 1, (3, 12, 12)).astype(np.float32)
     blocks = truth.reshape(3, 4, 3, 4, 3).mean(axis=(2, 4))
     expected = torch.nn.functional.interpolate(torch.from_numpy(blocks)[None], scale_factor=3, mode="bicubic")[0]
-    np.testing.assert_allclose(wald_predict("hs_upsampled", truth, truth, np.eye(3), 3), expected.numpy(), atol=1e-6)
+    np.testing.assert_allclose(wald_predict(UpsampledHS("area"), truth, truth, np.eye(3), 3, None), expected.numpy(), atol=1e-6)
     constant = np.full((2, 9, 9), 0.25, np.float32)
-    np.testing.assert_allclose(wald_predict("hs_upsampled", constant, constant, np.eye(2), 3), constant, atol=1e-6)
+    np.testing.assert_allclose(wald_predict(UpsampledHS("area"), constant, constant, np.eye(2), 3, None), constant, atol=1e-6)
 
 
 def test_wald_says_what_does_not_fit():
     cube = np.zeros((3, 12, 12), np.float32)
     with pytest.raises(InputDataError, match="one grid"):
-        wald_predict("cnmf", cube, cube[:, :9], np.eye(3), 3)
-    with pytest.raises(ValueError, match="unknown spectral method"):
-        wald_predict("pca", cube, cube, np.eye(3), 3)
+        wald_predict(CNMFMethod("area", seed=0), cube, cube[:, :9], np.eye(3), 3, None)
     with pytest.raises(ValueError, match="whole number"):
-        wald_predict("hs_upsampled", cube[:, :10, :10], cube[:, :10, :10], np.eye(3), 3)
+        wald_predict(UpsampledHS("area"), cube[:, :10, :10], cube[:, :10, :10], np.eye(3), 3, None)
 
 
 def test_config_names_a_wrong_spectral_sensor_and_needs_no_scenes_for_a_spectral_site():

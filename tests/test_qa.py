@@ -1,8 +1,15 @@
 """QA decoding and the keep/drop rule (SPEC 2.3)."""
 import numpy as np
 import pytest
+import yaml
 
-from stfusion.qa import CLOUD, NODATA, SHADOW, assess, decode_qa, mask_obscured, scene_flags, thresholds
+from conftest import REPO
+from stfusion.config import check_schema, with_registered_names
+from stfusion.errors import ConfigError
+from stfusion.qa import CLOUD, NODATA, QA_KINDS, SHADOW, assess, decode_qa, mask_obscured, scene_flags, thresholds
+from stfusion.sensors import _schema as sensor_schema
+
+SCHEMA = REPO / "config" / "schemas" / "config.schema.yaml"
 
 
 def test_landsat_qa_pixel_bits():
@@ -75,3 +82,15 @@ def test_thresholds_by_role_and_sensor():
                "sensors": {"modis": {"max_nodata": 0.2}}}
     assert thresholds(quality, "landsat8_oli", 1) == {"max_cloud": 0.05, "max_nodata": 0.05}
     assert thresholds(quality, "modis", 16) == {"max_cloud": 0.1, "max_nodata": 0.2}
+
+
+def test_qa_kinds_are_the_schemas_enums_and_an_unknown_one_names_its_key():
+    """The QA kinds are listed once, in stfusion.qa; both schemas get them at validation time."""
+    schema = with_registered_names(yaml.safe_load(SCHEMA.read_text()))
+    assert schema["properties"]["sites"]["additionalProperties"]["properties"]["qa"]["additionalProperties"]["enum"] \
+        == list(QA_KINDS) == sensor_schema()["properties"]["qa"]["properties"]["kind"]["enum"]
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    site = next(iter(config["sites"]))
+    config["sites"][site]["qa"] = {"landsat8_oli": "fmask"}
+    with pytest.raises(ConfigError, match=f"`sites.{site}.qa.landsat8_oli`"):
+        check_schema(config, SCHEMA)

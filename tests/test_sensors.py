@@ -189,6 +189,7 @@ def test_generic_sensor_with_its_own_table(tmp_path) -> None:
             "sensors.my_cam.storage.nodata",
         ),
         ({"kind": "radar"}, "sensors.my_cam.kind"),
+        ({"qa": {"kind": "fmask"}}, "sensors.my_cam.qa.kind"),  # the QA kinds of stfusion.qa, injected
         ({"srf": {"kind": "tabulated", "table": "no_such_table.csv"}}, "sensors.my_cam.srf.table"),
         ({"bands": [generic()["bands"][0]] * 2}, "sensors.my_cam.bands"),
     ],

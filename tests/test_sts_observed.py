@@ -12,12 +12,16 @@ from stfusion.errors import ConfigError, InputDataError
 from stfusion.scenes import check_sts_scenes
 from stfusion.sts import STSSettings, TrainedSTS
 from stfusion.sts.data import SiteSeries
-from stfusion.sts.naive import nearest_hs
+from stfusion.spectral.cnmf import CNMFMethod
+from stfusion.sts.method import SRF, STSMethod
+from stfusion.sts.naive import NearestHS
 from stfusion.sts.network import STSMTLNetwork
 from stfusion.sts.pca import HyperspectralPCA
 from stfusion.sts.resample import day_numbers
 from stfusion.sts.series import plan_series, prediction_dates
-from stfusion.sts.two_stage import TwoStageModel, fit_two_stage, predict_two_stage
+from stfusion.sts.stsmtl import STSMTL
+from stfusion.sts.two_stage import TwoStage, TwoStageSettings
+from stfusion.train import TrainingSettings
 
 FINE = ["2021-04-15", "2021-05-17", "2021-06-18"]
 HS = ["2021-04-15", "2021-06-18"]
@@ -75,41 +79,50 @@ def trained_sts(series: SiteSeries) -> TrainedSTS:
     network = STSMTLNetwork(3, 4, pca.n_components, 2, 3, features=4, blocks=1, kernels=(1, 3)).eval()
     network.standardise(torch.from_numpy(series.fine), torch.from_numpy(series.ms),
                         torch.from_numpy(pca.transform(series.hs)))
-    return TrainedSTS(network, pca, series, pca.transform(series.hs), STSSettings(features=4, blocks=1, kernels=(1, 3), tile=6), [], {})
+    settings = STSSettings(kernels=(1, 3), features=4, blocks=1, pca_variance=1.0, degradation="area", patch=6, stride=6,
+                           tile=6, training=TrainingSettings(epochs=1, lr=1e-3, batch_size=1, seed=0))  # untrained
+    return TrainedSTS(network, pca, series, pca.transform(series.hs), settings, [], {})
 
 
 def test_sts_mtl_predicts_a_date_from_its_planned_scenes_as_from_the_whole_series(tmp_path):
-    """The series plan's claim: the scenes it lists for a date give the prediction of the whole series; the model
-    file written by ``save`` and read by ``load`` predicts the same."""
+    """The series plan's claim: the scenes it lists for a date give the prediction of the whole series; the method
+    file written by ``save`` and read by ``load`` (as sts_train and sts_predict do) predicts the same."""
     series = random_series()
     whole = trained_sts(series)
-    whole.save(tmp_path / "model.pt")
+    fitted = STSMTL(whole.settings)
+    fitted.state = whole.state()
+    fitted.save(tmp_path / "model.pt")
+    loaded = STSMethod.load(tmp_path / "model.pt")
     plan = plan_series({"fine": FINE, "ms": MS, "hs": HS}, "k", "s")
     for date in MS:
-        own = TrainedSTS.load(tmp_path / "model.pt", subset(series, plan["predict"][date]))
-        np.testing.assert_allclose(own.predict(date), whole.predict(date), atol=1e-5, err_msg=date)
+        own = loaded.predict(subset(series, plan["predict"][date]), None, day_numbers([date])[0])  # STS-MTL needs no SRF
+        np.testing.assert_allclose(own, whole.predict(date), atol=1e-5, err_msg=date)
 
 
 def test_two_stage_predicts_a_date_from_its_planned_scenes_as_from_the_whole_series(tmp_path):
     series = random_series(1)
     hs_to_fine = np.random.default_rng(2).dirichlet(np.ones(6), 3)
-    model = fit_two_stage(series, "estarfm", "cnmf")
+    srf = SRF(hs_to_fine, np.random.default_rng(3).dirichlet(np.ones(6), 4))
+    model = TwoStage("estarfm", "cnmf", CNMFMethod("bilinear", seed=0), TwoStageSettings("bilinear", 512, 512, 0, 2**19,
+                                                                                         "cpu", None))
+    model.fit(series, srf, tmp_path)
     model.save(tmp_path / "model.pt")
-    loaded = TwoStageModel.load(tmp_path / "model.pt")
+    loaded = STSMethod.load(tmp_path / "model.pt")
     plan = plan_series({"fine": FINE, "ms": MS, "hs": HS}, "k", "s")
     for date in ("2021-05-01", "2021-07-04", "2021-05-17"):
         day = day_numbers([date])[0]
-        own = predict_two_stage(loaded, subset(series, plan["predict"][date]), day, hs_to_fine)
-        np.testing.assert_allclose(own, predict_two_stage(model, series, day, hs_to_fine), atol=1e-5, err_msg=date)
+        own = loaded.predict(subset(series, plan["predict"][date]), srf, day)
+        np.testing.assert_allclose(own, model.predict(series, srf, day), atol=1e-5, err_msg=date)
 
 
 def test_nearest_hs_is_the_nearest_hs_image_upsampled():
     series = random_series()
     flat = SiteSeries(series.fine, series.fine_days, series.ms, series.ms_days,
                       np.stack([np.full((6, 4, 4), v, np.float32) for v in (0.1, 0.3)]), series.hs_days)
-    np.testing.assert_allclose(nearest_hs(flat, day_numbers(["2021-05-01"])[0]), 0.1, atol=1e-6)  # 16 days after 04-15
-    np.testing.assert_allclose(nearest_hs(flat, day_numbers(["2021-06-02"])[0]), 0.3, atol=1e-6)  # 16 days before 06-18
-    assert nearest_hs(flat, 0.0).shape == (6, 12, 12)
+    nearest = NearestHS()
+    np.testing.assert_allclose(nearest.predict(flat, None, day_numbers(["2021-05-01"])[0]), 0.1, atol=1e-6)  # 16 days after 04-15
+    np.testing.assert_allclose(nearest.predict(flat, None, day_numbers(["2021-06-02"])[0]), 0.3, atol=1e-6)  # 16 days before 06-18
+    assert nearest.predict(flat, None, 0.0).shape == (6, 12, 12)
 
 
 def demo_config() -> dict:

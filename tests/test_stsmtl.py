@@ -270,8 +270,8 @@ def test_unlabelled_ms_dates_train_on_the_observation_tasks_only():
 # ---------------------------------------------------------------- end to end
 
 def tiny_settings(epochs: int = 8, **changes) -> STSSettings:
-    base = {"features": 8, "blocks": 1, "kernels": (1, 3), "patch": 12, "stride": 6, "tile": 12,
-            "validation_fraction": 0.0}
+    base = {"features": 8, "blocks": 1, "kernels": (1, 3), "pca_variance": 0.9999, "degradation": "area", "patch": 12,
+            "stride": 6, "tile": 12, "validation_fraction": 0.0}  # area: synthetic_site degrades by block means
     training = TrainingSettings(epochs=epochs, lr=2e-3, batch_size=4, seed=0, device="cpu")
     return STSSettings(**{**base, **changes}, training=training)
 

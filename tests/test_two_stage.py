@@ -1,5 +1,5 @@
 """The two-stage baselines of paper 000 (ESTARFM or STFDCNN, then CNMF or SRECNN) on a small simulated series,
-fitted and predicted as the rules sts_train and sts_predict do (``fit_two_stage``, then one date at a time)."""
+fitted and predicted as the rules sts_train and sts_predict do (``TwoStage.fit``, then one date at a time)."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +13,10 @@ from stfusion.simulate import degrade, spectral_weights
 from stfusion.sts.data import SiteSeries
 from stfusion.sts.protocol import observe
 from stfusion.sts.resample import day_numbers
-from stfusion.sts.two_stage import (STFDCNNStage, apply_band_map, fit_band_map, fit_two_stage, predict_two_stage,
-                                    stage_one_date)
+from stfusion.spectral.cnmf import CNMFMethod
+from stfusion.spectral.srecnn import SRECNNMethod
+from stfusion.sts.method import SRF
+from stfusion.sts.two_stage import DeepStage, TwoStage, TwoStageSettings, apply_band_map, fit_band_map
 from stfusion.train import TrainingSettings
 
 DATES = ["2021-04-01", "2021-04-17", "2021-05-03", "2021-05-19", "2021-06-04"]
@@ -61,16 +63,25 @@ def simulate(truth: dict[str, np.ndarray], fine_dates: list[str], hs_dates: list
                       np.stack([observe(truth[d], None, 3) for d in hs_dates]), day_numbers(hs_dates))
 
 
-def stage_one(series: SiteSeries, spatiotemporal: str = "estarfm", stfdcnn: STFDCNNStage | None = None):
+def two_stage(spatiotemporal: str, second=None, deep: DeepStage | None = None) -> TwoStage:
+    """A two-stage baseline (bilinear degradation, blocks and tiles of 512, on the CPU); CNMF by default."""
+    second = second or CNMFMethod("bilinear", seed=0)
+    spectral = "srecnn" if isinstance(second, SRECNNMethod) else "cnmf"
+    return TwoStage(spatiotemporal, spectral, second, TwoStageSettings("bilinear", 512, 512, 0, 2**19, "cpu", deep))
+
+
+def stage_one(series: SiteSeries, spatiotemporal: str = "estarfm", deep: DeepStage | None = None, folder=None):
     """Stage 1 on every date: date -> fine multispectral image, and the band map A and offset."""
-    model = fit_two_stage(series, spatiotemporal, "cnmf", stfdcnn=stfdcnn)
-    return {date: stage_one_date(model, series, day) for date, day in zip(DATES, series.ms_days)}, *model.band_map
+    model = two_stage(spatiotemporal, deep=deep)
+    model.fit(series, SRF(TO_FINE, TO_MS), folder)
+    return {date: model.stage_one(series, day) for date, day in zip(DATES, series.ms_days)}, *model.band_map
 
 
-def every_date(series: SiteSeries, spectral: str, **fit_options) -> dict[str, np.ndarray]:
-    """ESTARFM + ``spectral`` fitted once, then every date predicted: date -> fine hyperspectral cube."""
-    model = fit_two_stage(series, "estarfm", spectral, **fit_options)
-    return {date: predict_two_stage(model, series, day, TO_FINE) for date, day in zip(DATES, series.ms_days)}
+def every_date(series: SiteSeries, second=None, folder=None) -> dict[str, np.ndarray]:
+    """ESTARFM + ``second`` fitted once, then every date predicted: date -> fine hyperspectral cube."""
+    model = two_stage("estarfm", second)
+    model.fit(series, SRF(TO_FINE, TO_MS), folder)
+    return {date: model.predict(series, SRF(TO_FINE, TO_MS), day) for date, day in zip(DATES, series.ms_days)}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +93,7 @@ def simulated():
 @pytest.fixture(scope="module")
 def cnmf_result(simulated):
     torch.set_num_threads(1)  # module scope: set up before the per-test one_thread fixture
-    return every_date(simulated[1], "cnmf")
+    return every_date(simulated[1])
 
 
 def rmse(a: np.ndarray, b: np.ndarray) -> float:
@@ -117,15 +128,15 @@ def test_stage_one_keeps_the_fine_images_and_maps_ms_bands(simulated):
     assert rmse(apply_band_map(a, offset, series.ms[2]), low) < 0.01
 
 
-def stfdcnn_stage(folder, epochs: int = 6) -> STFDCNNStage:
+def stfdcnn_stage(epochs: int = 6) -> DeepStage:
     settings = TrainingSettings(epochs=epochs, lr=1e-3, batch_size=8, seed=0, device="cpu", mixed_precision=False)
-    return STFDCNNStage(settings, folder / "stfdcnn.pt", patch=8, stride=4)
+    return DeepStage(settings, patch=8, stride=4)
 
 
 def test_stfdcnn_stage_one_keeps_the_fine_images_and_beats_the_nearest_one(simulated, tmp_path):
     truth, series = simulated
-    fine_ms, _, _ = stage_one(series, "stfdcnn", stfdcnn=stfdcnn_stage(tmp_path))
-    assert sorted(fine_ms) == DATES and (tmp_path / "stfdcnn.pt").exists()
+    fine_ms, _, _ = stage_one(series, "stfdcnn", stfdcnn_stage(), tmp_path)
+    assert sorted(fine_ms) == DATES and (tmp_path / "checkpoint_stfdcnn.pt").exists()
     for i, date in enumerate(KNOWN):
         np.testing.assert_array_equal(fine_ms[date], series.fine[i])
     for date in HELD_OUT:  # high-pass modulation of the two references by the learnt super-resolution
@@ -138,24 +149,18 @@ def test_stfdcnn_stage_one_keeps_the_fine_images_and_beats_the_nearest_one(simul
 def test_stfdcnn_stage_one_uses_one_reference_when_the_fine_dates_lie_on_one_side(simulated, tmp_path):
     truth, _ = simulated
     series = simulate(truth, DATES[:2], [DATES[0]])
-    fine_ms, a, offset = stage_one(series, "stfdcnn", stfdcnn=stfdcnn_stage(tmp_path, epochs=1))
-    from stfusion.sts.stfdcnn_stage import train_stfdcnn_stage  # the same training again resumes its checkpoint
+    fine_ms, a, offset = stage_one(series, "stfdcnn", stfdcnn_stage(epochs=1), tmp_path)
+    from stfusion.models.stfdcnn import STFDCNN
+    from stfusion.sts.deep_stage import train_deep_stage  # the same training again resumes its checkpoint
 
     mapped = [apply_band_map(a, offset, series.ms[i]) for i in (1, 4)]
-    model = train_stfdcnn_stage(series.fine.astype(np.float32), np.stack([apply_band_map(a, offset, series.ms[i])
-                                                                         for i in (0, 1)]), 2,
-                                stfdcnn_stage(tmp_path, epochs=1).training, tmp_path / "stfdcnn.pt", patch=8, stride=4)
+    model = train_deep_stage(STFDCNN, series.fine.astype(np.float32), np.stack([apply_band_map(a, offset, series.ms[i])
+                                                                               for i in (0, 1)]), 2,
+                             stfdcnn_stage(epochs=1).training, tmp_path / "checkpoint_stfdcnn.pt", patch=8, stride=4)
     with torch.no_grad():
         expected = model(torch.from_numpy(series.fine[1:2][None]), torch.from_numpy(mapped[0][None, None]),
                          torch.from_numpy(mapped[1][None]))[0].numpy()
     np.testing.assert_allclose(fine_ms[DATES[4]], expected, rtol=1e-5, atol=1e-6)
-
-
-def test_unknown_spatiotemporal_method_is_a_config_error(simulated):
-    from stfusion.errors import ConfigError
-
-    with pytest.raises(ConfigError, match="unknown spatiotemporal method"):
-        fit_two_stage(simulated[1], "starfm", "cnmf")
 
 
 def test_one_sided_dates_fall_back_to_the_upsampled_change(simulated):
@@ -185,18 +190,11 @@ def test_srecnn_variant_shapes_and_learns(simulated, tmp_path):
     truth, series = simulated
     settings = TrainingSettings(epochs=8, lr=3e-3, batch_size=64, seed=0, device="cpu", mixed_precision=False,
                                 augment=False)
-    out = every_date(series, "srecnn", training=settings, checkpoint=tmp_path / "srecnn.pt")
-    assert sorted(out) == DATES and (tmp_path / "srecnn.pt").exists()
+    out = every_date(series, SRECNNMethod("bilinear", settings, 512), tmp_path)
+    assert sorted(out) == DATES and (tmp_path / "checkpoint.pt").exists()
     for date in DATES:
         assert out[date].shape == (60, SIZE, SIZE)
         assert np.isfinite(out[date]).all()
     mean_spectrum = truth[DATES[1]].mean(axis=(1, 2), keepdims=True)
     assert rmse(out[DATES[1]], truth[DATES[1]]) < 0.5 * rmse(np.broadcast_to(mean_spectrum, truth[DATES[1]].shape),
                                                              truth[DATES[1]])
-
-
-def test_unknown_spectral_method_is_a_config_error(simulated):
-    from stfusion.errors import ConfigError
-
-    with pytest.raises(ConfigError, match="unknown spectral method"):
-        fit_two_stage(simulated[1], "estarfm", "gsa")

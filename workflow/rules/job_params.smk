@@ -26,3 +26,10 @@ def sensor_files(names):
 def site_grid_fields(wildcards):
     """The site's grid (its SiteGrid's fields, from the bounds, pixel size, EPSG, anchor and sensor ratios)."""
     return asdict(GRIDS[wildcards.site])
+
+
+def method_config(wildcards):
+    """The config sections an STS or spectral method's settings come from besides its own entry
+    (``from_config`` of stfusion.sts.method and stfusion.spectral.method); as a param, a change of any of them
+    reruns the method's jobs (e.g. ``prediction`` the training of a two-stage baseline, whose stage 1 it sets)."""
+    return {"training": config["training"], "prediction": config["prediction"], "seed": config["seed"]}

@@ -29,8 +29,7 @@ rule spectral_fuse:
         gpu=lambda wildcards: int(SPECTRAL[wildcards.method].gpu),  # SRECNN: CNMF is NumPy, the baseline an interpolation
     params:
         spec=lambda wildcards: config["sites"][wildcards.site]["spectral"],
-        seed=config["seed"],
-        training=config["training"],
+        config=method_config,
     script:
         "../scripts/spectral_fuse.py"
 

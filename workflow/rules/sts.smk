@@ -59,8 +59,7 @@ rule sts_train:
         spec=sts_spec,
         method=lambda wildcards: config["sts_methods"][wildcards.method],
         sensors=sts_sensors,
-        training=config["training"],
-        seed=config["seed"],
+        config=method_config,
     script:
         "../scripts/sts_train.py"
 
@@ -84,9 +83,7 @@ rule sts_predict:
         spec=sts_spec,
         method=lambda wildcards: config["sts_methods"][wildcards.method],
         sensors=sts_sensors,
-        device=config["training"]["device"],
-        block=config["prediction"]["block"],
-        seed=config["seed"],
+        config=method_config,
     script:
         "../scripts/sts_predict.py"
 

@@ -1,5 +1,4 @@
 """Rule spectral_fuse: one spectral super-resolution method by Wald's protocol on a real HS and MS pair."""
-import dataclasses
 import json
 import time
 from pathlib import Path
@@ -10,9 +9,9 @@ from stfusion.io import read_raster, write_cog, write_text
 from stfusion.runlog import log_to
 from stfusion.sensors import read_sensors
 from stfusion.simulate import spectral_weights
+from stfusion.spectral.method import spectral_method
 from stfusion.spectral.wald import bands_of, wald_predict
 from stfusion.threads import use_threads
-from stfusion.train import settings_from_config
 
 log = log_to(snakemake.log[0])
 w, spec = snakemake.wildcards, snakemake.params.spec
@@ -22,12 +21,9 @@ sensors = read_sensors(snakemake.input.sensors)
 hs_bands = bands_of(sensors[spec["hs_sensor"]], hs.names, snakemake.input.hs)
 ms_bands = bands_of(sensors[spec["ms_sensor"]], ms.names, snakemake.input.ms)
 srf = spectral_weights(np.array([band.centre_nm for band in hs_bands.bands]), ms_bands)
-# SRECNN's epochs, lr and batch size with the config's `training` (schedule, device), in float32, unaugmented
-training = dataclasses.replace(settings_from_config(spec["srecnn"], snakemake.params.training, snakemake.params.seed),
-                               mixed_precision=False, augment=False)
+method = spectral_method(w.method, spec["srecnn"], spec["degradation"], snakemake.params.config)
 start = time.perf_counter()
-cube = wald_predict(w.method, hs.data, ms.data, srf, spec["ratio"], degradation=spec["degradation"], training=training,
-                    checkpoint=Path(snakemake.output.prediction).with_suffix(".pt"), seed=snakemake.params.seed)
+cube = wald_predict(method, hs.data, ms.data, srf, spec["ratio"], Path(snakemake.output.prediction).with_suffix(".pt"))
 seconds = time.perf_counter() - start
 tags = {"site": w.site, "stage": "prediction", "method": w.method, "protocol": f"Wald, HS degraded by {spec['ratio']}",
         "sensor": spec["hs_sensor"]}

@@ -8,6 +8,7 @@ import torch
 
 from stfusion.artefacts import fingerprint, save_model
 from stfusion.io import atomic_path, write_text
+from stfusion.methods import FUSION
 from stfusion.models import build_model
 from stfusion.models.autoencoder import load_feature_extractor, state_dict_sha256
 from stfusion.patches import load_patches
@@ -24,7 +25,7 @@ train, validation = load_patches(snakemake.input.patches)
 channels, ratio = train["target"].shape[1], snakemake.params.ratio
 options = dict(method.get("options", {}))
 extra = {}
-if "autoencoder" in snakemake.input.keys():
+if "autoencoder" in FUSION[method["model"]].pretrained:  # EDCSTFN's feature extractor (Tan et al. 2019, section 2.2)
     extractor = load_feature_extractor(snakemake.input.autoencoder)
     extra["autoencoder_sha256"] = state_dict_sha256(extractor)
     model = build_model(method["model"], channels=channels, ratio=ratio, feature_extractor=extractor, **options)

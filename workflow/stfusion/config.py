@@ -14,6 +14,7 @@ import yaml
 from .errors import ConfigError, StfusionError
 from .grid import SiteGrid, build_site_grid
 from .methods import FUSION, REGISTRIES, Method
+from .qa import QA_KINDS
 from .sensors import Sensor, load_sensor
 from .simulate import srf_coverage
 
@@ -59,6 +60,15 @@ def with_method_names(schema: dict) -> dict:
     return schema
 
 
+def with_registered_names(schema: dict) -> dict:
+    """The schema with every name the code defines as the enum of the keys that name one: the methods'
+    (``with_method_names``) and the QA kinds of ``qa.QA_KINDS`` (the sensor schema gets them in ``sensors``), so
+    neither is listed by hand in a schema."""
+    properties = with_method_names(schema)["properties"]
+    properties["sites"]["additionalProperties"]["properties"]["qa"]["additionalProperties"]["enum"] = list(QA_KINDS)
+    return schema
+
+
 def reference_rule(name: str, method: Method) -> dict:
     """The schema rule of a fusion model that takes only some reference counts (ESTARFM two, FSDAF one): both
     counts must be among them, and ``references`` must be given when its default (2) is not."""
@@ -75,7 +85,7 @@ def check_schema(config: Mapping, schema_path: str | Path) -> None:
     Snakemake's own ``validate`` (which also fills defaults) prints the whole schema on failure;
     this check runs first so the user reads which key is wrong and what it must be.
     """
-    schema = with_method_names(yaml.safe_load(Path(schema_path).read_text()))
+    schema = with_registered_names(yaml.safe_load(Path(schema_path).read_text()))
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(config))
     if error is not None:
         key = ".".join(str(p) for p in error.absolute_path) or "(top level)"

@@ -1,6 +1,6 @@
 """The configuration reference page, in Markdown, generated from the config schema so it cannot drift from it.
 
-:func:`config_reference` takes the schema as a dict (after ``config.with_method_names``, so the method names that
+:func:`config_reference` takes the schema as a dict (after ``config.with_registered_names``, so the method names and QA kinds that
 are injected at validation time appear as the enums they are) and returns one page: a table of the top-level keys,
 then one section per object that has keys of its own, e.g. ``sites.<site>``, ``sites.<site>.sts``,
 ``methods.<name>``, with each key's type, constraints, default and ``description``. Keys under

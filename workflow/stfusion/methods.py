@@ -3,7 +3,9 @@ lives, whether it runs on a GPU, what it needs trained first and how many refere
 
 The rules (workflow/rules/fusion_inputs.smk, sts_inputs.smk, spectral.smk and report_inputs.smk), the scripts, the
 config schema's ``model`` enums (``config.check_schema``) and the report all read this table, so adding a method is
-its module plus one line here (docs/developer/adding-a-method.md). It imports nothing heavy: the Snakemake main process reads it while it builds the DAG, and a method's
+its module plus one line here (docs/developer/adding-a-method.md; adding-an-sts-method.md for a
+spatio-temporal-spectral one). It imports nothing heavy: the Snakemake main process reads it while it builds the DAG,
+and a method's
 code (PyTorch, SciPy, scikit-learn) is imported by ``Method.load`` in the job that runs it.
 
 Families:
@@ -14,7 +16,7 @@ Families:
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 
@@ -24,7 +26,8 @@ class Method:
     one (and use it when there is one); ``pretrained``: artefacts trained for it first (``"autoencoder"``: EDCSTFN's
     feature extractor, Tan et al. 2019, section 2.2); ``references``: the reference-pair counts it accepts;
     ``default_init`` and ``groups_for_skill`` (deep models): the constructor's ``init`` and the fewest training groups
-    it needs for skill from random weights (stfusion.skill)."""
+    it needs for skill from random weights (stfusion.skill); ``options``: keyword arguments its ``from_config`` is
+    built with (the two-stage baselines' stages, names in FUSION and SPECTRAL)."""
 
     family: str
     implementation: str
@@ -33,6 +36,7 @@ class Method:
     references: tuple[int, ...] = (1, 2)
     default_init: str = "default"
     groups_for_skill: int = 0
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     def load(self) -> Any:
         """The class or function of the method, imported now."""
@@ -57,20 +61,26 @@ FUSION: dict[str, Method] = {  # spatiotemporal fusion: `methods.<name>.model`
     "coarse_upsampled": Method("naive", "stfusion.predict:coarse_upsampled", gpu=False),
 }
 
-TWO_STAGE = "stfusion.sts.two_stage:TwoStageModel"
+
+def two_stage(family: str, spatiotemporal: str, spectral: str) -> Method:
+    """A two-stage baseline of Peng et al.: the FUSION method ``spatiotemporal``, then the SPECTRAL ``spectral``."""
+    return Method(family, "stfusion.sts.two_stage:TwoStage", options={"spatiotemporal": spatiotemporal,
+                                                                      "spectral": spectral})
+
+
 STS: dict[str, Method] = {  # spatio-temporal-spectral fusion (Peng et al.): `sts_methods.<name>.model`
-    "stsmtl": Method("deep", "stfusion.sts.chain:TrainedSTS"),
-    "estarfm_cnmf": Method("classical", TWO_STAGE),  # two-stage baselines: a spatiotemporal method, then a spectral one
-    "estarfm_srecnn": Method("deep", TWO_STAGE),
-    "stfdcnn_cnmf": Method("deep", TWO_STAGE),
-    "stfdcnn_srecnn": Method("deep", TWO_STAGE),
-    "hs_nearest": Method("naive", "stfusion.sts.naive:nearest_hs", gpu=False),
+    "stsmtl": Method("deep", "stfusion.sts.stsmtl:STSMTL"),
+    "estarfm_cnmf": two_stage("classical", "estarfm", "cnmf"),
+    "estarfm_srecnn": two_stage("deep", "estarfm", "srecnn"),
+    "stfdcnn_cnmf": two_stage("deep", "stfdcnn", "cnmf"),
+    "stfdcnn_srecnn": two_stage("deep", "stfdcnn", "srecnn"),
+    "hs_nearest": Method("naive", "stfusion.sts.naive:NearestHS", gpu=False),
 }
 
 SPECTRAL: dict[str, Method] = {  # spectral super-resolution by Wald's protocol: `sites.<site>.spectral.methods`
-    "cnmf": Method("classical", "stfusion.spectral.cnmf:cnmf", gpu=False),
-    "srecnn": Method("deep", "stfusion.spectral.srecnn:train_srecnn"),
-    "hs_upsampled": Method("naive", "stfusion.models.base:upsample_bicubic", gpu=False),
+    "cnmf": Method("classical", "stfusion.spectral.cnmf:CNMFMethod", gpu=False),
+    "srecnn": Method("deep", "stfusion.spectral.srecnn:SRECNNMethod"),
+    "hs_upsampled": Method("naive", "stfusion.spectral.naive:UpsampledHS", gpu=False),
 }
 
 REGISTRIES = {"methods": FUSION, "sts_methods": STS, "spectral": SPECTRAL}  # by the config section naming them

@@ -19,6 +19,7 @@ import yaml
 
 from .errors import ConfigError
 from .packaged import SENSOR_DIR, SRF_DIR, schema_path
+from .qa import QA_KINDS
 
 SCHEMA_PATH = schema_path("sensor")
 
@@ -120,9 +121,11 @@ def registry_definition(name: str, defined: Mapping[str, Mapping] | None = None)
 
 @functools.lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
-    """The sensor JSON schema, read once."""
+    """The sensor JSON schema, read once, with the QA kinds of ``qa.QA_KINDS`` as the enum of ``qa.kind``."""
     with SCHEMA_PATH.open() as handle:
-        return yaml.safe_load(handle)
+        schema = yaml.safe_load(handle)
+    schema["properties"]["qa"]["properties"]["kind"]["enum"] = list(QA_KINDS)
+    return schema
 
 
 def _location(source: Path | None, name: str, key: str = "") -> str:

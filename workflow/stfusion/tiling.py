@@ -17,8 +17,10 @@ import torch
 from .models.base import FusionModel
 from .runlog import progress
 
-TILE = 512  # default largest tile core in fine pixels (the halos at ratio 16 are 32-64 px)
-BATCH_PIXELS = 2**19  # default fine pixels of windows per forward call: one window of a default tile
+# The defaults of ``predict_scene`` for callers outside the pipeline (tests, benches): the config schema's
+# ``prediction.tile`` and ``prediction.batch_pixels``, which the rules pass (tests/test_defaults.py holds them equal).
+TILE = 512  # largest tile core in fine pixels (the halos at ratio 16 are 32-64 px)
+BATCH_PIXELS = 2**19  # fine pixels of windows per forward call: one window of a default tile
 
 
 def tile_starts(length: int, tile: int, step: int) -> list[int]:

@@ -49,13 +49,15 @@ class TrainingSettings:
     augment: bool = True
 
 
-def settings_from_config(run: Mapping, training: Mapping, seed: int) -> TrainingSettings:
-    """Settings from a method's (or the autoencoder's) epochs/lr/batch_size and the config's `training`."""
-    return TrainingSettings(
-        epochs=run["epochs"], lr=run["lr"], batch_size=run["batch_size"], seed=seed,
-        factor=training["factor"], patience=training["patience"], device=training["device"],
-        mixed_precision=training["mixed_precision"], augment=training["augment"],
-    )
+def settings_from_config(run: Mapping, training: Mapping, seed: int, **fixed) -> TrainingSettings:
+    """Settings from a method's (or the autoencoder's) epochs/lr/batch_size and the config's `training`;
+    ``fixed``: the settings a model fixes or takes from its own entry instead (e.g. SRECNN trains unaugmented in
+    float32, STS-MTL has its own ``schedule``)."""
+    return TrainingSettings(**{
+        "epochs": run["epochs"], "lr": run["lr"], "batch_size": run["batch_size"], "seed": seed,
+        "factor": training["factor"], "patience": training["patience"], "device": training["device"],
+        "mixed_precision": training["mixed_precision"], "augment": training["augment"], **fixed,
+    })
 
 
 def resolve_device(name: str) -> torch.device:

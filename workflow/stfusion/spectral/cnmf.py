@@ -40,6 +40,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..simulate import DEGRADE_METHODS, degrade
+from .method import SpectralMethod
 
 log = logging.getLogger("stfusion")
 
@@ -201,3 +202,19 @@ def _interpolate(maps: np.ndarray, valid: np.ndarray, ratio: int) -> np.ndarray:
     weight = zoom(valid[None].astype(np.float64))
     upsampled = zoom(maps * valid) / np.maximum(weight, TINY)
     return np.where(weight > 0, upsampled, 1 / maps.shape[0])
+
+
+class CNMFMethod(SpectralMethod):
+    """CNMF as a spectral method (``spectral.method``): nothing to learn, the pair itself is factorised;
+    ``seed``: VCA's (the config's ``seed``)."""
+
+    def __init__(self, degradation: str, seed: int) -> None:
+        super().__init__(degradation)
+        self.seed = seed
+
+    @classmethod
+    def from_config(cls, run, degradation, config) -> CNMFMethod:
+        return cls(degradation, config["seed"])
+
+    def predict(self, ms: np.ndarray, hs: np.ndarray, ratio: int, srf: np.ndarray) -> np.ndarray:
+        return cnmf(hs, ms, srf, ratio, degradation=self.degradation, seed=self.seed)

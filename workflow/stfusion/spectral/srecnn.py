@@ -31,7 +31,8 @@ from ..models.base import conv
 from ..simulate import degrade
 from ..runlog import progress
 from ..tiling import halo_windows
-from ..train import Batch, TrainingSettings, fit
+from ..train import Batch, TrainingSettings, fit, settings_from_config
+from .method import SpectralMethod
 
 
 class SRECNN(nn.Module):
@@ -148,3 +149,27 @@ def apply_srecnn(model: SRECNN, ms: np.ndarray, block: int = 512) -> np.ndarray:
         out[:, core[0], core[1]] = model(window[None].to(device))[0].cpu().numpy()[:, inner[0], inner[1]]
     out[:, ~valid] = np.nan
     return out
+
+
+class SRECNNMethod(SpectralMethod):
+    """SRECNN as a spectral method (``spectral.method``): trained on the pair by ``train_srecnn`` (its ``training``
+    settings: the entry's epochs, lr and batch size with the config's ``training``, unaugmented, in float32),
+    applied to an MS image by ``apply_srecnn`` in blocks of ``block`` pixels (``prediction.block``)."""
+
+    def __init__(self, degradation: str, training: TrainingSettings, block: int) -> None:
+        super().__init__(degradation)
+        self.training, self.block = training, block
+        self.network: SRECNN | None = None
+
+    @classmethod
+    def from_config(cls, run, degradation, config) -> SRECNNMethod:
+        training = settings_from_config(run, config["training"], config["seed"], mixed_precision=False, augment=False)
+        return cls(degradation, training, config["prediction"]["block"])
+
+    def fit(self, ms: np.ndarray, hs: np.ndarray, ratio: int, srf: np.ndarray, checkpoint: str | Path) -> None:
+        self.network = train_srecnn(ms, hs, ratio, self.training, checkpoint, degradation=self.degradation)
+
+    def predict(self, ms: np.ndarray, hs: np.ndarray, ratio: int, srf: np.ndarray) -> np.ndarray:
+        if self.network is None:
+            raise ValueError("SRECNN predicts once fitted: call fit first")
+        return apply_srecnn(self.network, ms, block=self.block)

@@ -8,13 +8,10 @@ resolution from that coarse cube and the full-resolution MS image (Wald, Ranchin
 PE&RS 63(6), 691-699: a fusion product degraded to the original resolution must be as close as possible to
 the original). The real HS image is then the truth.
 
-- ``cnmf``: CNMF of the coarse cube with the MS image (``spectral.cnmf``), srf = the HS band centres
-  integrated by the MS sensor's responses (``simulate.spectral_weights``).
-- ``srecnn``: SRECNN trained on (MS degraded by ``ratio``, coarse cube) and applied to the MS image
-  (``spectral.srecnn``).
-- ``hs_upsampled``: the naive baseline, the coarse cube upsampled bicubically (``models.base.upsample_bicubic``;
-  bicubic rather than bilinear because it is the stronger of the two here, so that a method that beats
-  it adds something).
+Each method is a ``spectral.method.SpectralMethod`` of the registry (``methods.SPECTRAL``): CNMF of the coarse
+cube with the MS image, SRECNN trained on (MS degraded by ``ratio``, coarse cube) and applied to the MS image,
+and the naive baseline, the coarse cube upsampled bicubically (``spectral.naive``). ``srf``: the HS band centres
+integrated by the MS sensor's responses (``simulate.spectral_weights``).
 
 A raster may hold a subset of its sensor's bands (Hyperion products usually keep about 130 of 242); its
 band names say which, and ``bands_of`` gives the sensor restricted to them.
@@ -26,17 +23,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ..errors import InputDataError
-from ..methods import SPECTRAL
-from ..models.base import upsample_bicubic
 from ..sensors import Sensor
 from ..simulate import degrade
-from ..train import TrainingSettings
-from .cnmf import cnmf
-from .srecnn import apply_srecnn, train_srecnn
-
+from .method import SpectralMethod
 
 
 def bands_of(sensor: Sensor, names: Sequence[str], what: str) -> Sensor:
@@ -50,24 +41,14 @@ def bands_of(sensor: Sensor, names: Sequence[str], what: str) -> Sensor:
     return dataclasses.replace(sensor, bands=tuple(known[name] for name in names))
 
 
-def wald_predict(method: str, hs: np.ndarray, ms: np.ndarray, srf: np.ndarray, ratio: int, *,
-                 degradation: str = "area", training: TrainingSettings | None = None,
-                 checkpoint: str | Path | None = None, seed: int = 0) -> np.ndarray:
-    """The HS image (C_h, H, W) float32 predicted by ``method`` from hs degraded by ``ratio`` and ms (C_m, H, W).
-
-    ``srf`` (C_m, C_h): CNMF's spectral response matrix. ``training`` and ``checkpoint``: SRECNN's settings and
-    training checkpoint (required for it). ``seed``: CNMF's VCA seed.
-    """
-    if method not in SPECTRAL:
-        raise ValueError(f"unknown spectral method {method!r}; use one of {', '.join(SPECTRAL)}")
+def wald_predict(method: SpectralMethod, hs: np.ndarray, ms: np.ndarray, srf: np.ndarray, ratio: int,
+                 checkpoint: str | Path) -> np.ndarray:
+    """The HS image (C_h, H, W) float32 predicted by ``method`` from hs degraded by ``ratio`` (with the method's
+    ``degradation``) and ms (C_m, H, W). ``srf`` (C_m, C_h): the spectral response matrix; ``checkpoint``: where
+    a trained method resumes its training."""
     if hs.shape[1:] != ms.shape[1:]:
         raise InputDataError(f"Wald's protocol needs the HS and MS images on one grid; got {hs.shape[1:]} and "
                              f"{ms.shape[1:]} pixels: resample or crop them to the same grid")
-    coarse = degrade(hs, ratio, degradation)
-    if method == "hs_upsampled":
-        return upsample_bicubic(torch.from_numpy(np.ascontiguousarray(coarse, np.float32))[None], ratio)[0].numpy()
-    if method == "cnmf":
-        return cnmf(coarse, ms, srf, ratio, degradation=degradation, seed=seed)
-    if training is None or checkpoint is None:
-        raise ValueError("SRECNN needs training settings and a checkpoint path")
-    return apply_srecnn(train_srecnn(ms, coarse, ratio, training, checkpoint, degradation=degradation), ms)
+    coarse = degrade(hs, ratio, method.degradation)
+    method.fit(ms, coarse, ratio, srf, checkpoint)
+    return method.predict(ms, coarse, ratio, srf)

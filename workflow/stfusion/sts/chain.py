@@ -14,7 +14,7 @@ at that scale and applied at the original one).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -24,11 +24,10 @@ import torch
 from ..artefacts import arrays_sha256, fingerprint
 from ..errors import ConfigError, InputDataError
 from ..evaluation import score_cube
-from ..io import atomic_path
 from ..models.base import closeness_weights
 from ..runlog import progress
 from ..tiling import halo_windows
-from ..train import TrainingSettings, fit, resolve_device
+from ..train import TrainingSettings, fit, resolve_device, settings_from_config
 from .data import (
     SiteSeries,
     bracketing_references,
@@ -64,20 +63,31 @@ class STSSettings:
     schedule, batch size, device, seed; the seed also seeds the PCA and the network's initial weights).
     """
 
-    kernels: tuple[int, ...] = (1, 3)
-    features: int = 32
-    blocks: int = 3
-    pca_variance: float = 0.9999
-    degradation: str = "area"
+    kernels: tuple[int, ...]
+    features: int
+    blocks: int
+    pca_variance: float
+    degradation: str
+    patch: int
+    stride: int
+    tile: int
+    training: TrainingSettings
     time_resampling: str = "linear"
     time_scale_days: float = SCALE_DAYS
     other_references: bool = True
     observation_dates: bool = True
-    patch: int = 48
-    stride: int = 24
     validation_fraction: float = 0.1
-    tile: int = 240
-    training: TrainingSettings = TrainingSettings(epochs=60, lr=1e-3, batch_size=8, seed=0)
+
+    @classmethod
+    def from_config(cls, method: Mapping, spec: Mapping, training: Mapping, seed: int) -> STSSettings:
+        """The settings of a validated config (schema defaults applied): ``method`` its ``sts_methods`` entry,
+        ``spec`` the site's ``sts`` block (the degradation of its observation model), ``training`` and ``seed``
+        the config's. The fields with a config key have no default here (the schema's are the only ones); those
+        without one are the chain's fixed choices."""
+        return cls(kernels=tuple(method["kernels"]), features=method["features"], blocks=method["blocks"],
+                   pca_variance=method["pca_variance"], degradation=spec["degradation"], patch=method["patch"],
+                   stride=method["stride"], tile=method["tile"],
+                   training=settings_from_config(method, training, seed, schedule=method["schedule"]))
 
 
 @dataclass
@@ -117,28 +127,22 @@ class TrainedSTS:
         cube[:, missing] = np.nan
         return cube
 
-    def save(self, path: str | Path) -> None:
-        """Write what prediction needs besides the series (network, PCA, settings) and the training record,
-        atomically; ``load`` reads it back with the series of the dates to predict."""
-        with atomic_path(path) as tmp:
-            torch.save({"state": self.network.state_dict(), "pca": self.pca, "settings": self.settings,
-                        "history": self.history, "task_weights": self.task_weights}, tmp)
+    def state(self) -> dict:
+        """What prediction needs besides the series (network weights, PCA, settings) and the training record."""
+        return {"state": self.network.state_dict(), "pca": self.pca, "settings": self.settings,
+                "history": self.history, "task_weights": self.task_weights}
 
     @classmethod
-    def load(cls, path: str | Path, series: SiteSeries) -> TrainedSTS:
-        """The model saved by ``save``, predicting from ``series`` (any dates, e.g. one MS date and its
-        references: ``series.prediction_dates``)."""
-        try:
-            saved = torch.load(path, map_location="cpu", weights_only=False)
-        except (OSError, RuntimeError, EOFError) as err:
-            raise InputDataError(f"STS-MTL model file {path} cannot be read ({err}): delete it and rerun sts_train") from err
+    def from_state(cls, saved: dict, series: SiteSeries) -> TrainedSTS:
+        """The model of a ``state`` (saved with the fitted ``stsmtl.STSMTL``), predicting from ``series`` (any dates,
+        e.g. one MS date and its references: ``series.prediction_dates``)."""
         settings, pca = saved["settings"], saved["pca"]
         network = STSMTLNetwork(series.fine.shape[1], series.ms.shape[1], pca.n_components, series.ratio("ms"),
                                 series.ratio("hs"), settings.features, settings.blocks, settings.kernels)
         try:
             network.load_state_dict(saved["state"])
         except RuntimeError as err:
-            raise InputDataError(f"STS-MTL model file {path} was trained on other bands or ratios than the series "
+            raise InputDataError("the STS-MTL model was trained on other bands or ratios than the series "
                                  f"given ({str(err).splitlines()[0]}): rerun sts_train") from err
         return cls(network.eval(), pca, series, pca.transform(series.hs), settings, saved["history"],
                    saved["task_weights"])
