@@ -7,12 +7,12 @@ import inspect
 
 import yaml
 
-from conftest import REPO
 from stfusion import tiling
+from stfusion.packaged import schema_path
 from stfusion.sts import STSSettings
 from stfusion.train import TrainingSettings
 
-PROPERTIES = yaml.safe_load((REPO / "config" / "schemas" / "config.schema.yaml").read_text())["properties"]
+PROPERTIES = yaml.safe_load(schema_path("config").read_text())["properties"]
 
 
 def schema_defaults(node: dict) -> dict:

@@ -6,10 +6,11 @@ import yaml
 from conftest import REPO
 from stfusion.config import check_schema, with_registered_names
 from stfusion.errors import ConfigError
+from stfusion.packaged import schema_path
 from stfusion.qa import CLOUD, NODATA, QA_KINDS, SHADOW, assess, decode_qa, mask_obscured, scene_flags, thresholds
 from stfusion.sensors import _schema as sensor_schema
 
-SCHEMA = REPO / "config" / "schemas" / "config.schema.yaml"
+SCHEMA = schema_path("config")
 
 
 def test_landsat_qa_pixel_bits():
