@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -68,10 +69,12 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
 
 # The suite runs on 2 xdist workers, one file at a time each (--dist loadfile), in this order (with
 # --no-loadscope-reorder; xdist would otherwise order files by their number of tests): the longest files first, so
-# that neither worker is left with one at the end, and the files that copy the demo run after the demo run's own
-# file (which makes it, 6 to 7 minutes) and two others, so that no worker waits for it.
-LONG_FILES = ["test_pipeline_demo.py", "test_samples_ifsdaf_ndvi.py", "test_lgc_crop.py", "test_samples.py",
-              "test_demo_sts.py", "test_products_demo_layout.py", "test_demo_resume.py", "test_demo_starts.py"]
+# that neither worker is left with one at the end. The default run is made in two parts (``demo_preprocessed``,
+# then ``demo_run``) by the worker that takes test_pipeline_demo.py; the files that start from its first part
+# (test_demo_sts.py, test_products_demo_layout.py) come after the NDVI year, by when that part is done, and run
+# beside its second part; those that copy the whole run come last.
+LONG_FILES = ["test_pipeline_demo.py", "test_samples_ifsdaf_ndvi.py", "test_demo_sts.py", "test_lgc_crop.py",
+              "test_products_demo_layout.py", "test_samples.py", "test_demo_resume.py", "test_demo_starts.py"]
 
 
 def pytest_collection_modifyitems(items):
@@ -80,21 +83,42 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
-@pytest.fixture(scope="session")
-def demo_run(tmp_path_factory) -> Path:
-    """The default config run end to end once per test session, shared by the xdist workers: the first to need it
-    runs it, another waits for it (a lock file). Tests read its results, dry-run it with --nolock, or copy it
-    (``copy_run``) to change it; the demo tests are several files so that both workers share their work."""
+def shared_run(tmp_path_factory, name: str, make: Callable[[Path], object]) -> Path:
+    """The folder ``name`` made once per test session by ``make(folder)`` and shared by the xdist workers: the first
+    to need it makes it, another waits for it (a lock file)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")  # the workers' base folders share a parent
     shared = tmp_path_factory.getbasetemp().parent if worker else tmp_path_factory.getbasetemp()
-    workdir, done = shared / "demo_run", shared / "demo_run.done"
-    with open(shared / "demo_run.lock", "w") as lock:
+    workdir, done = shared / name, shared / f"{name}.done"
+    with open(shared / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
             shutil.rmtree(workdir, ignore_errors=True)  # a run that failed in the other worker
-            snakemake(make_workdir(workdir))
+            make(workdir)
             done.touch()
     return workdir
+
+
+# The rules whose jobs, with all they depend on, are the default run's first part: both sites' preprocessing and the
+# spatio-temporal-spectral fusion of demo_sts (STS-MTL and hs_nearest, scored); the demo site's pairing, training,
+# prediction, scoring and the report are the second.
+FIRST_PART = ("inventory", "match_bands", "simulate", "sts_summary")
+
+
+@pytest.fixture(scope="session")
+def demo_preprocessed(tmp_path_factory) -> Path:
+    """The first part of the default run (``FIRST_PART``, a third of its time). What it buys: the files that read
+    only the grids or the STS results, or add STS methods (test_demo_sts.py, test_products_demo_layout.py), start
+    from it while the other worker makes the rest of the run, instead of waiting for the whole run."""
+    return shared_run(tmp_path_factory, "demo_preprocessed",
+                      lambda folder: snakemake(make_workdir(folder), "--until", *FIRST_PART))
+
+
+@pytest.fixture(scope="session")
+def demo_run(demo_preprocessed, tmp_path_factory) -> Path:
+    """The default config run end to end (the README's first command), continued from a copy of its first part
+    (``demo_preprocessed``). What it buys: every test of the default run reads its results, dry-runs it with
+    --nolock, or copies it (``copy_run``) to change it, so the run is made once per session."""
+    return shared_run(tmp_path_factory, "demo_run", lambda folder: snakemake(copy_run(demo_preprocessed, folder)))
 
 
 def copy_run(run: Path, to: Path) -> Path:

@@ -24,17 +24,17 @@ STS_METHODS = ["stsmtl", "hs_nearest", *TWO_STAGE]
 
 
 @pytest.fixture(scope="module")
-def sts_run(demo_run, tmp_path_factory):
-    """A copy of the default run (STS-MTL and hs_nearest on demo_sts done) with the best two-stage baselines added:
-    only their jobs and the scoring run."""
+def sts_run(demo_preprocessed, tmp_path_factory):
+    """A copy of the default run's first part (STS-MTL and hs_nearest on demo_sts done) with the best two-stage
+    baselines added: only their jobs and the scoring run."""
     run = tmp_path_factory.mktemp("sts") / "run"
-    copy_run(demo_run, run)
+    copy_run(demo_preprocessed, run)
     config = yaml.safe_load((REPO / "config/examples/sts_observed.yaml").read_text())
     config["sites"]["demo_sts"]["sts"]["methods"] = STS_METHODS
     (run / "sts.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     snakemake(run, SUMMARY, "--configfile", str(run / "sts.yaml"))
     model = "results/demo_sts/sts/stsmtl/model.pt"  # sts_observed.yaml keeps the default run's settings
-    assert (run / model).stat().st_mtime == (demo_run / model).stat().st_mtime, "the copy trained STS-MTL again"
+    assert (run / model).stat().st_mtime == (demo_preprocessed / model).stat().st_mtime, "the copy trained STS-MTL again"
     return run
 
 
@@ -66,10 +66,10 @@ def test_the_training_record_holds_the_wald_scale_scores(sts_run):
     assert [row["epoch"] for row in record["history"]] == list(range(21))  # epoch 0: the initial weights
 
 
-def test_sts_jobs_read_the_cleaned_scenes_and_only_scoring_reads_the_truth(demo_run):
+def test_sts_jobs_read_the_cleaned_scenes_and_only_scoring_reads_the_truth(demo_preprocessed):
     """The default config's plan: sts_train on the kept, cleaned scenes, one sts_predict per GF-6 date, the truth
     read by sts_evaluate (and the report) alone."""
-    dry = snakemake(demo_run, "-n", "--nolock", SUMMARY, "--forcerun", "sts_train").stdout
+    dry = snakemake(demo_preprocessed, "-n", "--nolock", SUMMARY, "--forcerun", "sts_train").stdout
     planned = dry_run_jobs(dry)
     clean = "results/demo_sts/clean/"
     train = [block for rule, block in planned if rule == "sts_train"]

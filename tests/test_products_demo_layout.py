@@ -1,5 +1,5 @@
 """The demo in the ``products`` layout (Landsat 8 as C2 L2 products, MODIS as AppEEARS layers) reprojects to the
-same reflectance and QA flags as the stacked layout of the default run (the shared ``demo_run``): the readers, the VRT
+same reflectance and QA flags as the stacked layout of the default run (its first part, ``demo_preprocessed``): the readers, the VRT
 stacking and the MTL scaling lose nothing."""
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def products_workdir(path):
     return workdir
 
 
-def test_demo_products_layout_landsat_c2_and_modis_equal_the_stacked_layout(demo_run, tmp_path):
+def test_demo_products_layout_landsat_c2_and_modis_equal_the_stacked_layout(demo_preprocessed, tmp_path):
     products = products_workdir(tmp_path / "products")
     snakemake(products, *TARGETS, "--configfile", str(products / "products.yaml"))
     assert any((products / "data/demo/raw/demo/landsat8_oli").glob("LC08_L2SP_*_02_T1/*_SR_B7.TIF"))
@@ -34,5 +34,5 @@ def test_demo_products_layout_landsat_c2_and_modis_equal_the_stacked_layout(demo
     catalogue = pd.read_csv(products / "results/demo/catalogue.tsv", sep="\t")
     assert set(catalogue["product"]) == {"landsat_c2", "modis_export"}
     for target in TARGETS:
-        with rasterio.open(demo_run / target) as a, rasterio.open(products / target) as b:
+        with rasterio.open(demo_preprocessed / target) as a, rasterio.open(products / target) as b:
             np.testing.assert_array_equal(b.read(), a.read(), err_msg=target)
