@@ -10,7 +10,8 @@ from conftest import REPO, add_start_twins, copy_run, snakemake
 @pytest.fixture(scope="module")
 def starts_run(demo_run, tmp_path_factory):
     """A copy of the default run with each EDCSTFN's start as a method of its own (``<method>_start``, ``epochs: 0``):
-    only their trainings (the start's losses), predictions and the scoring run."""
+    only their trainings (the start's losses), predictions and the scoring run. What it buys: the demo's check that
+    training never ends worse than its start, without a second run of the demo."""
     run = tmp_path_factory.mktemp("starts") / "run"
     copy_run(demo_run, run)
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())

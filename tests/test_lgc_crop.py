@@ -58,7 +58,9 @@ def short_config() -> dict:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Path:
-    """Working directory after a full run of the short config."""
+    """Working directory after a full run of the short config. What it buys: real Landsat with a simulated MODIS on
+    a southern-hemisphere UTM grid, two dates each predicted from the other, through every rule of the default run
+    but the STS ones, with EDCSTFN's start as a method, in a few minutes."""
     workdir = make_workdir(tmp_path_factory.mktemp("lgc_crop"))
     (workdir / "lgc_crop_short.yaml").write_text(yaml.safe_dump(short_config(), sort_keys=False))
     snakemake(workdir, "--configfile", str(workdir / "lgc_crop_short.yaml"))

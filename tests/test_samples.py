@@ -90,7 +90,9 @@ def storage(site: str, sensor: str) -> tuple[float, float]:
 
 @pytest.fixture(scope="module", params=list(SAMPLES))
 def run(request, tmp_path_factory) -> tuple[str, Path]:
-    """(site, working directory) after a full run of the sample's example config."""
+    """(site, working directory) after a full run of the sample's example config. What it buys: the preprocessing
+    of real products in their own CRS (MODIS sinusoidal, geographic LST), checked against the raw files read
+    independently; the examples stop at the matched bands, so this is preprocessing only."""
     site = request.param
     workdir = make_workdir(tmp_path_factory.mktemp(f"sample_{site}"))
     snakemake(workdir, "--configfile", SAMPLES[site].config)
