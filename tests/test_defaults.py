@@ -1,7 +1,7 @@
 """One source of every default: the config schema's (Snakemake's validate fills them in). The settings objects
 built from the validated config (``STSSettings.from_config``, ``train.settings_from_config``) have no defaults of
 their own for keys of the config, and the few defaults kept for callers outside the pipeline (tests, benches) are
-the schema's."""
+read from the schema (``packaged.schema_defaults``): exactly its keys, none missing, none of their own."""
 import dataclasses
 import inspect
 

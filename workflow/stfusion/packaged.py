@@ -5,8 +5,11 @@ only an editable install of a checkout) finds them; pip installs packages as fil
 real paths that Snakemake reads as schemas and rule inputs."""
 from __future__ import annotations
 
+import functools
 from importlib.resources import files
 from pathlib import Path
+
+import yaml
 
 PACKAGE: Path = files(__package__)
 SENSOR_DIR = PACKAGE / "data" / "sensors"
@@ -16,3 +19,14 @@ SRF_DIR = PACKAGE / "data" / "srf"
 def schema_path(name: str) -> Path:
     """The JSON schema (YAML) ``name``: ``config``, ``scenes`` or ``sensor``."""
     return PACKAGE / "schemas" / f"{name}.schema.yaml"
+
+
+@functools.cache
+def schema_defaults(name: str, *keys: str) -> dict:
+    """The ``default`` of every property of the object at ``keys`` of schema ``name`` (``schema_defaults("config",
+    "prediction")``: tile, overlap, ...): the one source of the defaults that code outside the pipeline (tests,
+    benches) falls back on, the same that Snakemake's validation fills into a config."""
+    node = yaml.safe_load(schema_path(name).read_text())
+    for key in keys:
+        node = node["properties"][key]
+    return {key: spec["default"] for key, spec in node["properties"].items() if "default" in spec}

@@ -15,12 +15,14 @@ import numpy as np
 import torch
 
 from .models.base import FusionModel
+from .packaged import schema_defaults
 from .runlog import progress
 
 # The defaults of ``predict_scene`` for callers outside the pipeline (tests, benches): the config schema's
-# ``prediction.tile`` and ``prediction.batch_pixels``, which the rules pass (tests/test_defaults.py holds them equal).
-TILE = 512  # largest tile core in fine pixels (the halos at ratio 16 are 32-64 px)
-BATCH_PIXELS = 2**19  # fine pixels of windows per forward call: one window of a default tile
+# ``prediction`` defaults, which the rules pass from the validated config.
+PREDICTION = schema_defaults("config", "prediction")
+TILE = PREDICTION["tile"]  # largest tile core in fine pixels (the halos at ratio 16 are 32-64 px)
+BATCH_PIXELS = PREDICTION["batch_pixels"]  # fine pixels of windows per forward call: one window of a default tile
 
 
 def tile_starts(length: int, tile: int, step: int) -> list[int]:
@@ -84,7 +86,7 @@ def predict_scene(
     coarse_refs: np.ndarray,
     coarse_t1: np.ndarray,
     tile: int = TILE,
-    overlap: int = 0,
+    overlap: int = PREDICTION["overlap"],
     device: torch.device | str = "cpu",
     batch_pixels: int = BATCH_PIXELS,
 ) -> np.ndarray:

@@ -27,6 +27,7 @@ import torch
 
 from .errors import InputDataError
 from .io import atomic_path
+from .packaged import schema_defaults
 from .runlog import duration
 
 log = logging.getLogger("stfusion")
@@ -35,18 +36,26 @@ LossFn = Callable[[torch.nn.Module, Batch], torch.Tensor]
 ScoreFn = Callable[[torch.nn.Module, Batch], torch.Tensor]  # the per-band mean squared error of a batch's prediction
 
 
+TRAINING = schema_defaults("config", "training")
+
+
 @dataclass(frozen=True)
 class TrainingSettings:
+    """How ``fit`` trains a network: the method's epochs, learning rate and batch size, the seed, and the config's
+    ``training`` section. ``settings_from_config`` builds it from a validated config; the defaults, for callers
+    outside the pipeline (tests, benches), are the config schema's. ``schedule``: ReduceLROnPlateau on the
+    validation loss as Tan et al. (2019) train EDCSTFN, or ``cosine`` (an ``sts_methods`` entry's choice)."""
+
     epochs: int
     lr: float
     batch_size: int
     seed: int
-    factor: float = 0.1
-    patience: int = 5
+    factor: float = TRAINING["factor"]
+    patience: int = TRAINING["patience"]
     schedule: str = "plateau"
-    device: str = "auto"
-    mixed_precision: bool = False
-    augment: bool = True
+    device: str = TRAINING["device"]
+    mixed_precision: bool = TRAINING["mixed_precision"]
+    augment: bool = TRAINING["augment"]
 
 
 def settings_from_config(run: Mapping, training: Mapping, seed: int, **fixed) -> TrainingSettings:
