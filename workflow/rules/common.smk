@@ -1,11 +1,14 @@
 # The run's common ground, included first: the config and the scene table validated before any job is planned,
 # the run's globals (RESULTS, DEMO_DIR, SCENES, GRIDS, PRODUCTS) and the wildcard constraints of every rule. Every
 # other rule file reads these names; the input functions are in *_inputs.smk, job_params.smk and targets.smk.
+from pathlib import Path
+
 from snakemake.utils import validate
 
 from stfusion.config import check_config, check_schema, site_grid
 from stfusion.ingest import table_products
 from stfusion.packaged import schema_path
+from stfusion.results_folder import check_results_folder, input_folders
 from stfusion.scenes import check_scene_table, check_sts_scenes, read_scene_table
 
 
@@ -18,6 +21,7 @@ DEMO_DIR = config["demo"]["out_dir"] if config.get("demo", {}).get("enabled") el
 SCENES = read_scene_table(config["scenes"])
 check_scene_table(SCENES, config, config["scenes"], generated_dir=DEMO_DIR)
 validate(SCENES, schema_path("scenes"))
+check_results_folder(RESULTS, Path(workflow.basedir), input_folders(config["scenes"], [*SCENES.path, *SCENES.qa]))
 GRIDS = {site: site_grid(config, site) for site in config["sites"]}
 check_sts_scenes(config, SCENES, config["scenes"])
 PRODUCTS = table_products(SCENES, config, generated_dir=DEMO_DIR)
