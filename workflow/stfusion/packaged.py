@@ -22,11 +22,16 @@ def schema_path(name: str) -> Path:
 
 
 @functools.cache
+def _parsed_schema(name: str) -> dict:
+    """The schema ``name`` parsed once per process (tiling and train read defaults from it when a job starts)."""
+    return yaml.safe_load(schema_path(name).read_text())
+
+
 def schema_defaults(name: str, *keys: str) -> dict:
     """The ``default`` of every property of the object at ``keys`` of schema ``name`` (``schema_defaults("config",
     "prediction")``: tile, overlap, ...): the one source of the defaults that code outside the pipeline (tests,
     benches) falls back on, the same that Snakemake's validation fills into a config."""
-    node = yaml.safe_load(schema_path(name).read_text())
+    node = _parsed_schema(name)
     for key in keys:
         node = node["properties"][key]
     return {key: spec["default"] for key, spec in node["properties"].items() if "default" in spec}
