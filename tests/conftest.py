@@ -107,7 +107,7 @@ FIRST_PART = ("results/demo/qa/inventory.tsv", "results/demo_sts/sts/summary.tsv
 
 @pytest.fixture(scope="session")
 def demo_preprocessed(tmp_path_factory) -> Path:
-    """The first part of the default run (``FIRST_PART``, a third of its time). What it buys: the files that read
+    """The first part of the default run (``FIRST_PART``, about two fifths of its time). What it buys: the files that read
     only the grids or the STS results, or add STS methods (test_demo_sts.py, test_products_demo_layout.py), start
     from it while the other worker makes the rest of the run, instead of waiting for the whole run."""
     return shared_run(tmp_path_factory, "demo_preprocessed",
