@@ -95,6 +95,7 @@ def test_rerun_has_nothing_to_do_and_nothing_is_half_written(demo_run):
     out = snakemake(demo_run, "-n", "--nolock").stdout
     assert "Nothing to be done" in out
     assert not list(demo_run.rglob("*.part"))
+    assert "stfusion" in (demo_run / "results" / ".stfusion-results").read_text()  # the run claimed its folder
 
 
 def test_training_writes_weights_history_and_curve(demo_run):
