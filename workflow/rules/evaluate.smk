@@ -16,6 +16,7 @@ rule evaluate:
     params:
         pixel_ratio=lambda wildcards: 1 / fusion_ratio(wildcards.site),
         trained_on=trained_targets,
+        storage=lambda wildcards: fine_storage_override(wildcards.site),
     script:
         "../scripts/evaluate.py"
 

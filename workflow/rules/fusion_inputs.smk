@@ -30,6 +30,12 @@ def fusion_ratio(site):
     return spec["sensors"][spec["fusion"]["coarse"]]
 
 
+def fine_storage_override(site):
+    """The site's `storage` keys of its fine sensor (how an integer truth is read; empty: the sensor's own)."""
+    spec = config["sites"][site]
+    return spec.get("storage", {}).get(spec["fusion"]["fine"], {})
+
+
 def predict_references(method):
     spec = config["methods"][method]
     return spec.get("predict_references", spec["references"])
@@ -147,6 +153,9 @@ def evaluation_inputs(wildcards):
         "truths": [truth_path(site, d) for d in dates],
         "benchmarks": [f"{RESULTS}/benchmarks/{site}/predict_{method}_{d}.tsv" for d in dates],
         "training": [f"{RESULTS}/benchmarks/{site}/train_{method}.tsv"] if is_deep(method) else [],
+        # a truth of the config is read like a scene of the fine sensor onto the site's grid (stfusion.truth)
+        "truth_read": [f"{RESULTS}/{site}/grid.json", *sensor_files([config["sites"][site]["fusion"]["fine"]])]
+        if config["sites"][site].get("truth") else [],
     }
 
 
