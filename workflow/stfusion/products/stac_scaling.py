@@ -39,11 +39,14 @@ def _stated(item: pystac.Item, asset: pystac.Asset) -> tuple | None:
 
 
 def is_sentinel2_l2a(item: pystac.Item) -> bool:
-    """An ESA Sentinel-2 L2A product (not HLS S30, whose platform is Sentinel-2 too)."""
+    """An ESA Sentinel-2 L2A product, by its properties (``s2:``, Earth Search v0's ``sentinel:``), product type,
+    collection or id (``S2A_MSIL2A_...``, Earth Search's ``S2A_28QCH_20200714_0_L2A``); not HLS S30, whose
+    platform is Sentinel-2 too."""
     props = item.properties
-    return (any(k.startswith("s2:") for k in props) or "sentinel:product_id" in props
-            or "earthsearch:boa_offset_applied" in props or props.get("product:type") == "S2MSI2A"
-            or bool(re.match(r"S2[A-D]_MSIL2A_", item.id)))
+    return (any(k.startswith(("s2:", "sentinel:", "earthsearch:boa")) for k in props)
+            or props.get("product:type") == "S2MSI2A"
+            or re.search(r"sentinel-?s?2-l2a", item.collection_id or "") is not None
+            or re.match(r"S2[A-D]_(MSIL2A_|\w{5}_\d{8}_\d+_L2A)", item.id) is not None)
 
 
 def processing_baseline(item: pystac.Item) -> str | None:
