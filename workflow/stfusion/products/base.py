@@ -29,6 +29,8 @@ class Product:
     storage: Storage | None = None
     series: tuple[tuple[str, str], ...] = ()
     metadata_file: str = ""
+    acquired: tuple[str, str] = ()  # first and last day the pixels were observed (ISO dates); () when unstated
+    platform: str = ""  # the satellite the metadata names, lower case (e.g. "landsat-8"); "" when unstated
 
     @property
     def files(self) -> list[str]:

@@ -7,7 +7,6 @@ The sensor is given (``--sensor``) or found from the item's ``platform`` (STAC c
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -17,7 +16,7 @@ import pandas as pd
 from ..errors import StfusionError
 from ..io import write_text
 from ..scenes import COLUMNS
-from .stac import load_items
+from .stac import load_items, platform
 
 PLATFORMS = {"landsat-4": "landsat5_tm", "landsat-5": "landsat5_tm", "landsat-7": "landsat7_etm",
              "landsat-8": "landsat8_oli", "landsat-9": "landsat8_oli", "sentinel-2a": "sentinel2_msi",
@@ -27,13 +26,13 @@ PLATFORMS = {"landsat-4": "landsat5_tm", "landsat-5": "landsat5_tm", "landsat-7"
 def item_sensor(item, sensor: str | None, source: str) -> str:
     if sensor:
         return sensor
-    platform = re.sub(r"[_\s]", "-", str(item.properties.get("platform", "")).lower())
-    if platform not in PLATFORMS:
+    named = platform(item)
+    if named not in PLATFORMS:
         raise StfusionError(
-            f"item {item.id} in {source}: platform {platform or '(none)'} is not one of {', '.join(PLATFORMS)}: "
+            f"item {item.id} in {source}: platform {named or '(none)'} is not one of {', '.join(PLATFORMS)}: "
             "give the sensor with --sensor"
         )
-    return PLATFORMS[platform]
+    return PLATFORMS[named]
 
 
 def scene_rows(collections: Sequence[str], site: str, sensor: str | None = None) -> pd.DataFrame:
