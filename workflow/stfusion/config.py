@@ -36,6 +36,7 @@ def site_grid(config: Mapping, site: str) -> SiteGrid:
         bounds_crs=spec.get("bounds_crs", "EPSG:4326"),
         epsg=spec.get("epsg"),
         anchor=spec.get("anchor", (0.0, 0.0)),
+        key=f"sites.{site}",
     )
 
 
