@@ -12,7 +12,10 @@ from typing import Mapping
 
 import pandas as pd
 
+from .config import site_deep_methods
 from .errors import ConfigError, InputDataError
+from .packaged import schema_defaults
+from .pairing import training_groups
 from .products import product_family
 
 COLUMNS = ["site", "sensor", "date", "path", "qa"]
@@ -151,3 +154,38 @@ def check_sts_scenes(config: Mapping, table: pd.DataFrame, table_path: str) -> N
         rows = table[table.site == site]
         dates = {role: list(rows[rows.sensor == sts[sensor_key]].date) for role, sensor_key in STS_ROLES.items()}
         check_series_dates(dates, f"sites.{site}.sts", table_path)
+
+
+def table_pair_dates(table: pd.DataFrame, config: Mapping, site: str) -> list[str]:
+    """Dates on which the scene table has both the fine and the coarse scene of the site's fusion pair: the most
+    pairs the quality filter can keep (stfusion.pairing.pair_dates)."""
+    fusion, rows = config["sites"][site]["fusion"], table[table.site == site]
+    return sorted(set(rows[rows.sensor == fusion["fine"]].date) & set(rows[rows.sensor == fusion["coarse"]].date))
+
+
+def check_reference_counts(config: Mapping, table: pd.DataFrame, table_path: str) -> None:
+    """Every deep method has training groups of its reference count (``methods.<name>.references``) at each of its
+    sites among the pairs the scene table gives. The quality filter only drops pairs, so a count the table cannot
+    give would otherwise fail in the site's patches job, after all the preprocessing (``pairing.require_groups``)."""
+    window = {**schema_defaults("config", "pairing"), **config.get("pairing", {})}["window_days"]
+    for site, spec in config["sites"].items():
+        deep = site_deep_methods(config, site)
+        pairs = table_pair_dates(table, config, site) if deep else []
+        for name in deep:
+            count = config["methods"][name]["references"]
+            if training_groups(pairs, window, count):
+                continue
+            need = (f"a pair within {window} days (`pairing.window_days`) before and after a third pair"
+                    if count == 2 else f"two pairs within {window} days (`pairing.window_days`) of each other")
+            fixes = [f"add fine+coarse pairs to {table_path}"]
+            if count == 2 and training_groups(pairs, window, 1):
+                fixes.append(f"set `methods.{name}.references: 1`")
+            if len(pairs) > count:
+                fixes.append("widen `pairing.window_days`")
+            advice = fixes[0] if len(fixes) == 1 else f"{', '.join(fixes[:-1])} or {fixes[-1]}"
+            raise ConfigError(
+                f"`methods.{name}.references` is {count}, but the scene table {table_path} gives site {site} no "
+                f"training group of {count} reference pair(s), which needs {need}: its pairs (a {spec['fusion']['fine']} "
+                f"and a {spec['fusion']['coarse']} scene of the same date) are on {len(pairs)} date(s)"
+                f"{' (' + ', '.join(pairs) + ')' if pairs else ''}: {advice} (the quality filter may "
+                "drop more pairs when the run starts)")
