@@ -7,6 +7,7 @@ from snakemake.logging import logger
 
 from stfusion.config import site_methods
 from stfusion.methods import FUSION, fusion_method
+from stfusion.scenes import table_pair_dates
 from stfusion.skill import estimated_training_groups, few_groups_warning
 
 
@@ -65,19 +66,13 @@ def warn_few_groups(site, training_count, exact):
             logger.warning(message)
 
 
-def scene_table_pairs(site):
-    """Dates on which the scene table has both the fine and the coarse scene of the site's fusion pair."""
-    fusion, rows = config["sites"][site]["fusion"], SCENES[SCENES.site == site]
-    return sorted(set(rows[rows.sensor == fusion["fine"]].date) & set(rows[rows.sensor == fusion["coarse"]].date))
-
-
 def warn_before_pairing():
     """Before the pairing checkpoint only the scene table is known: its pair dates bound a site's training groups
     from above (the quality filter can only drop pairs), so a bound below a model's need warns at DAG build already;
     pairs_of warns with the exact count for the other methods once the pairing exists."""
     for site in config["sites"]:
         if site_methods(config, site):
-            pairs = scene_table_pairs(site)
+            pairs = table_pair_dates(SCENES, config, site)
             warn_few_groups(site, lambda k: estimated_training_groups(pairs, config["pairing"], k, config["seed"]),
                             exact=False)
 

@@ -12,7 +12,7 @@ from stfusion.runlog import log_to
 log = log_to(snakemake.log[0])
 w = snakemake.wildcards
 groups, fusion = snakemake.params.groups, snakemake.params.fusion
-require_groups(groups["training"], w.site, int(w.k))
+require_groups(groups["training"], w.site, int(w.k), snakemake.params.inventory)
 matched = {(Path(path).parent.name, Path(path).stem): path for path in snakemake.input}  # <sensor>/<date>.tif
 
 

@@ -5,7 +5,6 @@ import datetime as dt
 import numpy as np
 
 from stfusion.artefacts import load_model
-from stfusion.classical import check_options
 from stfusion.io import read_raster, read_stack, write_cog
 from stfusion.methods import FUSION
 from stfusion.predict import prepare_inputs
@@ -26,10 +25,8 @@ ratio = fine_refs.shape[-1] // coarse_t1.shape[-1]
 device = resolve_device(snakemake.params.device)
 entry = FUSION[method["model"]]
 if entry.family == "classical":  # NaN-aware themselves: they see the masks
-    options = method.get("options", {})
-    check_options(w.method, method["model"], options)
     prediction = entry.load()(fine_refs, coarse_refs, coarse_t1, ratio, block=snakemake.params.prediction["block"],
-                              device=device, **options)
+                              device=device, **method.get("options", {}))  # checked at DAG build (check_config)
 else:
     fine_refs, coarse_refs, coarse_t1, missing = prepare_inputs(fine_refs, coarse_refs, coarse_t1, ratio)
     if entry.family == "naive":

@@ -15,17 +15,23 @@ The bands are stacked at run time by a GDAL VRT (:mod:`.vrt`), never copied.
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 from ..sensors import Sensor
 from . import landsat_c2, modis, sentinel2, stac
 from .base import Product, check_series, check_storage
 
-__all__ = ["Product", "check_series", "check_storage", "resolve_scene"]
+__all__ = ["Product", "check_series", "check_storage", "product_family", "resolve_scene"]
+
+FAMILIES = (modis, landsat_c2, sentinel2, stac)  # asked in this order: a Landsat MTL.json is not a STAC item
+
+
+def product_family(path: Path) -> ModuleType | None:
+    """The module of the product family that names ``path`` (a file or folder), or None for a plain raster."""
+    return next((family for family in FAMILIES if family.names_product(path)), None)
 
 
 def resolve_scene(path: str, sensor: Sensor) -> Product:
     """The product that ``path`` names, for ``sensor``; a plain raster is returned as it is."""
-    for family in (modis, landsat_c2, sentinel2, stac):
-        if family.names_product(Path(path.partition("#")[0])):
-            return family.read(path, sensor)
-    return Product(path=path, family="raster")
+    family = product_family(Path(path.partition("#")[0]))
+    return family.read(path, sensor) if family else Product(path=path, family="raster")
