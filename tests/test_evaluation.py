@@ -59,3 +59,11 @@ def test_without_a_common_held_out_date_the_summary_has_every_method_and_no_scor
     table = summary(only_validated, metrics=("rmse", "ssim"))
     assert list(table.index) == ["deep", "starfm", "starfm_1ref"] and list(table.columns) == ["rmse", "ssim", "dates"]
     assert np.isnan(table[["rmse", "ssim"]].to_numpy()).all() and (table.dates == 0).all()
+
+
+def test_a_method_without_a_scored_date_leaves_the_common_dates_as_they_are(scores):
+    """A method whose every prediction lacks a truth (only its training job's row) has nothing to compare."""
+    unscored = scores[scores.date == "training"].assign(method="deep_other_dates")
+    table = summary(pd.concat([scores, unscored]), metrics=("rmse",))
+    assert table.rmse.to_dict() == pytest.approx({"deep": 0.0050, "deep_other_dates": np.nan, "starfm": 0.0083,
+                                                  "starfm_1ref": 0.0067}, nan_ok=True)

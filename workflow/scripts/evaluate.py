@@ -4,7 +4,7 @@ import json
 import pandas as pd
 
 from stfusion.benchmarks import job_usage
-from stfusion.evaluation import SCORE_COLUMNS, score_prediction, target_role
+from stfusion.evaluation import SCORE_COLUMNS, TRAINING, TRAINING_JOB, score_prediction, target_role
 from stfusion.io import read_raster, write_text
 from stfusion.runlog import log_to
 
@@ -23,7 +23,7 @@ for prediction, truth, benchmark in zip(snakemake.input.predictions, snakemake.i
     rows += [{"site": w.site, "method": w.method, "date": tags["date"], "references": tags["reference_dates"],
               "role": role, **row} for row in scores]
     log.info("%s %s (%s): %d rows", w.method, tags["date"], role, len(scores))
-for benchmark in snakemake.input.training:  # deep models: the training job, as date "training"
-    rows += [{"site": w.site, "method": w.method, "date": "training", "references": "", "role": "training",
+for benchmark in snakemake.input.training:  # deep models: the training job (its model's, shared or not)
+    rows += [{"site": w.site, "method": w.method, "date": TRAINING_JOB, "references": "", "role": TRAINING,
               "band": "all", "metric": metric, "value": value} for metric, value in job_usage(benchmark).items()]
 write_text(snakemake.output[0], pd.DataFrame(rows, columns=SCORE_COLUMNS).to_csv(index=False))

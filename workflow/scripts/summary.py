@@ -2,7 +2,7 @@
 2019), and each method over its own held-out and validation dates."""
 import pandas as pd
 
-from stfusion.evaluation import TRAINING, VALIDATION, common_held_out_dates, own_dates_summary, summary
+from stfusion.evaluation import TRAINING, TRAINING_JOB, VALIDATION, common_held_out_dates, own_dates_summary, summary
 from stfusion.io import write_text
 from stfusion.runlog import log_to
 
@@ -14,7 +14,7 @@ if dates:
 else:
     log.warning("no date is held out by every method: summary.tsv has no scores; %s has each method over its own "
                 "dates", snakemake.output.own_dates)
-for method, group in scores[scores.role.isin([TRAINING, VALIDATION]) & (scores.date != "training")].groupby("method"):
+for method, group in scores[scores.role.isin([TRAINING, VALIDATION]) & (scores.date != TRAINING_JOB)].groupby("method"):
     log.info("%s is not held out on its %s", method,
              "; ".join(f"{role} targets {', '.join(sorted(set(g.date)))}" for role, g in group.groupby("role")))
 table = summary(scores)

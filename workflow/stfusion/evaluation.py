@@ -13,6 +13,7 @@ from .metrics import CUBE_TABLE, FUSION_TABLE, evaluate, image_scores
 # The columns of a method's metrics CSV (rule evaluate), and the roles of a scored date (``target_role``).
 SCORE_COLUMNS = ["site", "method", "date", "references", "role", "band", "metric", "value"]
 HELD_OUT, VALIDATION, TRAINING = "held_out", "validation", "training"
+TRAINING_JOB = "training"  # the date of a trained method's rows of its training job's run time and memory
 
 
 def score_prediction(prediction: Raster, truth: Raster, matched: list[dict], pixel_ratio: float) -> list[dict]:
@@ -45,9 +46,11 @@ def target_role(date: str, training: Collection[str], validation: Collection[str
 
 
 def common_held_out_dates(scores: pd.DataFrame) -> list[str]:
-    """The dates that every method of ``scores`` (tidy rows with ``role``) holds out, sorted."""
-    held = scores[scores.role == HELD_OUT]
-    dates = [set(held[held.method == method].date) for method in scores.method.unique()]
+    """The dates that every method of ``scores`` (tidy rows with ``role``) holds out, sorted; a method without a
+    scored date (none of its predictions has a truth) has nothing to compare and is left out."""
+    scored = scores[scores.date != TRAINING_JOB]
+    held = scored[scored.role == HELD_OUT]
+    dates = [set(held[held.method == method].date) for method in scored.method.unique()]
     return sorted(set.intersection(*dates)) if dates else []
 
 

@@ -109,8 +109,8 @@ def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
     methods = list(files["scores"])
     date = middle_date(shared)
     notes = [] if date else ["No date is held out by every method (a deep method's training and validation targets "
-                             "are not held out): no means to compare and no images; each method's own dates are "
-                             "below."]
+                             "are not held out): no means to compare and no images; see each method over its own "
+                             "dates."]
     images = None
     bands = json.loads(Path(files["bands"]).read_text())
     if date:
@@ -122,6 +122,9 @@ def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
     frames = {path: pd.read_csv(path) for path in readers}
     histories = {method: frames[path] for method, path in files["histories"].items()}
     curves = {" = ".join(names): frames[path] for path, names in readers.items()}
+    notes += [f"{', '.join(names)} have identical training settings and read one model, trained once: its learning "
+              "curve is drawn once and its training job counts in each one's run time."
+              for names in readers.values() if len(names) > 1]
     return Experiment(f"Spatiotemporal fusion ({bands['fine']} from {bands['coarse']})", mean, per_date, images,
                       curves, read_runtimes(files["benchmarks"]), notes, files["naive"], worse,
                       kept_start=kept_starts(histories), mean_dates=shared, own_dates=own)
