@@ -44,8 +44,7 @@ DATES = {"landsat8_oli": ["2021-06-01", "2021-06-17"], "modis": ["2021-06-01", "
 def paired(tmp_path_factory) -> Scenario:
     """The tiny valid project of test_bad_input with two pairs 16 days apart and a MODIS date between them, run up to
     its pairing (the checkpoint that the training and prediction jobs wait for). What it buys: a dry run that plans
-    the training and prediction jobs, in about 13 s; no shared run has two methods with the same training settings,
-    and a dry run of one of them with a second such method would not show jobs after its pairing either."""
+    the training and prediction jobs in about 13 s, without waiting for the default run (whose file is long)."""
     scenario = Scenario(tmp_path_factory.mktemp("shared") / "work", rasters=False)
     landsat(scenario.path("data/landsat.tif"))
     landsat_qa(scenario.path("data/landsat_qa.tif"))
