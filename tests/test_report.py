@@ -106,7 +106,7 @@ def fake_run(tmp_path):
         for k, method in enumerate(methods):
             predictions[method][date] = str(f / f"predictions/{method}/{date}.tif")
             raster(predictions[method][date], 4, [m["name"] for m in matched], k + 1, date)
-            rows += [{"site": "fuse", "method": method, "date": date, "references": "", "held_out": True, "band": "all",
+            rows += [{"site": "fuse", "method": method, "date": date, "references": "", "role": "held_out", "band": "all",
                       "metric": metric, "value": 0.1 * (k + 1)} for metric in metrics]
     (f / "metrics").mkdir()
     scores = {}
@@ -115,10 +115,12 @@ def fake_run(tmp_path):
         pd.DataFrame([x for x in rows if x["method"] == method]).to_csv(scores[method], index=False)
     pd.DataFrame([{"method": m, **{x: 0.1 * (k + 1) for x in metrics}, "dates": 2} for k, m in enumerate(methods)]).to_csv(
         f / "metrics/summary.tsv", sep="\t", index=False)
+    pd.DataFrame([{"method": m, "role": "held_out", **{x: 0.1 * (k + 1) for x in metrics}, "dates": 2}
+                  for k, m in enumerate(methods)]).to_csv(f / "metrics/summary_own_dates.tsv", sep="\t", index=False)
     pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [0.3, 0.2, 0.1], "validation_loss": [0.35, 0.25, 0.2], "lr": 1e-3}).to_csv(
         f / "history.csv", index=False)
     sites["fuse"]["fusion"] = {
-        "summary": str(f / "metrics/summary.tsv"), "scores": scores, "bands": str(f / "matched/bands.json"),
+        "summary": str(f / "metrics/summary.tsv"), "own_dates": str(f / "metrics/summary_own_dates.tsv"), "scores": scores, "bands": str(f / "matched/bands.json"),
         "predictions": predictions, "truths": truths, "histories": {"deepnet": str(f / "history.csv")},
         "benchmarks": {"deepnet": [bench.format("train"), bench.format("predict_a")], "classic": [bench.format("predict_b")]},
         "naive": [],
@@ -161,7 +163,8 @@ def test_the_page_holds_every_table_and_figure_and_nothing_from_outside(fake_run
         part = section(html, site)
         assert "landsat8_oli" in part and "cloud+shadow 30.0% &gt; max_cloud 5.0%" in part  # the inventory
     fuse = section(html, "fuse")
-    assert fuse.count("<table") == 1 + 1 + 2 + 1  # inventory, held-out mean, two dates, run times
+    assert fuse.count("<table") == 1 + 1 + 2 + 1 + 1  # inventory, held-out mean, two dates, own dates, run times
+    assert "Held-out mean over the 2 dates every method holds out (2021-01-01, 2021-02-01)" in fuse
     assert "2021-02-01 (held out)" in fuse and "Images of 2021-02-01" in fuse  # the later of two middle dates
     # composites, errors, NDVI, scatters, learning curves
     assert fuse.count("data:image/png;base64,") == 5

@@ -25,6 +25,9 @@ rule autoencoder:
         "../scripts/train_autoencoder.py"
 
 
+# One job per model: methods with identical training settings read the weights of the first of them
+# (model_of in fusion_inputs.smk); its params are the method's training settings only, so a change of a
+# prediction-only key (`predict_references`) does not retrain.
 rule train:
     input:
         unpack(training_inputs),
@@ -49,7 +52,7 @@ rule train:
     resources:
         gpu=1,
     params:
-        method=lambda wildcards: config["methods"][wildcards.method],
+        method=lambda wildcards: training_settings(config["methods"][wildcards.method]),
         training=config["training"],
         ratio=lambda wildcards: fusion_ratio(wildcards.site),
         seed=config["seed"],

@@ -5,7 +5,7 @@ from functools import partial
 import pandas as pd
 
 from stfusion.benchmarks import job_usage
-from stfusion.evaluation import score_prediction
+from stfusion.evaluation import SCORE_COLUMNS, TRAINING, TRAINING_JOB, score_prediction, target_role
 from stfusion.grid import SiteGrid
 from stfusion.ingest import storage_for
 from stfusion.io import read_raster, write_text
@@ -16,9 +16,7 @@ from stfusion.truth import read_truth
 log = log_to(snakemake.log[0])
 w = snakemake.wildcards
 matched = json.loads(open(snakemake.input.bands).read())["bands"]
-# Held out: never the target of a training group of this method (Tan, Di, Zhang, Guo and Gao (2019), "An Enhanced
-# Deep Convolutional Model for Spatiotemporal Image Fusion", Remote Sensing 11(24), 2898, scores validation groups).
-trained_on = set(snakemake.params.trained_on)
+roles = snakemake.params.roles  # the targets of the method's training and validation groups (deep methods)
 read_truth_file = read_raster  # a held-out matched observation, on the grid and band-matched
 if snakemake.input.truth_read:  # the config's truth, read like a scene of the fine sensor (stfusion.truth)
     grid_file, sensor_file = snakemake.input.truth_read
@@ -32,11 +30,11 @@ for prediction, truth, benchmark in zip(snakemake.input.predictions, snakemake.i
     scores = score_prediction(predicted, read_truth_file(truth), matched, snakemake.params.pixel_ratio)
     # the run time and peak memory of the job that made the prediction
     scores += [{"band": "all", "metric": metric, "value": value} for metric, value in job_usage(benchmark).items()]
-    held_out = tags["date"] not in trained_on
+    role = target_role(tags["date"], roles["training"], roles["validation"])
     rows += [{"site": w.site, "method": w.method, "date": tags["date"], "references": tags["reference_dates"],
-              "held_out": held_out, **row} for row in scores]
-    log.info("%s %s: %d rows", w.method, tags["date"], len(scores))
-for benchmark in snakemake.input.training:  # deep models: the training job, as date "training"
-    rows += [{"site": w.site, "method": w.method, "date": "training", "references": "", "held_out": False,
+              "role": role, **row} for row in scores]
+    log.info("%s %s (%s): %d rows", w.method, tags["date"], role, len(scores))
+for benchmark in snakemake.input.training:  # deep models: the training job (its model's, shared or not)
+    rows += [{"site": w.site, "method": w.method, "date": TRAINING_JOB, "references": "", "role": TRAINING,
               "band": "all", "metric": metric, "value": value} for metric, value in job_usage(benchmark).items()]
-write_text(snakemake.output[0], pd.DataFrame(rows, columns=["site", "method", "date", "references", "held_out", "band", "metric", "value"]).to_csv(index=False))
+write_text(snakemake.output[0], pd.DataFrame(rows, columns=SCORE_COLUMNS).to_csv(index=False))

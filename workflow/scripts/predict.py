@@ -34,6 +34,7 @@ else:
         prediction = entry.load()(fine_refs, coarse_refs, coarse_t1, ratio, days)
     else:
         model = load_model(snakemake.input.weights)
+        log.info("%s: weights %s", w.method, snakemake.input.weights)  # another method's where training settings match
         tiles = snakemake.params.prediction
         prediction = predict_scene(model, fine_refs, coarse_refs, coarse_t1, tiles["tile"], tiles["overlap"], device,
                                    tiles["batch_pixels"])
