@@ -52,6 +52,7 @@ def paired(tmp_path_factory) -> Scenario:
     scenario.rows = [{"site": SITE, "sensor": sensor, "date": date, "path": f"data/{sensor.split('8')[0]}.tif",
                       "qa": "data/landsat_qa.tif" if sensor == "landsat8_oli" else ""}
                      for sensor, dates in DATES.items() for date in dates]
+    scenario.config["patches"] = {"size": 4, "stride": 4}  # the 4 x 4 coarse pixels of the tiny site
     scenario.config["pairing"] = {"window_days": 20, "validation_fraction": 0.5}
     scenario.config["methods"] = {
         "edcstfn_1ref": EDCSTFN,
