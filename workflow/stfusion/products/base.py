@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -37,9 +38,10 @@ class Product:
     @property
     def files(self) -> list[str]:
         """The local files the scene is read from (what Snakemake tracks): an archive read in place is one of them;
-        remote assets, members of archives and folders are not."""
+        remote assets, members of archives, GDAL subdatasets (``HDF4_EOS:...``) and folders are not."""
         named = [self.path.partition("#")[0], self.metadata_file, *self.bands, self.qa]
-        return sorted({f for f in named if f and not f.startswith("/vsi") and not Path(f).is_dir()})
+        return sorted({f for f in named if f and not f.startswith("/vsi") and not re.match(r"[A-Z0-9_]+:", f)
+                       and not Path(f).is_dir()})
 
 
 def check_storage(product: Product, storage: Storage, sensor: str, site: str) -> None:
