@@ -132,6 +132,8 @@ def test_hls_l30_and_s30_granules(tmp_path):
     with pytest.raises(InputDataError) as err:  # S30's B05 is red edge 1, not OLI's NIR
         resolve_scene(str(tmp_path / "s30"), LANDSAT)
     assert "HLS S30 granule" in str(err.value) and "give the row sentinel2_msi" in str(err.value)
+    with pytest.raises(InputDataError, match="brightness temperature"):  # L30's B10 is not ST_B10's kelvin
+        resolve_scene(str(tmp_path / "l30"), TIRS)
 
 
 def test_modis_hdf_granule_is_read_with_pyhdf(tmp_path):

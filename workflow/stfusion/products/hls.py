@@ -21,6 +21,7 @@ from .sentinel2 import band_code
 GRANULE = re.compile(r"(?P<stem>HLS\.(?P<product>[LS]30)\.T\w{5}\.(?P<year>\d{4})(?P<doy>\d{3})T\d{6}\.v2\.\d+)\.(?P<layer>\w+)\.tif$")
 PLATFORMS = {"L30": ("landsat-8", "landsat-9"), "S30": ("sentinel-2a", "sentinel-2b", "sentinel-2c")}
 STORAGE = Storage(dtype="int16", scale=1.0e-4, offset=0.0, nodata=-9999.0)
+THERMAL = ("B10", "B11")  # L30's TIRS bands: brightness temperature, scale 0.01 degrees Celsius
 
 
 def names_product(path: Path) -> bool:
@@ -51,6 +52,13 @@ def read(path: str, sensor: Sensor) -> Product:
             f"{folder / granule.string} is an HLS {product} granule ({', '.join(PLATFORMS[product])}), but its row "
             f"has sensor {sensor.name} ({', '.join(sensor.platforms)}), whose bands are numbered otherwise: give "
             f"the row {'landsat8_oli' if product == 'L30' else 'sentinel2_msi'}"
+        )
+    thermal = [b.name for b in sensor.bands if product == "L30" and band_code(b.name) in THERMAL]
+    if thermal:
+        raise InputDataError(
+            f"{folder / granule.string}: sensor {sensor.name} asks for bands {', '.join(thermal)}, which HLS L30 stores "
+            "as brightness temperature (degrees Celsius x 100), not reflectance: read the surface temperature from the "
+            "Landsat C2 L2 product (sensor landsat8_tirs), or give the row landsat8_oli"
         )
     bands = []
     for band in sensor.bands:
