@@ -41,7 +41,7 @@ def resolve_scene(path: str, sensor: Sensor) -> Product:
             return family.read(path, sensor)
     if local.is_dir() or is_archive(local):
         raise InputDataError(
-            f"{local} is a {'folder' if local.is_dir() else 'archive'} of no product layout the pipeline reads "
+            f"{local} is {'a folder' if local.is_dir() else 'an archive'} of no product layout the pipeline reads "
             f"(it reads {LAYOUTS}): name the product itself in the scene table, "
             f"{'unpack the archive and name the product folder' if is_archive(local) else 'or stack the bands into one raster in the order of sensor ' + sensor.name}"
         )

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import InputDataError
-from ..packaged import SENSOR_DIR
 from ..sensors import Sensor, Storage, platform_name, registry_definition, sensor_names
 
 

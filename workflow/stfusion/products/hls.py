@@ -49,14 +49,14 @@ def read(path: str, sensor: Sensor) -> Product:
     stem, product = granule["stem"], granule["product"]
     if sensor.platforms and not set(sensor.platforms) & set(PLATFORMS[product]):
         raise InputDataError(
-            f"{folder / granule.string} is an HLS {product} granule ({', '.join(PLATFORMS[product])}), but its row "
+            f"{folder / stem} is an HLS {product} granule ({', '.join(PLATFORMS[product])}), but its row "
             f"has sensor {sensor.name} ({', '.join(sensor.platforms)}), whose bands are numbered otherwise: give "
             f"the row {'landsat8_oli' if product == 'L30' else 'sentinel2_msi'}"
         )
     thermal = [b.name for b in sensor.bands if product == "L30" and band_code(b.name) in THERMAL]
     if thermal:
         raise InputDataError(
-            f"{folder / granule.string}: sensor {sensor.name} asks for bands {', '.join(thermal)}, which HLS L30 stores "
+            f"{folder / stem}: sensor {sensor.name} asks for bands {', '.join(thermal)}, which HLS L30 stores "
             "as brightness temperature (degrees Celsius x 100), not reflectance: read the surface temperature from the "
             "Landsat C2 L2 product (sensor landsat8_tirs), or give the row landsat8_oli"
         )

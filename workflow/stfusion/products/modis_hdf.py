@@ -29,7 +29,7 @@ from pyhdf.SD import SD, SDC
 
 from ..errors import InputDataError
 from ..sensors import Sensor, Storage
-from .base import Product, doy_period, missing_file
+from .base import Product, doy_period
 from .odl import parse_odl
 
 GRANULE = re.compile(r"(?P<sat>M[OY]D)09(?P<kind>GA|A1)\.A(?P<year>\d{4})(?P<doy>\d{3})\..*\.hdf$", re.IGNORECASE)
@@ -92,15 +92,18 @@ def read(path: str, sensor: Sensor) -> Product:
             stem = f"sur_refl_b{int(band.name.removeprefix('B')):02d}"
             field = next((f for f in (f"{stem}_1", stem) if f in where), None)
             if field is None:
-                raise missing_file(file, f"layer {stem} for band {band.name} of sensor {sensor.name}", file,
-                                   "download the MOD09GA/MYD09GA or MOD09A1/MYD09A1 granule (500 m bands 1-7)")
+                raise InputDataError(
+                    f"MODIS granule {file} has no layer {stem} or {stem}_1 for band {band.name} of sensor {sensor.name} "
+                    f"(its layers: {', '.join(where)}): name a MOD09GA/MYD09GA or MOD09A1/MYD09A1 granule (500 m bands "
+                    "1-7), or define a sensor with the bands it has under the config key `sensors:`")
             attributes = sd.select(field).attributes()
             scale = float(attributes.get("scale_factor", 1.0))
             storages.add((scale, -scale * float(attributes.get("add_offset", 0.0)), attributes.get("_FillValue")))
             bands.append(f'HDF4_EOS:EOS_GRID:"{file}":{where[field]}:{field}')
         qa = next((f for f in QA_FIELDS if f in where), None)
         if qa is None:
-            raise missing_file(file, f"state layer ({' or '.join(QA_FIELDS)})", file, "download the complete granule")
+            raise InputDataError(f"MODIS granule {file} has no state layer ({' or '.join(QA_FIELDS)}; its layers: "
+                                 f"{', '.join(where)}): name a MOD09GA/MYD09GA or MOD09A1/MYD09A1 granule")
     finally:
         sd.end()
     if len(storages) > 1:
