@@ -107,16 +107,21 @@ def test_sentinel2_safe_zip_is_read_in_place(tmp_path):
 
 
 def test_earth_search_cog_folder(tmp_path):
+    """Bands and SCL by their bare names, date and satellite from the tile info; no offset from its N0500, since
+    Earth Search applies the offset to its COGs of baseline 04.00 on: the site's storage key is required."""
     folder = earth_search_folder(tmp_path / "S2B_1VCG_20200914_0_L2A")
-    product, = site_products([row(folder, "sentinel2_msi", "2020-09-14")], SENSORS, SITE, "tiny")
+    product = resolve_scene(str(folder), SENTINEL2)
     assert [b.rsplit("/", 1)[1] for b in product.bands[:4]] == ["B01.tif", "B02.tif", "B03.tif", "B04.tif"]
-    assert product.qa.endswith("/SCL.tif") and product.storage.offset == pytest.approx(-0.1)  # N0500 of tileinfo
+    assert product.qa.endswith("/SCL.tif") and product.storage is None
     assert product.acquired == ("2020-09-14", "2020-09-14") and product.platform == "sentinel-2b"
     with open_scene(product, SENTINEL2) as src:
         assert src.count == 11 and src.res == (10.0, 10.0)
-    bare = earth_search_folder(tmp_path / "cogs", tileinfo=False)
     with pytest.raises(InputDataError, match="states no processing baseline"):
-        site_products([row(bare, "sentinel2_msi", "2020-09-14")], SENSORS, SITE, "tiny")
+        site_products([row(folder, "sentinel2_msi", "2020-09-14")], SENSORS, SITE, "tiny")
+    applied = {**SITE, "storage": {"sentinel2_msi": {"offset": 0.0}}}
+    bare, = site_products([row(earth_search_folder(tmp_path / "cogs", tileinfo=False), "sentinel2_msi", "2020-09-14")],
+                          SENSORS, applied, "tiny")
+    assert scene_storage(bare, SENTINEL2, applied, "tiny").offset == 0.0 and bare.acquired == ()
 
 
 def test_hls_l30_and_s30_granules(tmp_path):

@@ -12,9 +12,11 @@ Storage: ``reflectance = (DN + BOA_ADD_OFFSET) / BOA_QUANTIFICATION_VALUE``; fro
 it no offset (ESA, "Sentinel-2: new processing baseline 04.00", COPE-GSEG-EOPG-TN-21-0024 and the L2A
 product format); fill is the ``NODATA`` special value (0). Without the XML, the baseline is the ``N<xxyy>`` of the
 product name (``S2B_MSIL2A_20220413T150759_N0400_R025_...``: the SAFE's or the zip's name, the folder's, or the
-``productName`` of Earth Search's ``tileinfo_metadata.json``), and the storage is the quantification 10000 with the
-offset of that baseline. A folder that states neither takes no storage of its own: the site must give it
-(:func:`stfusion.ingest.scene_storage` refuses it otherwise). Each scene carries its own storage, so a series
+``productName`` of a ``tileinfo_metadata.json``), and the storage is the quantification 10000 with the offset of
+that baseline. Earth Search's COGs (bare names, ``B04.tif``) take no storage from a name: its v1 collections apply
+the offset to the COGs of baseline 04.00 on (the items' ``earthsearch:boa_offset_applied``), so the name's baseline
+does not tell the COG's offset. A folder that states no storage takes none of its own: the site must give it
+(:func:`stfusion.ingest.scene_storage` refuses it otherwise); a COG folder is best read through its STAC item. Each scene carries its own storage, so a series
 across baselines 04.00 and 05.xx, or 03.01 and 04.00, is read as it is.
 
 Date and satellite: ``PRODUCT_START_TIME`` and ``SPACECRAFT_NAME`` of the XML, else the product name's
@@ -153,7 +155,7 @@ def read(path: str, sensor: Sensor) -> Product:
         storage, _, root = read_storage(tree.read_text(xml), tree.gdal(xml), codes)
         acquired = (root.findtext(".//PRODUCT_START_TIME") or acquired)[:10]
         platform = platform_name(root.findtext(".//SPACECRAFT_NAME") or platform)
-    elif product_name:
+    elif product_name and "_" in bands[0].rsplit("/", 1)[-1]:  # ESA's band names: the product's own DN
         storage = baseline_storage(f"{product_name['baseline'][:2]}.{product_name['baseline'][2:]}")
     return Product(path=path, family="sentinel2_l2a" if storage else "sentinel2_bands", bands=bands, qa=qa,
                    qa_kind="sentinel2_scl", storage=storage,
