@@ -78,16 +78,20 @@ def test_stac_item_without_a_needed_asset_names_the_item_and_the_fix(tmp_path):
         resolve_scene(str(collection), LANDSAT) if len(data["features"]) > 1 else resolve_scene(f"{collection}#nope", LANDSAT)
 
 
-def test_stac_raster_extension_scale_disagreeing_with_the_sensor(tmp_path):
+def test_stac_raster_extension_scale_disagreeing_with_the_site_storage(tmp_path):
+    """The item's raster:bands scale is its scene's; only `sites.<site>.storage.<sensor>` imposing another is refused."""
     collection, _ = stac_collections(tmp_path, landsat_dates=("2021-06-01",), modis_dates=())
     data = json.loads(collection.read_text())
     for asset in data["features"][0]["assets"].values():
         for band in asset.get("raster:bands", []):
             band["scale"] = 1e-4
     collection.write_text(json.dumps(data))
+    rows = [{"path": f"{collection}#{data['features'][0]['id']}", "sensor": "landsat8_oli"}]
+    product, = site_products(rows, {"landsat8_oli": LANDSAT}, {"sensors": {"landsat8_oli": 1}}, SITE)
+    assert product.storage.scale == 1e-4
+    imposed = {"sensors": {"landsat8_oli": 1}, "storage": {"landsat8_oli": {"scale": 2.75e-5}}}
     with pytest.raises(InputDataError, match=r"sites\.tiny\.storage\.landsat8_oli"):
-        site_products([{"path": f"{collection}#{data['features'][0]['id']}", "sensor": "landsat8_oli"}],
-                      {"landsat8_oli": LANDSAT}, {"sensors": {"landsat8_oli": 1}}, SITE)
+        site_products(rows, {"landsat8_oli": LANDSAT}, imposed, SITE)
 
 
 def test_stac_scene_table_from_item_collections(tmp_path, capsys):

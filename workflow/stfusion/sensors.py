@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -59,6 +60,7 @@ class Sensor:
     qa_kind: str
     srf_kind: str
     srf_table: Path | None
+    platforms: tuple[str, ...] = ()  # the satellites whose products it reads, as platform_name spells them; () any
 
     @property
     def band_names(self) -> list[str]:
@@ -80,6 +82,14 @@ class Sensor:
         centres = np.array([[band.centre_nm] for band in self.bands])
         sigmas = np.array([[band.fwhm_nm * FWHM_TO_SIGMA] for band in self.bands])
         return np.exp(-0.5 * ((wavelengths[None, :] - centres) / sigmas) ** 2)
+
+
+def platform_name(text: str) -> str:
+    """One spelling of a satellite, as STAC's ``platform`` writes it: LANDSAT_8, Landsat 8 -> landsat-8;
+    Sentinel-2A, SENTINEL2A and the product names' S2A -> sentinel-2a; Terra, AQUA -> terra, aqua ("" stays "")."""
+    name = re.sub(r"[\s_]+", "-", text.strip().lower())
+    name = re.sub(r"^s2([a-d])$", r"sentinel-2\1", name)
+    return re.sub(r"^(landsat|sentinel)-?(\d)", r"\1-\2", name)
 
 
 def sensor_names() -> list[str]:
@@ -181,6 +191,7 @@ def _build(definition: Any, source: Path | None) -> Sensor:
         qa_kind=definition["qa"]["kind"],
         srf_kind=srf["kind"],
         srf_table=table,
+        platforms=tuple(platform_name(p) for p in definition.get("platforms", ())),
     )
 
 
