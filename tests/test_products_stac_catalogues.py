@@ -78,14 +78,14 @@ def test_catalogue_item_bands_open_as_one_stack(tmp_path):
     ("hls_l30", LANDSAT, ["coastal_aerosol", "blue", "green", "red", "nir_narrow", "swir_1", "swir_2"]),  # L30 B05 is NIR
     ("hls_s30", SENTINEL2, ["coastal_aerosol", "blue", "green", "red", "red_edge_1", "red_edge_2", "red_edge_3",
                             "nir_broad", "nir_narrow", "swir_1", "swir_2"])])
-def test_hls_items_match_their_bands_and_say_fmask_is_not_decoded(tmp_path, source, sensor, keys):
+def test_hls_items_match_their_bands_and_their_fmask(tmp_path, source, sensor, keys):
     path, _ = local_catalogue_item(tmp_path, source)
     item = load_items(path)[0]
     chosen = band_assets(item, sensor, str(path))
     assert [c.key for c in chosen] == keys
     assert item_storage(item, [c.asset for c in chosen], str(path)) == Storage("int16", 1e-4, 0.0, -9999.0)
-    with pytest.raises(InputDataError, match=r"QA asset fmask is encoded as hls_fmask, which stfusion does not decode"):
-        resolve_scene(str(path), sensor)
+    product = resolve_scene(str(path), sensor)
+    assert product.qa.endswith("fmask.tif") and product.qa_kind == "hls_fmask"  # the asset key
 
 
 def edited(tmp_path, source, edit):

@@ -11,13 +11,12 @@ STAC specification 1.0/1.1, eo extension v1.1/v2.0, raster extension v1.1/v2.0 (
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pystac
 
 from ..errors import InputDataError
-from ..sensors import Sensor
+from ..sensors import Sensor, platform_name
 from .base import Product
 from .remote import check_reachable, gdal_name
 from .stac_assets import band_assets, qa_asset, qa_keys
@@ -42,8 +41,7 @@ def load_items(path: str | Path) -> list[pystac.Item]:
 
 def platform(item: pystac.Item) -> str:
     """``LANDSAT_8`` -> ``landsat-8``, ``Sentinel-2B`` -> ``sentinel-2b``; '' when the item names none."""
-    named = item.properties.get("platform") or item.properties.get("eo:platform") or ""
-    return re.sub(r"[_\s]+", "-", str(named).strip().lower())
+    return platform_name(str(item.properties.get("platform") or item.properties.get("eo:platform") or ""))
 
 
 def acquired(item: pystac.Item) -> tuple[str, str]:
