@@ -227,3 +227,15 @@ def test_the_page_marks_methods_worse_than_a_naive_baseline_and_those_that_kept_
     assert "†" not in better.replace("† worse than", "") and "On the held-out mean" not in better
     kept = experiment_html(dataclasses.replace(load_fusion(fusion, None), kept_start={"deepnet"}))
     assert kept.count("<th>deepnet ‡</th>") == 3 and "‡ kept its start: no training epoch beat the initial weights" in kept
+
+
+def test_learning_curves_draw_losses_of_exactly_zero():
+    """Identical training images give losses of 0, which a log scale cannot show: the panel falls back to linear
+    (the train job once failed at its plot, after training)."""
+    from stfusion.report.figures import learning_curves
+
+    zero = pd.DataFrame({"epoch": [0, 1, 2], "train_loss": [0.0] * 3, "validation_loss": [0.0] * 3,
+                         "validation_rmse": [0.0] * 3, "kept": [True, False, False]})
+    some = zero.assign(train_loss=[0.2, 0.1, 0.0])
+    for histories in ({"edcstfn": zero}, {"edcstfn": some}):
+        assert learning_curves(histories).startswith(b"\x89PNG")
