@@ -4,7 +4,7 @@ from the config."""
 
 from stfusion.io import write_cog
 from stfusion.runlog import log_to
-from stfusion.sts.method import SRF, STSMethod, sts_method
+from stfusion.sts.method import SRF, sts_method
 from stfusion.sts.resample import day_numbers
 from stfusion.sts.series import ROLES, read_series, series_sensors, srf_matrices
 from stfusion.threads import use_threads
@@ -15,8 +15,9 @@ use_threads(snakemake.threads)
 sensors = series_sensors(spec, snakemake.params.sensors)
 series, grid, hs = read_series({r: snakemake.input[r] for r in ROLES}, snakemake.params.dates,
                                {r: s.band_names for r, s in sensors.items()})
-model = STSMethod.load(snakemake.input.model) if "model" in snakemake.input.keys() else \
-    sts_method(method, spec, snakemake.params.config)
+model = sts_method(method, spec, snakemake.params.config)
+if "model" in snakemake.input.keys():
+    model.load_fitted(snakemake.input.model)
 cube = model.predict(series, SRF(*srf_matrices(sensors)), float(day_numbers([w.date])[0]))
 tags = {"site": w.site, "date": w.date, "stage": "prediction", "method": w.method, "model": method["model"],
         "sensor": spec["hs_sensor"]}
