@@ -4,7 +4,7 @@ import json
 import pandas as pd
 
 from stfusion.benchmarks import job_usage
-from stfusion.evaluation import score_prediction
+from stfusion.evaluation import require_scores, score_prediction
 from stfusion.io import read_raster, write_text
 from stfusion.runlog import log_to
 
@@ -19,6 +19,7 @@ for prediction, truth, benchmark in zip(snakemake.input.predictions, snakemake.i
     predicted = read_raster(prediction)
     tags = predicted.tags
     scores = score_prediction(predicted, read_raster(truth), matched, snakemake.params.pixel_ratio)
+    require_scores([row["value"] for row in scores], prediction, truth, "predict")
     # the run time and peak memory of the job that made the prediction
     scores += [{"band": "all", "metric": metric, "value": value} for metric, value in job_usage(benchmark).items()]
     held_out = tags["date"] not in trained_on

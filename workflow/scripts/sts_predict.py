@@ -2,7 +2,9 @@
 and references (the series plan): the fitted method saved by sts_train, or a method that learns nothing built
 from the config."""
 
+from stfusion.integrity import rerun_hint
 from stfusion.io import write_cog
+from stfusion.predict import require_predicted
 from stfusion.runlog import log_to
 from stfusion.sts.method import SRF, sts_method
 from stfusion.sts.resample import day_numbers
@@ -19,6 +21,10 @@ model = sts_method(method, spec, snakemake.params.config)
 if "model" in snakemake.input.keys():
     model.load_fitted(snakemake.input.model)
 cube = model.predict(series, SRF(*srf_matrices(sensors)), float(day_numbers([w.date])[0]))
+fix = (f"its fitted model {snakemake.input.model} predicts nothing (damaged, or a training that diverged): "
+       f"{rerun_hint(snakemake.input.model, 'sts_train')}" if "model" in snakemake.input.keys() else
+       f"the method gives no value there: check `sts_methods.{w.method}` in the config")
+require_predicted(cube, series.valid_pixels(), f"the {w.method} prediction of {w.date}", fix)
 tags = {"site": w.site, "date": w.date, "stage": "prediction", "method": w.method, "model": method["model"],
         "sensor": spec["hs_sensor"]}
 write_cog(snakemake.output[0], cube, grid.crs, grid.transform, hs.names, tags)
