@@ -35,7 +35,7 @@ def test_flipped_bytes_in_model_weights_stop_loading_with_the_file_and_the_rule(
     loaded = load_model(path)
     assert all(torch.equal(a, b) for a, b in zip(loaded.state_dict().values(), model.state_dict().values()))
     flip_bytes(path)
-    with pytest.raises(InputDataError, match=rf"{path} is damaged: .*rerun the rule train .*snakemake --cores 1 {path}"):
+    with pytest.raises(InputDataError, match=rf"{path} is damaged: .*rule train .*snakemake --cores 1 {path}"):
         load_model(path)
 
 
@@ -112,6 +112,6 @@ def test_a_prediction_nan_wherever_its_inputs_are_valid_is_an_error():
 
 
 def test_scores_that_are_all_empty_are_an_error_naming_the_prediction():
-    with pytest.raises(InputDataError, match="every score of the prediction p.tif against t.tif is empty .*rule predict"):
+    with pytest.raises(InputDataError, match="every score of the prediction p.tif against t.tif is empty .*predict"):
         require_scores([np.nan, float("nan")], "p.tif", "t.tif", "predict")
     require_scores([np.nan, 0.02], "p.tif", "t.tif", "predict")

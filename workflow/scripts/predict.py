@@ -6,9 +6,9 @@ import numpy as np
 
 from stfusion.artefacts import load_model
 from stfusion.classical import check_options
+from stfusion.integrity import rerun_hint
 from stfusion.io import read_raster, read_stack, write_cog
 from stfusion.methods import FUSION
-from stfusion.integrity import rerun_hint
 from stfusion.predict import prepare_inputs, require_predicted, valid_inputs
 from stfusion.runlog import log_to
 from stfusion.tiling import predict_scene

@@ -20,10 +20,11 @@ series, grid, hs = read_series({r: snakemake.input[r] for r in ROLES}, snakemake
 model = sts_method(method, spec, snakemake.params.config)
 if "model" in snakemake.input.keys():
     model.load_fitted(snakemake.input.model)
+    fix = (f"its fitted model {snakemake.input.model} predicts nothing (damaged, or a training that diverged): "
+           f"{rerun_hint(snakemake.input.model, 'sts_train')}")
+else:
+    fix = f"the method gives no value there: check `sts_methods.{w.method}` in the config"
 cube = model.predict(series, SRF(*srf_matrices(sensors)), float(day_numbers([w.date])[0]))
-fix = (f"its fitted model {snakemake.input.model} predicts nothing (damaged, or a training that diverged): "
-       f"{rerun_hint(snakemake.input.model, 'sts_train')}" if "model" in snakemake.input.keys() else
-       f"the method gives no value there: check `sts_methods.{w.method}` in the config")
 require_predicted(cube, series.valid_pixels(), f"the {w.method} prediction of {w.date}", fix)
 tags = {"site": w.site, "date": w.date, "stage": "prediction", "method": w.method, "model": method["model"],
         "sensor": spec["hs_sensor"]}

@@ -58,7 +58,8 @@ def state_dict_sha256(source: nn.Module | Mapping[str, Tensor]) -> str:
 
 
 def save_feature_extractor(model: FeatureAutoencoder, path: str | Path) -> str:
-    """Write ``{"state_dict", "channels"}`` to ``path`` (``torch_artefact``); return the weights' ``state_dict_sha256``."""
+    """Write ``{"state_dict", "channels"}`` to ``path`` (``torch_artefact``); return ``state_dict_sha256`` of the
+    weights."""
     save_artefact(path, {"state_dict": model.state_dict(), "channels": model.channels})
     return state_dict_sha256(model)
 

@@ -6,10 +6,10 @@ A method is built from the validated config by ``from_config`` (its ``sts_method
 block and the config's ``training``, ``prediction`` and ``seed``; the registry entry's ``options`` as keyword
 arguments), learns from the training series by ``fit`` (the rule sts_train; naive methods learn nothing and have
 no such job), writes what it learnt by ``save`` (``fitted_state``: tensors and plain values, in a file with its
-SHA-256, ``torch_artefact``) and takes it back, built again from the config, by ``load_fitted``, and predicts one date by ``predict`` (the rule
-sts_predict, from the scenes the series plan lists for the date). ``sts_method`` builds one through its registry
-entry, so the rules' scripts name no method: adding one is its module and one line in ``methods.STS``
-(docs/developer/adding-an-sts-method.md).
+SHA-256, ``torch_artefact``) and takes it back, built again from the config, by ``load_fitted``, and predicts one
+date by ``predict`` (the rule sts_predict, from the scenes the series plan lists for the date). ``sts_method``
+builds one through its registry entry, so the rules' scripts name no method: adding one is its module and one line
+in ``methods.STS`` (docs/developer/adding-an-sts-method.md).
 """
 from __future__ import annotations
 
