@@ -29,7 +29,8 @@ def load_model(path: str | Path) -> FusionModel:
         model = build_model(saved["model"], channels=saved["channels"], ratio=saved["ratio"], **saved["options"])
         model.load_state_dict(saved["state_dict"])
     except (RuntimeError, KeyError, TypeError) as err:
-        raise InputDataError(f"model file {path} does not hold the weights of a fusion model ({err}): "
+        raise InputDataError(f"model file {path} does not hold the weights of a fusion model "
+                             f"({type(err).__name__}: {err}): "
                              f"{rerun_hint(path, 'train')}") from err
     return model.eval()
 

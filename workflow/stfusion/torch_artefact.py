@@ -37,27 +37,25 @@ def save_artefact(path: str | Path, payload: Mapping) -> str:
 def load_artefact(path: str | Path, fix: str) -> dict:
     """The payload ``save_artefact`` wrote to ``path``. InputDataError naming ``path`` and ``fix`` (what to do, e.g.
     ``integrity.rerun_hint``) when the file cannot be read, is not such a file, fails its digest, or holds objects
-    other than tensors and plain values."""
+    other than tensors and plain values. Torch's own messages are left out (they suggest ``weights_only=False``)."""
     try:
         sealed = torch.load(path, map_location="cpu", weights_only=True)
         if not isinstance(sealed, dict) or sealed.get("format") != FORMAT:
             raise ValueError(f"not a {FORMAT} file (one written by stfusion.torch_artefact.save_artefact)")
         content, recorded = sealed["content"].numpy().tobytes(), str(sealed["sha256"])
+    except OSError as err:
+        raise InputDataError(f"{path} cannot be read ({type(err).__name__}: {err}): {fix}") from err
     except Exception as err:  # a damaged zip or pickle raises many types (RuntimeError, UnpicklingError, KeyError...)
-        raise InputDataError(f"{path} cannot be read ({_reason(err)}): it is damaged or was not written by stfusion; "
-                             f"{fix}") from err
+        raise InputDataError(f"{path} cannot be read ({type(err).__name__}): it is damaged, or was written by another "
+                             f"program or an older stfusion; {fix}") from err
     require_digest(path, _sha256(content), recorded, fix)
     try:
         return torch.load(io.BytesIO(content), map_location="cpu", weights_only=True)
     except Exception as err:  # weights_only refuses objects other than tensors and plain values
         raise InputDataError(f"{path} holds objects other than tensors and plain values, which could run code and are "
-                             f"never loaded ({_reason(err)}): {fix}") from err
+                             f"never loaded ({type(err).__name__}): {fix}") from err
 
 
 def _sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
-
-def _reason(err: Exception) -> str:
-    """The error's type, with its message where it is the file system's (torch's own advise loading unsafely)."""
-    return f"{type(err).__name__}: {err}" if isinstance(err, OSError) else type(err).__name__

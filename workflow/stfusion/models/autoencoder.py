@@ -72,6 +72,6 @@ def load_feature_extractor(path: str | Path) -> FeatureAutoencoder:
         model = FeatureAutoencoder(int(saved["channels"]))
         model.load_state_dict(saved["state_dict"], strict=True)
     except (RuntimeError, KeyError, TypeError, ValueError) as error:
-        raise InputDataError(f"{path}: not a feature-extractor file ({error}): "
+        raise InputDataError(f"{path}: not a feature-extractor file ({type(error).__name__}: {error}): "
                              f"{rerun_hint(path, 'autoencoder')}") from error
     return model.eval()

@@ -75,7 +75,8 @@ class STSMethod(ABC):
         try:
             self.restore_fitted(saved["state"])
         except (KeyError, RuntimeError, TypeError, ValueError) as err:
-            raise InputDataError(f"{path} does not hold a fitted {type(self).__name__} ({err}): {fix}") from err
+            raise InputDataError(f"{path} does not hold a fitted {type(self).__name__} ({type(err).__name__}: {err}): "
+                                 f"{fix}") from err
         return self
 
 
