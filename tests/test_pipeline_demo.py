@@ -114,10 +114,11 @@ def test_edcstfn_was_trained_with_the_pretrained_autoencoder(demo_run):
     import torch
 
     from stfusion.models import load_feature_extractor, state_dict_sha256
+    from stfusion.torch_artefact import load_artefact
 
     trained = load_feature_extractor(demo_run / "results/demo/autoencoder/weights.pt")
     for method in ("edcstfn_1ref", "edcstfn_2ref"):
-        saved = torch.load(demo_run / f"results/demo/models/{method}/weights.pt", weights_only=False)
+        saved = load_artefact(demo_run / f"results/demo/models/{method}/weights.pt", "")
         assert saved["autoencoder_sha256"] == state_dict_sha256(trained)
     torch.manual_seed(0)
     from stfusion.models import FeatureAutoencoder

@@ -15,7 +15,7 @@ rule autoencoder:
         f"{RESULTS}/benchmarks/{{site}}/train_autoencoder.tsv"
     conda:
         "../../envs/torch.yaml"
-    threads: workflow.cores
+    threads: lambda wildcards: workflow.cores  # read per job, so `snakemake --unlock` needs no --cores
     resources:
         gpu=1,
     params:
@@ -48,7 +48,7 @@ rule train:
         method=r"(?!autoencoder\b)[A-Za-z0-9_]+",  # not "autoencoder": train_autoencoder.tsv is the autoencoder rule's benchmark
     conda:
         "../../envs/torch.yaml"
-    threads: workflow.cores
+    threads: lambda wildcards: workflow.cores  # read per job, so `snakemake --unlock` needs no --cores
     resources:
         gpu=1,
     params:

@@ -5,7 +5,7 @@ from functools import partial
 import pandas as pd
 
 from stfusion.benchmarks import job_usage
-from stfusion.evaluation import SCORE_COLUMNS, TRAINING, TRAINING_JOB, score_prediction, target_role
+from stfusion.evaluation import SCORE_COLUMNS, TRAINING, TRAINING_JOB, require_scores, score_prediction, target_role
 from stfusion.grid import SiteGrid
 from stfusion.ingest import storage_for
 from stfusion.io import read_raster, write_text
@@ -28,6 +28,7 @@ for prediction, truth, benchmark in zip(snakemake.input.predictions, snakemake.i
     predicted = read_raster(prediction)
     tags = predicted.tags
     scores = score_prediction(predicted, read_truth_file(truth), matched, snakemake.params.pixel_ratio)
+    require_scores([row["value"] for row in scores], prediction, truth, "predict")
     # the run time and peak memory of the job that made the prediction
     scores += [{"band": "all", "metric": metric, "value": value} for metric, value in job_usage(benchmark).items()]
     role = target_role(tags["date"], roles["training"], roles["validation"])

@@ -7,6 +7,7 @@ from typing import Collection
 import numpy as np
 import pandas as pd
 
+from .errors import InputDataError
 from .io import Raster
 from .metrics import CUBE_TABLE, FUSION_TABLE, evaluate, image_scores
 
@@ -27,6 +28,15 @@ def score_prediction(prediction: Raster, truth: Raster, matched: list[dict], pix
     red = names.index("red") if "red" in names else None
     nir = names.index("nir") if "nir" in names else None
     return evaluate(truth_bands(truth, matched), prediction.data, names, pixel_ratio, red=red, nir=nir)
+
+
+def require_scores(values, prediction: str, truth: str, rule: str) -> None:
+    """InputDataError naming the prediction file when every score of it (``values``) is empty (NaN): a table of
+    empty cells would otherwise be written and the run end with exit 0."""
+    if all(np.isnan(float(value)) for value in values):
+        raise InputDataError(f"every score of the prediction {prediction} against {truth} is empty (NaN): they share "
+                             f"no pixel valid in both. Look at the prediction (delete it and rerun the rule {rule} "
+                             f"that writes it) and at the truth's cloud and nodata masks")
 
 
 def truth_bands(truth: Raster, matched: list[dict]) -> np.ndarray:
