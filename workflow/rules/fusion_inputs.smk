@@ -149,11 +149,15 @@ def training_scenes(wildcards):
 
 def target_roles(wildcards):
     """The targets of a deep method's training and of its validation groups (those that chose its kept weights):
-    the dates its scores are not held out on; none for the methods that are not trained."""
+    the dates its scores are not held out on; none for the methods that are not trained. A method trained with a
+    pretrained artefact (EDCSTFN's feature autoencoder, rule autoencoder) learnt from that artefact's fine targets
+    too, those of the 1-reference groups: they are not held out either."""
     if not is_deep(wildcards.method):
         return {"training": [], "validation": []}
-    groups = pairs_of(wildcards.site)["references"][str(config["methods"][wildcards.method]["references"])]
-    return {split: sorted({g["target"] for g in groups[split]}) for split in ("training", "validation")}
+    method = config["methods"][wildcards.method]
+    counts = {str(method["references"])} | ({"1"} if FUSION[method["model"]].pretrained else set())
+    groups = pairs_of(wildcards.site)["references"]
+    return {split: sorted({g["target"] for k in counts for g in groups[k][split]}) for split in ("training", "validation")}
 
 
 def scored_dates(site, method):
