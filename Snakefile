@@ -30,6 +30,7 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/sts.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/spectral.smk"
+include: "workflow/rules/series.smk"
 
 
 # Every target of the run (workflow/rules/targets.smk).
@@ -38,5 +39,6 @@ rule all:
         preprocessing_targets,
         prediction_targets,
         summary_targets,
+        series_targets,
         report_target,
     default_target: True
