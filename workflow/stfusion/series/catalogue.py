@@ -3,8 +3,9 @@
 One Item per prediction date, with one asset per method that predicted it (key: the method) and, where it exists,
 its quality COG (key: ``<method>_quality``). Each asset carries what its COG states, as the STAC extensions name it:
 ``proj`` v2.0 (code or WKT2, shape, transform, bbox), ``raster`` v1.1 (per band: nodata, data type, resolution,
-unit) and, for the reflectance, ``eo`` v1.1 (per band: name, common name, centre wavelength and FWHM in
-micrometres, from the fine sensor's definition). Catalogue and item links are relative (a self-contained
+unit) and, for the reflectance, ``eo`` v1.1 (per band: name ``<method>_<band>``, unique in the item, so that
+``odc.stac.load(items, bands=["starfm_red"])`` finds it; common name, centre wavelength and FWHM in micrometres,
+from the fine sensor's definition). A quality asset's bands are ``<method>_quality.<i>`` to odc-stac. Catalogue and item links are relative (a self-contained
 catalogue), and so are the asset hrefs: the site's results folder can be moved or uploaded whole. The catalogue
 is written into a folder beside ``stac/`` that replaces it at the end (:func:`stfusion.io.atomic_directory`).
 STAC 1.1 (https://stacspec.org); extensions at https://github.com/stac-extensions.
@@ -86,8 +87,9 @@ def add_asset(item: pystac.Item, key: str, path: str, title: str, roles: list[st
     RasterExtension.ext(asset, add_if_missing=True).bands = [
         RasterBand.create(nodata=_nodata(nodata), data_type=DataType(dtype), spatial_resolution=abs(transform.a),
                           unit=unit) for dtype in dtypes]
-    if eo_bands is not None:
-        EOExtension.ext(asset, add_if_missing=True).bands = [eo_bands[name] for name in names]
+    if eo_bands is not None:  # named `<asset>_<band>`: unique in the item, so that a client loads one by its name
+        EOExtension.ext(asset, add_if_missing=True).bands = [Band({**eo_bands[name].to_dict(), "name": f"{key}_{name}"})
+                                                             for name in names]
 
 
 def _nodata(value: float | None) -> float | str | None:
