@@ -120,11 +120,15 @@ def test_an_assembly_that_fails_midway_leaves_the_cube_as_it_was(site, tmp_path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.zarr"]  # no half cube, no temporary folder
 
 
-def test_a_date_off_the_grid_is_refused_naming_its_file(site, tmp_path):
-    shifted = tmp_path / "2021-07-01.tif"
-    write_cog(shifted, read(cogs(site, "n")["2021-06-01"]), CRS, TRANSFORM @ Affine.translation(1, 0), BANDS)
+def test_a_date_off_the_grid_or_with_other_bands_is_refused_naming_its_file(site, tmp_path):
+    stack, shifted, renamed = read(cogs(site, "n")["2021-06-01"]), tmp_path / "2021-07-01.tif", tmp_path / "q.tif"
+    write_cog(shifted, stack, CRS, TRANSFORM @ Affine.translation(1, 0), BANDS)
     with pytest.raises(InputDataError, match=rf"{shifted} is on another grid .* delete the file"):
         cube.write_cube(tmp_path / "m.zarr", {**cogs(site, "n"), "2021-07-01": str(shifted)}, {}, TILE)
+    write_cog(renamed, stack[:2], CRS, TRANSFORM, ["filled", "hours"])  # a quality COG with other bands
+    with pytest.raises(InputDataError, match=rf"{renamed} has bands \['filled', 'hours'\] but .* has \['filled', "):
+        cube.write_cube(tmp_path / "m.zarr", cogs(site, "m"),
+                        {**cogs(site, "m", "_quality"), max(DATES["m"]): str(renamed)}, TILE)
     assert not (tmp_path / "m.zarr").exists()
 
 

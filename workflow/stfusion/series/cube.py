@@ -60,16 +60,17 @@ def read_layer(path: str | Path) -> Layer:
         return Layer(str(path), src.read(), src.crs, src.transform, list(src.descriptions), src.nodata, src.tags())
 
 
-def check_like(layer: Layer, first: Layer) -> None:
-    """Every COG of a cube is on the first one's grid and, for one variable, has its band names."""
-    if layer.grid() != first.grid():
+def check_like(layer: Layer, grid: Layer, bands: Layer) -> None:
+    """Every COG of a cube is on the grid of the first prediction (``grid``) and has the band names of the first COG
+    of its variable (``bands``)."""
+    if layer.grid() != grid.grid():
         raise InputDataError(
             f"{layer.path} is on another grid (CRS {layer.crs}, transform {tuple(layer.transform)[:6]}, shape "
-            f"{layer.data.shape[1:]}) than {first.path} (CRS {first.crs}, transform {tuple(first.transform)[:6]}, "
-            f"shape {first.data.shape[1:]}): every date of a site is on the site's grid; delete the file that was "
+            f"{layer.data.shape[1:]}) than {grid.path} (CRS {grid.crs}, transform {tuple(grid.transform)[:6]}, "
+            f"shape {grid.data.shape[1:]}): every date of a site is on the site's grid; delete the file that was "
             "not written by this run's config so that the pipeline writes it again")
-    if layer.names != first.names:
-        raise InputDataError(f"{layer.path} has bands {layer.names} but {first.path} has {first.names}: every date "
+    if layer.names != bands.names:
+        raise InputDataError(f"{layer.path} has bands {layer.names} but {bands.path} has {bands.names}: every date "
                              "of a method has the same bands; delete the file that was not written by this run's "
                              "config so that the pipeline writes it again")
 
@@ -139,7 +140,8 @@ def write_cube(path: str | Path, predictions: Mapping[str, str | Path], qualitie
                       "quality": read_layer(qualities[date]) if qualities else None}
             for name, layer in layers.items():
                 if layer is not None:
-                    check_like(layer, first.setdefault(name, layer))
+                    check_like(layer, first.setdefault("reflectance", layers["reflectance"]),
+                               first.setdefault(name, layer))
             dataset = date_dataset(date, layers["reflectance"], layers["quality"])
             if date == dates[0]:
                 dataset.to_zarr(tmp, mode="w", zarr_format=ZARR_FORMAT, consolidated=True,
