@@ -19,6 +19,7 @@ include: "workflow/rules/job_params.smk"
 include: "workflow/rules/fusion_inputs.smk"
 include: "workflow/rules/sts_inputs.smk"
 include: "workflow/rules/report_inputs.smk"
+include: "workflow/rules/series_inputs.smk"
 include: "workflow/rules/targets.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/preprocess.smk"
@@ -30,6 +31,7 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/sts.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/spectral.smk"
+include: "workflow/rules/series.smk"
 
 
 # Every target of the run (workflow/rules/targets.smk).
@@ -38,5 +40,6 @@ rule all:
         preprocessing_targets,
         prediction_targets,
         summary_targets,
+        series_targets,
         report_target,
     default_target: True

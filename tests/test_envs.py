@@ -17,7 +17,9 @@ So that ``--software-deployment-method conda`` gives the software that ``pip ins
   script preamble appends the driver's own site-packages to the script's ``sys.path``: a package missing
   from an environment is found there on a machine with a matching Python and fails only elsewhere;
 - no environment holds a package none of its rules imports, and every dependency of pyproject is in some
-  environment, except ``snakemake`` itself (the driver; scripts get it through the preamble above).
+  environment, except ``snakemake`` itself (the driver; scripts get it through the preamble above). A package
+  that an imported library loads by name when called (``LOADED_BY``: zarr, which xarray's ``to_zarr`` imports)
+  counts as imported with that library, and an environment with the library must hold it.
 
 The rules are those of the workflow loaded with the default config (Snakemake's API), so a rule behind a
 config condition (``demo``) is checked when the default config enables it.
@@ -41,6 +43,7 @@ from packaging.utils import canonicalize_name
 
 CONDA_TO_PYPI = {"pytorch": "torch", "matplotlib-base": "matplotlib"}
 DRIVER_ONLY = {"snakemake"}
+LOADED_BY = {"zarr": "xarray"}  # package -> the library that imports it when called (stfusion.series.cube)
 PACKAGE = REPO / "workflow"
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
 DEPENDENCIES = {canonicalize_name(r.name): r.specifier for r in map(Requirement, PYPROJECT["dependencies"])}
@@ -188,6 +191,11 @@ def test_environments_provide_what_rules_import(rules):
                 assert dist in provided, (f"rule {name} ({script.name}) imports {module} ({dist}), which pyproject.toml "
                                           f"does not declare and no package of {env.name} requires: declare it in both")
     for env, names in used.items():
+        for package, library in LOADED_BY.items():
+            if library in names:
+                assert package in env_packages(env), (f"{env.name} has {library}, whose calls import {package}: add "
+                                                      f"it with pyproject's range {DEPENDENCIES[package]}")
+                names.add(package)
         unused = set(env_packages(env)) - names - {"python"}
         assert not unused, f"{env.name} holds {sorted(unused)}, which none of its rules imports: drop them"
     missing = set(DEPENDENCIES) - set().union(*used.values()) - DRIVER_ONLY

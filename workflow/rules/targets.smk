@@ -50,6 +50,14 @@ def summary_targets(wildcards):
     return fusion + sts + spectral
 
 
+def series_targets(wildcards):
+    """Per site with fusion methods a cube per method and the STAC collection (series.smk; their jobs wait for the
+    pairing checkpoint, the paths do not)."""
+    return [path for site in config["sites"] if site_methods(config, site)
+            for path in [*(f"{RESULTS}/{site}/series/{m}.zarr" for m in site_methods(config, site)),
+                         f"{RESULTS}/{site}/stac/collection.json"]]
+
+
 def report_target(wildcards):
     """The run's report page."""
     return f"{RESULTS}/report.html"

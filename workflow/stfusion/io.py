@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,12 +42,37 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             os.remove(tmp)
 
 
-def stale_parts(path: Path) -> list[Path]:
-    """The temporary files ``atomic_path`` made for ``path`` and did not rename (``.<name>.<8 random
-    characters>.part``, as ``tempfile.mkstemp`` names them): only one job writes ``path`` at a time, so any there
-    when it starts are left by a killed run."""
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.part")
-    return sorted(p for p in path.parent.glob(f".{glob_escape(path.name)}.*.part") if pattern.fullmatch(p.name))
+def stale_parts(path: Path, suffix: str = ".part") -> list[Path]:
+    """The temporary files (or folders) ``atomic_path`` (``atomic_directory``) made for ``path`` and did not rename
+    (``.<name>.<8 random characters><suffix>``, as ``tempfile`` names them): only one job writes ``path`` at a time,
+    so any there when it starts are left by a killed run."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}{re.escape(suffix)}")
+    return sorted(p for p in path.parent.glob(f".{glob_escape(path.name)}.*{suffix}") if pattern.fullmatch(p.name))
+
+
+@contextmanager
+def atomic_directory(path: str | Path) -> Iterator[Path]:
+    """Yield an empty temporary folder next to ``path``; it replaces ``path`` (a folder this pipeline wrote) only if
+    the block succeeds, so ``path`` is never seen half-written (a Zarr store, a STAC catalogue). Temporary folders of
+    ``path`` that a killed job left behind are removed first."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in stale_parts(path) + stale_parts(path, ".old"):
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o755)
+        if path.exists():  # rename(2) replaces an empty folder only: the old one goes aside, then away
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
 
 
 def write_cog(
