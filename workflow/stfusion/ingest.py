@@ -108,13 +108,12 @@ def check_values(product: Product, sensor: Sensor, dtype: str, site: str, overri
     """Read every block of the scene's local files (a truncated download fails here) and check that the values
     fit the storage applied to them (:mod:`stfusion.raw_values`)."""
     storage = storage_for(sensor, override)
-    fix = f"download the product {product.path} again" if product.bands else "download or export it again"
+    if product.bands:
+        what, fix = "band", f"download the product {product.path} again"
+    else:
+        what, fix = "scene", "download or export it again"
     files = [name for name in product.bands or (product.path,) if not is_remote(name)]
-    chunks = (chunk for name in files for chunk in read_in_full(name, "scene", fix, storage.nodata))
-    if sensor.value_range is None:
-        for _ in chunks:
-            pass
-        return
+    chunks = (chunk for name in files for chunk in read_in_full(name, what, fix, storage.nodata))
     summary = summarise(chunks, dtype, storage, sensor.value_range)
     check_fits_storage(summary, product.path, sensor, storage, site, override)
 

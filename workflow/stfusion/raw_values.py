@@ -84,9 +84,11 @@ def plausible_range(value_range: tuple[float, float]) -> tuple[float, float]:
     return low - (high - low), high + (high - low)
 
 
-def summarise(chunks: Iterable[np.ndarray], dtype: str, storage: Storage, value_range: tuple[float, float]) -> ValueSummary:
-    """Count the valid values of ``chunks`` in the plausible range, as stored and as ``DN * scale + offset``."""
-    low, high = plausible_range(value_range)
+def summarise(chunks: Iterable[np.ndarray], dtype: str, storage: Storage,
+              value_range: tuple[float, float] | None) -> ValueSummary:
+    """Count the valid values of ``chunks`` in the plausible range, as stored and as ``DN * scale + offset`` (all of
+    them for a sensor without a value range)."""
+    low, high = (-np.inf, np.inf) if value_range is None else plausible_range(value_range)
     scaled_bounds = sorted(((low - storage.offset) / storage.scale, (high - storage.offset) / storage.scale))
     count = inside_stored = inside_scaled = 0
     extremes = [np.inf, -np.inf]
@@ -109,6 +111,11 @@ def storage_location(sensor: str, site: str, override: dict | None) -> str:
             f"`sensors.{sensor}.storage` where the config defines it)")
 
 
+def _number(value: float) -> str:
+    """A value for a message: whole from 100 up (stored numbers), three significant digits below."""
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def _quantity(value_range: tuple[float, float]) -> str:
     return "reflectance 0..1" if value_range == (0.0, 1.0) else f"sensor values {value_range[0]:g}..{value_range[1]:g}"
 
@@ -124,12 +131,12 @@ def check_fits_storage(summary: ValueSummary, path: str, sensor: Sensor, storage
     low, high = plausible_range(sensor.value_range)
     rule = f"reflectance = DN * {storage.scale:g} + {storage.offset:g}"
     scaled = sorted(v * storage.scale + storage.offset for v in (summary.low, summary.high))
-    values = f"{summary.dtype} values from {summary.low:g} to {summary.high:g}"
+    values = f"{summary.dtype} values from {_number(summary.low)} to {_number(summary.high)}"
     key = f"sites.{site}.storage.{sensor.name}"
     if summary.dtype.startswith("float") and storage.scale != 1 and summary.inside_as_stored > summary.count / 2:
         raise InputDataError(
             f"scene {path} holds {values}, already {quantity}, but {where} applies {rule}, which would make them "
-            f"{scaled[0]:.3g} to {scaled[1]:.3g}: if the file holds {quantity}, set `{key}: {{scale: 1, offset: 0}}`; "
+            f"{_number(scaled[0])} to {_number(scaled[1])}: if the file holds {quantity}, set `{key}: {{scale: 1, offset: 0}}`; "
             f"if it should hold stored numbers, export it again from the product"
         )
     if summary.inside_as_scaled <= summary.count / 2:
