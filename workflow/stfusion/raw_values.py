@@ -129,14 +129,15 @@ def check_fits_storage(summary: ValueSummary, path: str, sensor: Sensor, storage
     where = storage_location(sensor.name, site, override)
     quantity = _quantity(sensor.value_range)
     low, high = plausible_range(sensor.value_range)
-    rule = f"reflectance = DN * {storage.scale:g} + {storage.offset:g}"
-    scaled = sorted(v * storage.scale + storage.offset for v in (summary.low, summary.high))
+    rule = f"reflectance = DN * {storage.scale:g} {'-' if storage.offset < 0 else '+'} {abs(storage.offset):g}"
+    scaled = [_number(v) for v in sorted(v * storage.scale + storage.offset for v in (summary.low, summary.high))]
+    scaled_range = f"all about {scaled[0]}" if scaled[0] == scaled[1] else f"{scaled[0]} to {scaled[1]}"
     values = f"{summary.dtype} values from {_number(summary.low)} to {_number(summary.high)}"
     key = f"sites.{site}.storage.{sensor.name}"
     if summary.dtype.startswith("float") and storage.scale != 1 and summary.inside_as_stored > summary.count / 2:
         raise InputDataError(
             f"scene {path} holds {values}, already {quantity}, but {where} applies {rule}, which would make them "
-            f"{_number(scaled[0])} to {_number(scaled[1])}: if the file holds {quantity}, set `{key}: {{scale: 1, offset: 0}}`; "
+            f"{scaled_range}: if the file holds {quantity}, set `{key}: {{scale: 1, offset: 0}}`; "
             f"if it should hold stored numbers, export it again from the product"
         )
     if summary.inside_as_scaled <= summary.count / 2:
