@@ -47,17 +47,18 @@ def _windows(src: rasterio.DatasetReader) -> Iterator[Window]:
         yield Window(0, top, src.width, min(rows, src.height - top))
 
 
-def read_in_full(path: str, what: str, fix: str, nodata: float | None = None) -> Iterator[np.ndarray]:
-    """Every value of a raster, all bands, chunk by chunk, as a masked array (masked: the file's nodata or
-    mask, else ``nodata``, and NaN); an InputDataError naming the file and ``fix`` if a block cannot be read."""
+def read_in_full(path: str, what: str, fix: str, nodata: float | None = None) -> Iterator[np.ma.MaskedArray]:
+    """Every value of a raster, all bands, chunk by chunk, masked where it equals the file's nodata (else
+    ``nodata``) or is not finite; an InputDataError naming the file and ``fix`` if a block cannot be read."""
     try:
         with rasterio.open(path) as src:
-            fill = nodata if src.nodata is None else None
+            fill = nodata if src.nodata is None else src.nodata
             for window in _windows(src):
-                chunk = src.read(window=window, masked=True)
+                data = src.read(window=window)
+                missing = ~np.isfinite(data) if data.dtype.kind == "f" else np.zeros(data.shape, bool)
                 if fill is not None:
-                    chunk = np.ma.masked_equal(chunk, fill, copy=False)
-                yield np.ma.masked_invalid(chunk, copy=False) if chunk.dtype.kind == "f" else chunk
+                    missing |= data == fill
+                yield np.ma.MaskedArray(data, mask=missing)
     except RasterioIOError as err:
         detail = err.__cause__ or err  # GDAL's own message (the block that failed) when rasterio keeps it
         raise InputDataError(
@@ -84,7 +85,7 @@ def plausible_range(value_range: tuple[float, float]) -> tuple[float, float]:
     return low - (high - low), high + (high - low)
 
 
-def summarise(chunks: Iterable[np.ndarray], dtype: str, storage: Storage,
+def summarise(chunks: Iterable[np.ma.MaskedArray], dtype: str, storage: Storage,
               value_range: tuple[float, float] | None) -> ValueSummary:
     """Count the valid values of ``chunks`` in the plausible range, as stored and as ``DN * scale + offset`` (all of
     them for a sensor without a value range)."""
@@ -93,13 +94,16 @@ def summarise(chunks: Iterable[np.ndarray], dtype: str, storage: Storage,
     count = inside_stored = inside_scaled = 0
     extremes = [np.inf, -np.inf]
     for chunk in chunks:
-        values = chunk.compressed()
-        if values.size == 0:
+        values, valid = chunk.data, ~np.ma.getmaskarray(chunk)
+        found = int(np.count_nonzero(valid))
+        if found == 0:
             continue
-        count += values.size
-        extremes = [min(extremes[0], float(values.min())), max(extremes[1], float(values.max()))]
-        inside_stored += int(np.count_nonzero((values >= low) & (values <= high)))
-        inside_scaled += int(np.count_nonzero((values >= scaled_bounds[0]) & (values <= scaled_bounds[1])))
+        count += found
+        top = np.iinfo(values.dtype) if values.dtype.kind in "iu" else np.finfo(values.dtype)
+        extremes = [min(extremes[0], float(values.min(where=valid, initial=top.max))),
+                    max(extremes[1], float(values.max(where=valid, initial=top.min)))]
+        inside_stored += int(np.count_nonzero(valid & (values >= low) & (values <= high)))
+        inside_scaled += int(np.count_nonzero(valid & (values >= scaled_bounds[0]) & (values <= scaled_bounds[1])))
     return ValueSummary(dtype, count, *extremes, inside_stored, inside_scaled)
 
 
