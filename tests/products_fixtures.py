@@ -6,6 +6,7 @@ layers (1 km state layer) covering the site; Sentinel-2 SAFEs are 10 m tiles ove
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -100,3 +101,25 @@ def stac_collections(folder: Path, landsat_dates=("2021-06-01", "2021-06-17"),
     return (layouts.write_item_collection(stac / "landsat.json", landsat_items),
             layouts.write_item_collection(stac / "modis.json", modis_items))
 
+
+
+CATALOGUE_ITEMS = Path(__file__).parent / "data" / "products" / "stac"  # real items: see PROVENANCE.md there
+
+
+def local_catalogue_item(folder: Path, name: str) -> tuple[Path, dict]:
+    """A real catalogue item (``CATALOGUE_ITEMS/<name>.json``) copied to ``folder`` with each image asset's href
+    rewritten to a small GeoTIFF of its own under ``folder/assets`` (relative href), as after downloading."""
+    item = json.loads((CATALOGUE_ITEMS / f"{name}.json").read_text())
+    for key, asset in item["assets"].items():
+        if re.match(r"image/(?!jpeg|png)", asset.get("type", "")) is None:
+            continue
+        raster = folder / "assets" / f"{key}.tif"
+        raster.parent.mkdir(parents=True, exist_ok=True)
+        profile = {"driver": "GTiff", "width": 4, "height": 4, "count": 1, "dtype": "uint16", "crs": UTM,
+                   "transform": Affine(30, 0, BOUNDS[0], 0, -30, BOUNDS[3])}
+        with rasterio.open(raster, "w", **profile) as dst:
+            dst.write(np.full((1, 4, 4), len(key), dtype="uint16"))
+        asset["href"] = f"assets/{key}.tif"
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(item))
+    return path, item

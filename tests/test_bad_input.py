@@ -503,6 +503,18 @@ def _ratio_zero(config):
     config["sites"][SITE]["sensors"]["modis"] = 0
 
 
+def _device_gpu(config):
+    config["training"] = {"device": "gpu"}
+
+
+def _deep_method(references: int, patch_size: int):
+    """A deep method on the site (4 x 4 MODIS pixels, one fine+coarse pair in the table)."""
+    def mutate(config):
+        config["methods"] = {"net": {"model": "edcstfn", "references": references}}
+        config["patches"] = {"size": patch_size, "stride": patch_size}
+    return mutate
+
+
 @pytest.mark.parametrize(
     "mutate, expected",
     [
@@ -511,6 +523,10 @@ def _ratio_zero(config):
         (_max_cloud, ["max_cloud", "1.5"]),
         (_fusion_fine, ["sites.tiny.fusion.fine", "sentinel2_msi"]),
         (_ratio_zero, ["sensors", "modis", "0"]),
+        (_device_gpu, ["config key `training.device`: 'gpu' is not a value it takes: write auto"]),
+        (_deep_method(1, 8), ["`patches.size` is 8 coarse pixels", "(modis: 4 x 4 pixels", "set `patches.size` to 4"]),
+        (_deep_method(2, 4), ["`methods.net.references` is 2, but the scene table scenes.tsv gives site tiny no "
+                              "training group", f"on 1 date(s) ({LANDSAT_DATE})"]),
     ],
     ids=[
         "unknown-key",
@@ -518,6 +534,9 @@ def _ratio_zero(config):
         "max-cloud-1.5",
         "fusion-fine-not-a-site-sensor",
         "ratio-0",
+        "training-device-gpu",
+        "patch-larger-than-the-site",
+        "references-the-table-cannot-give",
     ],
 )
 def test_bad_config_value_fails_at_dag_build(scenario, mutate, expected):

@@ -1,13 +1,16 @@
-"""The classical methods as config `methods:`: reference counts and options are checked with messages naming the key."""
+"""The classical methods as config `methods:`: reference counts and options are checked when the DAG is built, with
+messages naming the key."""
+import inspect
 import re
 
 import pytest
 import yaml
 
 from conftest import REPO
-from stfusion.classical import check_options
-from stfusion.config import check_schema
+from stfusion.classical import check_options, published_parameters
+from stfusion.config import check_config, check_schema
 from stfusion.errors import ConfigError
+from stfusion.methods import FUSION, of_family
 from stfusion.packaged import schema_path
 
 SCHEMA = schema_path("config")
@@ -36,7 +39,24 @@ def test_the_demo_methods_pass():
 
 def test_options_must_be_parameters_of_the_method():
     check_options("starfm", "starfm", {"window": 31})
-    with pytest.raises(ConfigError, match=r"methods\.fs\.options\.windw is not a parameter of fsdaf; it takes .*half_window"):
+    with pytest.raises(ConfigError, match=r"methods\.fs\.options\.windw is not a parameter of fsdaf: it takes .*half_window"):
         check_options("fs", "fsdaf", {"windw": 31})
     with pytest.raises(ConfigError, match=r"methods\.s\.options\.device"):
         check_options("s", "starfm", {"device": "cuda"})
+
+
+def test_a_misspelt_option_stops_the_config_check_not_the_job():
+    config = config_with({"model": "starfm", "references": 1, "options": {"windw": 31}})
+    check_schema(config, SCHEMA)
+    with pytest.raises(ConfigError, match=re.escape("methods.mine.options.windw is not a parameter of starfm: it takes "
+                                                    "window, classes")):
+        check_config(config)
+
+
+@pytest.mark.parametrize("model", of_family(FUSION, "classical"))
+def test_the_parameters_read_from_the_source_are_the_functions(model):
+    """published_parameters reads the source, so that the DAG build does not import PyTorch; it must agree with the
+    function as Python sees it."""
+    signature = inspect.signature(FUSION[model].load())
+    keywords = [name for name, p in signature.parameters.items() if p.kind == p.KEYWORD_ONLY]
+    assert published_parameters(model) == [name for name in keywords if name not in ("block", "device")]

@@ -15,6 +15,7 @@ import yaml
 
 from conftest import REPO, copy_run, dry_run_jobs, job_env, snakemake
 from stfusion.io import read_stack
+from stfusion.torch_artefact import load_artefact
 
 
 def test_a_new_coarse_scene_reruns_only_the_jobs_that_depend_on_it(demo_run, tmp_path):
@@ -92,7 +93,7 @@ def test_a_run_killed_in_training_and_in_prediction_resumes_to_the_same_outputs(
     checkpoint.write_bytes(saved)
     snakemake(run, "--rerun-incomplete", weights)
     assert "resuming from results/demo/models/edcstfn_1ref/checkpoint.pt after epoch 2" in train_log.read_text()
-    resumed, original = (torch.load(d / weights, weights_only=False)["state_dict"] for d in (run, demo_run))
+    resumed, original = (load_artefact(d / weights, "")["state_dict"] for d in (run, demo_run))
     for name, tensor in original.items():
         torch.testing.assert_close(resumed[name], tensor, rtol=0, atol=1e-3, msg=name)
 

@@ -21,11 +21,13 @@ def starts_run(demo_run, tmp_path_factory):
     return run, twins
 
 
-def test_each_edcstfn_is_not_worse_than_its_start_on_the_held_out_dates(starts_run):
+def test_each_edcstfn_is_not_worse_than_its_start_on_its_validation_dates(starts_run):
     """Issue 16: the start counts as epoch 0 and validation dates are never training targets, so the kept
-    weights score at most the start's held-out RMSE (the mean over the held-out dates)."""
+    weights score at most the start's RMSE on the validation dates, whose predictions chose them (issue 27: the mean
+    over them is summary_own_dates.tsv's; on the dates held out, training has no such guarantee)."""
     run, twins = starts_run
-    summary = pd.read_csv(run / "results/demo/metrics/summary.tsv", sep="\t", index_col="method")
+    own = pd.read_csv(run / "results/demo/metrics/summary_own_dates.tsv", sep="\t", index_col=["method", "role"])
     assert sorted(twins) == ["edcstfn_1ref", "edcstfn_2ref"]
     for method, start in twins.items():
-        assert summary.loc[method, "rmse"] <= summary.loc[start, "rmse"], (method, summary.loc[[method, start]])
+        kept, first = own.loc[(method, "validation"), "rmse"], own.loc[(start, "validation"), "rmse"]
+        assert kept <= first, (method, own.loc[[method, start]])

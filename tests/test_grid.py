@@ -1,5 +1,6 @@
 """Site grids: UTM zone choice, snapping, and coarse edges on fine edges (SPEC 2.2)."""
 import math
+import re
 
 import pytest
 
@@ -55,3 +56,24 @@ def test_geographic_epsg_is_refused():
 def test_inverted_bounds_are_refused():
     with pytest.raises(ConfigError, match="left < right"):
         build_site_grid([14.37, 46.23, 14.35, 46.25], 30.0, {"l": 1})
+
+
+UTM_BOUNDS = [548160.0, 4039680.0, 552000.0, 4047360.0]  # metres of UTM zone 50N
+
+
+@pytest.mark.parametrize("keys, message", [
+    ({}, "sites.x.bounds looks projected (548160 is not a longitude) but `sites.x.bounds_crs` is EPSG:4326"),
+    ({"epsg": 32650}, "set `sites.x.bounds_crs` to the CRS the bounds are in, e.g. `sites.x.bounds_crs: EPSG:326NN`"),
+    ({"bounds_crs": "EPSG:99999"}, "`sites.x.bounds_crs`: 'EPSG:99999' is not a CRS that PROJ knows"),
+    ({"bounds_crs": "EPSG:32650", "epsg": 99999}, "`sites.x.epsg`: 99999 is not a CRS that PROJ knows"),
+    ({"bounds": [5e7, 5e7, 6e7, 6e7], "bounds_crs": "EPSG:32650"},
+     "sites.x.bounds [50000000.0, 50000000.0, 60000000.0, 60000000.0] in EPSG:32650 cannot be transformed to EPSG:4326"),
+], ids=["metres-as-degrees", "metres-as-degrees-with-epsg", "unknown-bounds-crs", "unknown-epsg", "off-the-earth"])
+def test_bounds_and_crs_errors_name_the_site_key_and_the_fix(keys, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        build_site_grid(**{"bounds": UTM_BOUNDS, **keys}, pixel_size=30.0, ratios={"a": 1, "b": 16}, key="sites.x")
+
+
+def test_a_site_beyond_the_utm_zones_names_its_epsg_key():
+    with pytest.raises(ConfigError, match=re.escape("set `sites.x.epsg` to a projected CRS")):
+        build_site_grid([10.0, 85.0, 11.0, 86.0], 30.0, {"a": 1}, key="sites.x")

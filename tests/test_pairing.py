@@ -1,4 +1,6 @@
 """Pairing and patches (SPEC 2.6-2.7): known answers on small date lists and arrays."""
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -73,8 +75,8 @@ def test_a_window_split_holds_out_a_band_that_no_training_window_overlaps():
 
 
 def test_no_group_is_an_error_with_advice():
-    with pytest.raises(InputDataError, match="inventory.tsv"):
-        require_groups([], "demo", 2)
+    with pytest.raises(InputDataError, match=re.escape("(out/demo/qa/inventory.tsv shows which scenes were dropped")):
+        require_groups([], "demo", 2, "out/demo/qa/inventory.tsv")
 
 
 def test_windows_cover_the_scene_with_the_last_flush():

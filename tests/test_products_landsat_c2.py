@@ -5,11 +5,10 @@ import numpy as np
 import pytest
 from products_fixtures import GRID, LANDSAT, landsat_c2, read_files
 from stfusion.errors import InputDataError
-from stfusion.ingest import open_scene, scene_qa, site_products
-from stfusion.packaged import SENSOR_DIR
+from stfusion.ingest import open_scene, scene_qa, scene_storage, site_products
 from stfusion.products import resolve_scene
 from stfusion.reproject import warp_reflectance
-from stfusion.sensors import load_sensor
+from stfusion.sensors import Storage, load_sensor
 
 SITE = {"sensors": {"landsat8_oli": 1}}
 
@@ -57,13 +56,15 @@ def test_landsat_c2_missing_band_names_the_file_and_the_fix(tmp_path):
     assert sorted(tmp_path.rglob("*")) == before
 
 
-def test_landsat_c2_mtl_scale_disagreeing_with_the_sensor_is_refused(tmp_path):
+def test_landsat_c2_mtl_scale_is_the_scene_s_and_a_contradicting_site_storage_is_refused(tmp_path):
+    """Storage per scene: the MTL's scale applies to its scene; `sites.<site>.storage.<sensor>` imposing another is refused."""
     mtl = landsat_c2(tmp_path / "product", "2021-06-01", scale=1e-4, offset=0.0)
+    row = [{"path": str(mtl), "sensor": "landsat8_oli"}]
+    product, = site_products(row, {"landsat8_oli": LANDSAT}, SITE, "tiny")
+    assert scene_storage(product, LANDSAT, SITE, "tiny") == Storage("uint16", 1e-4, 0.0, 0.0)
+    imposed = {**SITE, "storage": {"landsat8_oli": {"scale": 2.75e-5, "offset": -0.2}}}
     with pytest.raises(InputDataError) as err:
-        site_products([{"path": str(mtl), "sensor": "landsat8_oli"}], {"landsat8_oli": LANDSAT}, SITE, "tiny")
+        site_products(row, {"landsat8_oli": LANDSAT}, imposed, "tiny")
     message = str(err.value)
     assert str(mtl) in message and "DN * 0.0001 + 0" in message and "DN * 2.75e-05 + -0.2" in message
-    assert "sites.tiny.storage.landsat8_oli" in message and str(SENSOR_DIR / "landsat8_oli.yaml") in message
-    # the site's storage override is the fix the message names
-    fixed = {**SITE, "storage": {"landsat8_oli": {"scale": 1e-4, "offset": 0.0}}}
-    site_products([{"path": str(mtl), "sensor": "landsat8_oli"}], {"landsat8_oli": LANDSAT}, fixed, "tiny")
+    assert "`sites.tiny.storage.landsat8_oli`" in message and "remove the key" in message

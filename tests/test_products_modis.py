@@ -1,4 +1,4 @@
-"""MODIS exports as scenes (stfusion.products.modis): AppEEARS per-band GeoTIFFs, and HDF4 refused with the fix."""
+"""MODIS exports as scenes (stfusion.products.modis): AppEEARS per-band GeoTIFFs (the .hdf granules: test_products_layouts.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -17,21 +17,10 @@ def test_modis_export_layers_in_band_order_with_the_state_layer(tmp_path):
     assert [p.split("_doy")[0].rsplit(".061_", 1)[1] for p in product.bands] == [f"sur_refl_b0{n}_1" for n in range(1, 8)]
     assert all("doy2021152" in p for p in product.bands)
     assert product.qa.endswith("state_1km_1_doy2021152_aid0001.tif") and product.qa_kind == "modis_state"
+    assert product.acquired == ("2021-06-01", "2021-06-01") and product.platform == "terra"
     with open_scene(product, MODIS) as src:
         np.testing.assert_array_equal(src.read(), read_files(product.bands))
         assert src.nodata == -28672
     assert np.isfinite(warp_reflectance(product, MODIS, MODIS.storage, GRID, 16)).all()
     with pytest.raises(InputDataError, match="holds layers of 2 scenes"):
         resolve_scene(str(tmp_path), MODIS)
-
-
-def test_modis_hdf_is_refused_with_the_conversion(tmp_path):
-    hdf = tmp_path / "MOD09GA.A2021152.h19v04.061.2021154040000.hdf"
-    hdf.write_bytes(b"\x0e\x03\x13\x01")  # the HDF4 signature; rasterio's wheels have no HDF4 driver
-    with pytest.raises(InputDataError) as err:
-        resolve_scene(str(hdf), MODIS)
-    message = str(err.value)
-    assert str(hdf) in message and "gdal_translate" in message
-    assert f'HDF4_EOS:EOS_GRID:"{hdf}":MODIS_Grid_500m_2D:sur_refl_b0${{b}}_1' in message
-    assert "MODIS_Grid_1km_2D:state_1km_1" in message and "AppEEARS" in message
-    assert sorted(tmp_path.iterdir()) == [hdf]

@@ -8,7 +8,7 @@ import pytest
 import rasterio
 from products_fixtures import SENTINEL2, sentinel2_l2a
 from stfusion.errors import InputDataError
-from stfusion.ingest import open_scene, site_products
+from stfusion.ingest import open_scene, scene_storage, site_products
 from stfusion.products import resolve_scene
 from stfusion.qa import CLOUD, NODATA, SHADOW, decode_qa
 
@@ -40,7 +40,8 @@ def test_sentinel2_safe_takes_each_band_at_its_finest_resolution(tmp_path):
 def test_sentinel2_baseline_04_offset_is_read_from_the_metadata(tmp_path):
     product = resolve_scene(str(sentinel2_l2a(tmp_path) / "MTD_MSIL2A.xml"), SENTINEL2)
     assert product.storage.scale == pytest.approx(1e-4) and product.storage.offset == pytest.approx(-0.1)
-    assert product.storage.nodata == 0 and dict(product.series) == {"processing baseline": "04.00"}
+    assert product.storage.nodata == 0 and product.series == ()
+    assert product.acquired == ("2022-01-02", "2022-01-02") and product.platform == "sentinel-2a"  # the SAFE's name
     dn = np.array([1000.0, 1500.0, 11000.0])  # (DN - 1000) / 10000
     np.testing.assert_allclose(dn * product.storage.scale + product.storage.offset, [0.0, 0.05, 1.0], atol=1e-12)
 
@@ -51,24 +52,18 @@ def test_sentinel2_scl_decoding():
     assert [int(f) for f in flags] == [NODATA, 0, 0, SHADOW, 0, 0, 0, 0, CLOUD, CLOUD, CLOUD, 0]
 
 
-def test_sentinel2_baseline_before_04_needs_offset_zero(tmp_path):
-    safe = sentinel2_l2a(tmp_path, baseline="03.01", add_offset=None)
-    with pytest.raises(InputDataError) as err:
-        site_products(rows(safe), SENSORS, SITE, "tiny")
-    assert str(safe / "MTD_MSIL2A.xml") in str(err.value) and "offset: 0" in str(err.value)
-    site_products(rows(safe), SENSORS, {**SITE, "storage": {"sentinel2_msi": {"offset": 0.0}}}, "tiny")
-
-
-def test_sentinel2_mixed_baselines_in_a_series_are_refused(tmp_path):
+def test_sentinel2_each_scene_takes_the_offset_of_its_baseline(tmp_path):
+    """A series across baselines 03.01 and 04.00 is read, each scene with its own offset; a site storage that
+    imposes one offset on both is refused, naming the product that disagrees."""
     new = sentinel2_l2a(tmp_path / "a", seed=2)
     old = sentinel2_l2a(tmp_path / "b", seed=3, baseline="03.01", add_offset=None)
+    products = site_products(rows(new, old), SENSORS, SITE, "tiny")
+    assert [scene_storage(p, SENTINEL2, SITE, "tiny").offset for p in products] == [pytest.approx(-0.1), 0.0]
     before = sorted(tmp_path.rglob("*"))
     with pytest.raises(InputDataError) as err:
-        site_products(rows(new, old), SENSORS, SITE, "tiny")
+        site_products(rows(new, old), SENSORS, {**SITE, "storage": {"sentinel2_msi": {"offset": -0.1}}}, "tiny")
     message = str(err.value)
-    assert "processing baseline 04.00" in message and "has 03.01" in message
-    assert str(new / "MTD_MSIL2A.xml") in message and str(old / "MTD_MSIL2A.xml") in message
-    assert "use products of one processing baseline" in message
+    assert str(old / "MTD_MSIL2A.xml") in message and "DN * 0.0001 + 0 " in message and "remove the key" in message
     assert sorted(tmp_path.rglob("*")) == before
 
 
@@ -85,7 +80,13 @@ def test_sentinel2_folder_of_band_files_and_a_missing_band(tmp_path):
     for file in safe.glob("GRANULE/*/IMG_DATA/R*m/*"):
         shutil.copy(file, flat / file.name)
     product = resolve_scene(str(flat), SENTINEL2)
-    assert product.storage is None and product.series == ()  # no metadata: the configured storage applies
+    assert product.storage is None and product.family == "sentinel2_bands"  # no XML, no product name: no baseline
+    with pytest.raises(InputDataError) as err:  # never the -0.1 of baseline 04.00 by default
+        site_products(rows(flat), SENSORS, SITE, "tiny")
+    assert f"Sentinel-2 folder {flat} states no processing baseline" in str(err.value)
+    assert "`sites.tiny.storage.sentinel2_msi` to {offset: -0.1}" in str(err.value)
+    given = {**SITE, "storage": {"sentinel2_msi": {"offset": 0.0}}}
+    assert scene_storage(product, SENTINEL2, given, "tiny").offset == 0.0
     assert product.bands[1].endswith("_B02_10m.jp2") and product.qa.endswith("_SCL_20m.jp2")
     for file in flat.glob("*_B11_*"):
         file.unlink()

@@ -15,7 +15,7 @@ from conftest import make_workdir, snakemake
 from products_fixtures import BOUNDS, LANDSAT, MODIS, read_files, stac_collections
 from stfusion.errors import InputDataError
 from stfusion.ingest import open_scene, site_products
-from stfusion.products import resolve_scene
+from stfusion.products import remote, resolve_scene
 from stfusion.products.scene_table import main
 
 SITE = "tiny"
@@ -39,7 +39,8 @@ def test_stac_relative_and_absolute_hrefs_name_the_same_files(tmp_path):
     assert str(relative) in a.files and len(a.files) == 9
 
 
-def test_stac_remote_hrefs_go_to_gdal_unchanged(tmp_path):
+def test_stac_remote_hrefs_go_to_gdal_unchanged(tmp_path, monkeypatch):
+    monkeypatch.setattr(remote, "resolve", lambda host: "")  # no network in tests: the hosts resolve
     collection, _ = stac_collections(tmp_path, landsat_dates=("2021-06-01",), modis_dates=())
     item = first_item(collection)
     item["assets"]["red"]["href"] = "https://landsatlook.usgs.gov/data/collection02/LC08_SR_B4.TIF"
@@ -77,16 +78,20 @@ def test_stac_item_without_a_needed_asset_names_the_item_and_the_fix(tmp_path):
         resolve_scene(str(collection), LANDSAT) if len(data["features"]) > 1 else resolve_scene(f"{collection}#nope", LANDSAT)
 
 
-def test_stac_raster_extension_scale_disagreeing_with_the_sensor(tmp_path):
+def test_stac_raster_extension_scale_disagreeing_with_the_site_storage(tmp_path):
+    """The item's raster:bands scale is its scene's; only `sites.<site>.storage.<sensor>` imposing another is refused."""
     collection, _ = stac_collections(tmp_path, landsat_dates=("2021-06-01",), modis_dates=())
     data = json.loads(collection.read_text())
     for asset in data["features"][0]["assets"].values():
         for band in asset.get("raster:bands", []):
             band["scale"] = 1e-4
     collection.write_text(json.dumps(data))
+    rows = [{"path": f"{collection}#{data['features'][0]['id']}", "sensor": "landsat8_oli"}]
+    product, = site_products(rows, {"landsat8_oli": LANDSAT}, {"sensors": {"landsat8_oli": 1}}, SITE)
+    assert product.storage.scale == 1e-4
+    imposed = {"sensors": {"landsat8_oli": 1}, "storage": {"landsat8_oli": {"scale": 2.75e-5}}}
     with pytest.raises(InputDataError, match=r"sites\.tiny\.storage\.landsat8_oli"):
-        site_products([{"path": f"{collection}#{data['features'][0]['id']}", "sensor": "landsat8_oli"}],
-                      {"landsat8_oli": LANDSAT}, {"sensors": {"landsat8_oli": 1}}, SITE)
+        site_products(rows, {"landsat8_oli": LANDSAT}, imposed, SITE)
 
 
 def test_stac_scene_table_from_item_collections(tmp_path, capsys):

@@ -29,6 +29,12 @@ def test_modis_state_bits():
     assert list(decode_qa(qa, "modis_state")) == [0, CLOUD, CLOUD, 0, SHADOW, CLOUD]
 
 
+def test_hls_fmask_bits():
+    # clear, cirrus (reserved), cloud, adjacent, shadow, snow, water, high aerosol, cloud+shadow, fill (255)
+    qa = np.array([0, 1, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 0b11 << 6, (1 << 1) | (1 << 3), 255], dtype=np.uint8)
+    assert list(decode_qa(qa, "hls_fmask")) == [0, 0, CLOUD, CLOUD, SHADOW, 0, 0, 0, CLOUD | SHADOW, NODATA]
+
+
 def test_plain_mask_and_none():
     qa = np.array([0, 1, 2, 7], dtype=np.uint8)
     assert list(decode_qa(qa, "mask")) == [0, CLOUD, SHADOW, CLOUD]

@@ -107,7 +107,7 @@ def fake_run(tmp_path):
         for k, method in enumerate(methods):
             predictions[method][date] = str(f / f"predictions/{method}/{date}.tif")
             raster(predictions[method][date], 4, [m["name"] for m in matched], k + 1, date)
-            rows += [{"site": "fuse", "method": method, "date": date, "references": "", "held_out": True, "band": "all",
+            rows += [{"site": "fuse", "method": method, "date": date, "references": "", "role": "held_out", "band": "all",
                       "metric": metric, "value": 0.1 * (k + 1)} for metric in metrics]
     (f / "metrics").mkdir()
     scores = {}
@@ -116,10 +116,12 @@ def fake_run(tmp_path):
         pd.DataFrame([x for x in rows if x["method"] == method]).to_csv(scores[method], index=False)
     pd.DataFrame([{"method": m, **{x: 0.1 * (k + 1) for x in metrics}, "dates": 2} for k, m in enumerate(methods)]).to_csv(
         f / "metrics/summary.tsv", sep="\t", index=False)
+    pd.DataFrame([{"method": m, "role": "held_out", **{x: 0.1 * (k + 1) for x in metrics}, "dates": 2}
+                  for k, m in enumerate(methods)]).to_csv(f / "metrics/summary_own_dates.tsv", sep="\t", index=False)
     pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [0.3, 0.2, 0.1], "validation_loss": [0.35, 0.25, 0.2], "lr": 1e-3}).to_csv(
         f / "history.csv", index=False)
     sites["fuse"]["fusion"] = {
-        "summary": str(f / "metrics/summary.tsv"), "scores": scores, "bands": str(f / "matched/bands.json"),
+        "summary": str(f / "metrics/summary.tsv"), "own_dates": str(f / "metrics/summary_own_dates.tsv"), "scores": scores, "bands": str(f / "matched/bands.json"),
         "predictions": predictions, "truths": truths, "histories": {"deepnet": str(f / "history.csv")},
         "benchmarks": {"deepnet": [bench.format("train"), bench.format("predict_a")], "classic": [bench.format("predict_b")]},
         "naive": [],
@@ -163,7 +165,8 @@ def test_the_page_holds_every_table_and_figure_and_nothing_from_outside(fake_run
         assert "landsat8_oli" in part and "cloud+shadow 30.0% &gt; max_cloud 5.0%" in part  # the inventory
         assert "<th class=\"n\">pixels below range</th>" in part and "<td class=\"n\">1234</td>" in part
     fuse = section(html, "fuse")
-    assert fuse.count("<table") == 1 + 1 + 2 + 1  # inventory, held-out mean, two dates, run times
+    assert fuse.count("<table") == 1 + 1 + 2 + 1 + 1  # inventory, held-out mean, two dates, own dates, run times
+    assert "Held-out mean over the 2 dates every method holds out (2021-01-01, 2021-02-01)" in fuse
     assert "2021-02-01 (held out)" in fuse and "Images of 2021-02-01" in fuse  # the later of two middle dates
     # composites, errors, NDVI, scatters, learning curves
     assert fuse.count("data:image/png;base64,") == 5
@@ -226,3 +229,15 @@ def test_the_page_marks_methods_worse_than_a_naive_baseline_and_those_that_kept_
     assert "†" not in better.replace("† worse than", "") and "On the held-out mean" not in better
     kept = experiment_html(dataclasses.replace(load_fusion(fusion, None), kept_start={"deepnet"}))
     assert kept.count("<th>deepnet ‡</th>") == 3 and "‡ kept its start: no training epoch beat the initial weights" in kept
+
+
+def test_learning_curves_draw_losses_of_exactly_zero():
+    """Identical training images give losses of 0, which a log scale cannot show: the panel falls back to linear
+    (the train job once failed at its plot, after training)."""
+    from stfusion.report.figures import learning_curves
+
+    zero = pd.DataFrame({"epoch": [0, 1, 2], "train_loss": [0.0] * 3, "validation_loss": [0.0] * 3,
+                         "validation_rmse": [0.0] * 3, "kept": [True, False, False]})
+    some = zero.assign(train_loss=[0.2, 0.1, 0.0])
+    for histories in ({"edcstfn": zero}, {"edcstfn": some}):
+        assert learning_curves(histories).startswith(b"\x89PNG")

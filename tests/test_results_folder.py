@@ -7,7 +7,7 @@ import yaml
 
 from conftest import REPO, make_workdir, snakemake
 from stfusion.errors import ConfigError
-from stfusion.results_folder import check_results_folder, input_folders
+from stfusion.results_folder import MARKER, check_results_folder, claim_results_folder, input_folders
 
 
 @pytest.fixture
@@ -60,3 +60,25 @@ def test_the_dag_build_refuses_it_before_any_file_is_touched(tmp_path, results):
     assert sorted(path.relative_to(REPO) for path in (REPO / "resources").rglob("*")) == before
     written = {path.name for path in workdir.iterdir()} - {"bad.yaml", "config", "resources"}
     assert written == {".snakemake"}, written  # Snakemake's own log folder, no output of the run
+
+
+def test_a_folder_with_files_no_run_wrote_is_refused(project):
+    """Someone else's files in the folder: the run could overwrite those sharing a name with its outputs."""
+    (project / "fused").mkdir()
+    (project / "fused" / "report.html").write_text("my own report")
+    with pytest.raises(ConfigError, match="holds files that no run of stfusion wrote") as err:
+        check_results_folder("fused", project, [])
+    assert "touch" in str(err.value) and MARKER in str(err.value)
+    assert (project / "fused" / "report.html").read_text() == "my own report"
+
+
+def test_a_folder_a_run_claimed_passes_and_an_empty_one_too(project):
+    (project / "empty").mkdir()
+    check_results_folder("empty", project, [])
+    (project / "fused").mkdir()
+    (project / "fused" / "report.html").write_text("an earlier run's report")
+    claim_results_folder("fused")
+    marker = (project / "fused" / MARKER).read_text()
+    check_results_folder("fused", project, [])
+    claim_results_folder("fused")  # a later run keeps the first run's marker
+    assert (project / "fused" / MARKER).read_text() == marker and "stfusion" in marker

@@ -23,6 +23,7 @@ BAND_COUNTS = {
     "zy1_02d_pan": 1,
     "eo1_hyperion": 242,
     "eo1_ali": 9,
+    "landsat8_tirs": 1,
 }
 
 # Nominal band ranges (nm) from the agencies' handbooks, independent of the tables: OLI (Irons et al.
@@ -88,8 +89,8 @@ def test_registry_file_validates_and_loads(name: str) -> None:
     assert len(sensor.bands) == BAND_COUNTS[name]
     assert sensor.band_names == [band["name"] for band in definition["bands"]]
     assert sensor.srf_kind == ("tabulated" if name in NOMINAL_NM else "gaussian")
-    response = sensor.response(np.arange(300.0, 2601.0))
-    assert response.shape == (BAND_COUNTS[name], 2301)
+    response = sensor.response(np.arange(300.0, 13001.0))  # to the thermal infrared of landsat8_tirs
+    assert response.shape == (BAND_COUNTS[name], 12701)
     assert np.all(response >= 0) and np.all(response.max(axis=1) > 0.9)
 
 

@@ -10,6 +10,7 @@ from stfusion.models.base import upsample_bicubic
 from stfusion.sensors import load_sensor
 from stfusion.simulate import degrade, spectral_weights
 from stfusion.spectral import SRECNN, apply_srecnn, cnmf, train_srecnn, training_pairs
+from stfusion.torch_artefact import load_artefact
 from stfusion.train import TrainingSettings
 
 RATIO = 3
@@ -119,7 +120,7 @@ def test_srecnn_learns_the_spectral_mapping(scene, tmp_path):
     that the network learns the linear part, not that it would learn a non-linear one)."""
     settings = TrainingSettings(epochs=30, lr=3e-3, batch_size=16, seed=0)
     model = train_srecnn(scene["ms"], scene["hs"], RATIO, settings, tmp_path / "srecnn.pt")
-    history = torch.load(tmp_path / "srecnn.pt", weights_only=False)["history"]
+    history = load_artefact(tmp_path / "srecnn.pt", "")["history"]
     assert history[-1]["train_loss"] < history[0]["train_loss"] / 100
     predicted = apply_srecnn(model, scene["ms"])
     order = np.argsort([band.centre_nm for band in MS_SENSOR.bands])

@@ -13,7 +13,7 @@ from stfusion.scenes import check_sts_scenes
 from stfusion.sts import STSSettings, TrainedSTS
 from stfusion.sts.data import SiteSeries
 from stfusion.spectral.cnmf import CNMFMethod
-from stfusion.sts.method import SRF, STSMethod
+from stfusion.sts.method import SRF
 from stfusion.sts.naive import NearestHS
 from stfusion.sts.network import STSMTLNetwork
 from stfusion.sts.pca import HyperspectralPCA
@@ -92,7 +92,7 @@ def test_sts_mtl_predicts_a_date_from_its_planned_scenes_as_from_the_whole_serie
     fitted = STSMTL(whole.settings)
     fitted.state = whole.state()
     fitted.save(tmp_path / "model.pt")
-    loaded = STSMethod.load(tmp_path / "model.pt")
+    loaded = STSMTL(whole.settings).load_fitted(tmp_path / "model.pt")
     plan = plan_series({"fine": FINE, "ms": MS, "hs": HS}, "k", "s")
     for date in MS:
         own = loaded.predict(subset(series, plan["predict"][date]), None, day_numbers([date])[0])  # STS-MTL needs no SRF
@@ -103,11 +103,11 @@ def test_two_stage_predicts_a_date_from_its_planned_scenes_as_from_the_whole_ser
     series = random_series(1)
     hs_to_fine = np.random.default_rng(2).dirichlet(np.ones(6), 3)
     srf = SRF(hs_to_fine, np.random.default_rng(3).dirichlet(np.ones(6), 4))
-    model = TwoStage("estarfm", "cnmf", CNMFMethod("bilinear", seed=0), TwoStageSettings("bilinear", 512, 512, 0, 2**19,
-                                                                                         "cpu", None))
+    settings = TwoStageSettings("bilinear", 512, 512, 0, 2**19, "cpu", None)
+    model = TwoStage("estarfm", "cnmf", CNMFMethod("bilinear", seed=0), settings)
     model.fit(series, srf, tmp_path)
     model.save(tmp_path / "model.pt")
-    loaded = STSMethod.load(tmp_path / "model.pt")
+    loaded = TwoStage("estarfm", "cnmf", CNMFMethod("bilinear", seed=0), settings).load_fitted(tmp_path / "model.pt")
     plan = plan_series({"fine": FINE, "ms": MS, "hs": HS}, "k", "s")
     for date in ("2021-05-01", "2021-07-04", "2021-05-17"):
         day = day_numbers([date])[0]

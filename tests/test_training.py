@@ -10,6 +10,7 @@ import torch
 from stfusion.errors import InputDataError
 from stfusion.models import EDCSTFN, FeatureAutoencoder, build_model, load_feature_extractor, save_feature_extractor
 from stfusion.tiling import predict_scene
+from stfusion.torch_artefact import load_artefact
 from stfusion.train import TrainingSettings, best_epoch, fit
 
 RATIO = 4
@@ -114,7 +115,7 @@ def test_resume_after_a_kill_ends_with_the_same_weights(tmp_path, schedule):
 
     with pytest.raises(Killed):
         fit(new_model(), dies_in_epoch_3, data, validation, settings, tmp_path / "resumed.pt", "a")
-    assert torch.load(tmp_path / "resumed.pt", weights_only=False)["epoch"] == 2
+    assert load_artefact(tmp_path / "resumed.pt", "")["epoch"] == 2
     resumed, history = fit(new_model(seed=99), fusion_loss, data, validation, settings, tmp_path / "resumed.pt", "a")
     assert [h["epoch"] for h in history] == [0, 1, 2, 3, 4]
     for name in straight:
@@ -156,7 +157,7 @@ def test_a_checkpoint_of_other_settings_is_not_resumed(tmp_path):
 
 def test_a_corrupt_checkpoint_is_a_clear_error(tmp_path):
     (tmp_path / "c.pt").write_bytes(b"\x00 not a checkpoint")
-    with pytest.raises(InputDataError, match="delete it to restart"):
+    with pytest.raises(InputDataError, match="c.pt cannot be read .*training restarts from its first epoch"):
         fit(new_model(), fusion_loss, batch_set(), batch_set(seed=1), SETTINGS, tmp_path / "c.pt", "a")
 
 

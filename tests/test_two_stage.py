@@ -198,3 +198,19 @@ def test_srecnn_variant_shapes_and_learns(simulated, tmp_path):
     mean_spectrum = truth[DATES[1]].mean(axis=(1, 2), keepdims=True)
     assert rmse(out[DATES[1]], truth[DATES[1]]) < 0.5 * rmse(np.broadcast_to(mean_spectrum, truth[DATES[1]].shape),
                                                              truth[DATES[1]])
+
+
+def test_stfdcnn_srecnn_saved_and_loaded_predicts_as_fitted(simulated, tmp_path):
+    """The file the rule sts_train writes (``save``: the band map, STFDCNN's and SRECNN's weights) rebuilds, in a
+    method made from the same settings (``load_fitted``, as sts_predict), the same prediction."""
+    _, series = simulated
+    srecnn = TrainingSettings(epochs=1, lr=3e-3, batch_size=64, seed=0, device="cpu", mixed_precision=False,
+                              augment=False)
+    fitted, unfitted = (two_stage("stfdcnn", SRECNNMethod("bilinear", srecnn, 512), stfdcnn_stage(epochs=1))
+                        for _ in range(2))
+    fitted.fit(series, SRF(TO_FINE, TO_MS), tmp_path)
+    fitted.save(tmp_path / "model.pt")
+    loaded = unfitted.load_fitted(tmp_path / "model.pt")
+    day = series.ms_days[1]
+    np.testing.assert_array_equal(loaded.predict(series, SRF(TO_FINE, TO_MS), day),
+                                  fitted.predict(series, SRF(TO_FINE, TO_MS), day))

@@ -8,8 +8,9 @@ from snakemake.utils import validate
 from stfusion.config import check_config, check_schema, site_grid
 from stfusion.ingest import table_products
 from stfusion.packaged import schema_path
-from stfusion.results_folder import check_results_folder, input_folders
-from stfusion.scenes import check_scene_table, check_sts_scenes, read_scene_table
+from stfusion.results_folder import check_results_folder, claim_results_folder, input_folders
+from stfusion.scenes import check_reference_counts, check_scene_table, check_sts_scenes, read_scene_table
+from stfusion.truth import check_site_truths
 
 
 check_schema(config, schema_path("config"))
@@ -24,7 +25,13 @@ validate(SCENES, schema_path("scenes"))
 check_results_folder(RESULTS, Path(workflow.basedir), input_folders(config["scenes"], [*SCENES.path, *SCENES.qa]))
 GRIDS = {site: site_grid(config, site) for site in config["sites"]}
 check_sts_scenes(config, SCENES, config["scenes"])
+check_reference_counts(config, SCENES, config["scenes"])
 PRODUCTS = table_products(SCENES, config, generated_dir=DEMO_DIR)
+check_site_truths(config, SCENES, generated_dir=DEMO_DIR)
+
+
+onstart:  # jobs are about to run (never in a dry run): the results folder becomes one that stfusion's runs write
+    claim_results_folder(RESULTS)
 
 
 wildcard_constraints:

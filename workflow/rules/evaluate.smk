@@ -1,5 +1,6 @@
 # Evaluation: every prediction that has a truth (simulated truth, or a held-out
-# observation) is scored into a tidy CSV, and a per-site table averages the held-out dates.
+# observation) is scored into a tidy CSV with what the date was to the method (held out, validation or training
+# target), and a per-site table averages the dates that every method holds out (a second: each method's own dates).
 # Input functions: fusion_inputs.smk; RESULTS from common.smk.
 from stfusion.config import site_methods
 
@@ -15,7 +16,8 @@ rule evaluate:
         "../../envs/geo.yaml"
     params:
         pixel_ratio=lambda wildcards: 1 / fusion_ratio(wildcards.site),
-        trained_on=trained_targets,
+        roles=target_roles,
+        storage=lambda wildcards: fine_storage_override(wildcards.site),
     script:
         "../scripts/evaluate.py"
 
@@ -26,12 +28,13 @@ rule summary:
             f"{RESULTS}/{wildcards.site}/metrics/{method}.csv" for method in site_methods(config, wildcards.site)
         ],
     output:
-        report(
+        summary=report(
             f"{RESULTS}/{{site}}/metrics/summary.tsv",
             caption="../report/summary.rst",
             category="{site}",
             subcategory="Spatiotemporal fusion",
         ),
+        own_dates=f"{RESULTS}/{{site}}/metrics/summary_own_dates.tsv",
     log:
         f"{RESULTS}/logs/{{site}}/summary.log",
     conda:

@@ -1,12 +1,15 @@
 # Input functions and parameters of the spatiotemporal fusion rules (pairing, train, predict, evaluate): each
-# method's family from the registry (stfusion.methods), the pairing checkpoint's groups (pairs_of), the truth of a
-# date (truth_path) and the no-skill warning. Uses RESULTS and SCENES (common.smk).
+# method's family from the registry (stfusion.methods), the model each deep method reads (stfusion.shared_models),
+# the pairing checkpoint's groups (pairs_of), the truth of a date (truth_path) and the no-skill warning. Uses RESULTS
+# and SCENES (common.smk).
 import json
 
 from snakemake.logging import logger
 
 from stfusion.config import site_methods
 from stfusion.methods import FUSION, fusion_method
+from stfusion.scenes import table_pair_dates
+from stfusion.shared_models import model_owners, sharing, training_settings
 from stfusion.skill import estimated_training_groups, few_groups_warning
 
 
@@ -24,10 +27,36 @@ def uses_gpu(method):
     return fusion_method(config, method).gpu
 
 
+MODEL_OWNERS = model_owners(config["methods"])  # deep method -> the method its model is trained under
+
+
+def model_of(method):
+    """The name the deep method's model is trained under (rule train's {method}): the first method of the config
+    with identical training settings, itself when none comes before (stfusion.shared_models)."""
+    return MODEL_OWNERS[method]
+
+
+def log_shared_models():
+    """Say once, in the main process, which methods read a model trained under another method's name."""
+    if workflow.is_main_process:
+        for owner, readers in sharing(MODEL_OWNERS).items():
+            logger.info(f"methods {', '.join(readers)} have identical training settings: one model, trained under "
+                        f"the name of the first, {RESULTS}/<site>/models/{owner}/, which all their predictions read")
+
+
+log_shared_models()
+
+
 def fusion_ratio(site):
     """Fine pixels per coarse pixel of the site's fusion pair."""
     spec = config["sites"][site]
     return spec["sensors"][spec["fusion"]["coarse"]]
+
+
+def fine_storage_override(site):
+    """The site's `storage` keys of its fine sensor (how an integer truth is read; empty: the sensor's own)."""
+    spec = config["sites"][site]
+    return spec.get("storage", {}).get(spec["fusion"]["fine"], {})
 
 
 def predict_references(method):
@@ -59,19 +88,13 @@ def warn_few_groups(site, training_count, exact):
             logger.warning(message)
 
 
-def scene_table_pairs(site):
-    """Dates on which the scene table has both the fine and the coarse scene of the site's fusion pair."""
-    fusion, rows = config["sites"][site]["fusion"], SCENES[SCENES.site == site]
-    return sorted(set(rows[rows.sensor == fusion["fine"]].date) & set(rows[rows.sensor == fusion["coarse"]].date))
-
-
 def warn_before_pairing():
     """Before the pairing checkpoint only the scene table is known: its pair dates bound a site's training groups
     from above (the quality filter can only drop pairs), so a bound below a model's need warns at DAG build already;
     pairs_of warns with the exact count for the other methods once the pairing exists."""
     for site in config["sites"]:
         if site_methods(config, site):
-            pairs = scene_table_pairs(site)
+            pairs = table_pair_dates(SCENES, config, site)
             warn_few_groups(site, lambda k: estimated_training_groups(pairs, config["pairing"], k, config["seed"]),
                             exact=False)
 
@@ -124,10 +147,13 @@ def training_scenes(wildcards):
     return [f"{RESULTS}/{wildcards.site}/matched/{fusion[role]}/{d}.tif" for d in dates for role in ("fine", "coarse")]
 
 
-def trained_targets(wildcards):
-    """Dates a method was trained on (the targets of its training groups): not held out in the evaluation."""
-    method = config["methods"][wildcards.method]
-    return [g["target"] for g in pairs_of(wildcards.site)["references"][str(method["references"])]["training"]]
+def target_roles(wildcards):
+    """The targets of a deep method's training and of its validation groups (those that chose its kept weights):
+    the dates its scores are not held out on; none for the methods that are not trained."""
+    if not is_deep(wildcards.method):
+        return {"training": [], "validation": []}
+    groups = pairs_of(wildcards.site)["references"][str(config["methods"][wildcards.method]["references"])]
+    return {split: sorted({g["target"] for g in groups[split]}) for split in ("training", "validation")}
 
 
 def scored_dates(site, method):
@@ -146,7 +172,10 @@ def evaluation_inputs(wildcards):
         "predictions": [f"{RESULTS}/{site}/predictions/{method}/{d}.tif" for d in dates],
         "truths": [truth_path(site, d) for d in dates],
         "benchmarks": [f"{RESULTS}/benchmarks/{site}/predict_{method}_{d}.tsv" for d in dates],
-        "training": [f"{RESULTS}/benchmarks/{site}/train_{method}.tsv"] if is_deep(method) else [],
+        "training": [f"{RESULTS}/benchmarks/{site}/train_{model_of(method)}.tsv"] if is_deep(method) else [],
+        # a truth of the config is read like a scene of the fine sensor onto the site's grid (stfusion.truth)
+        "truth_read": [f"{RESULTS}/{site}/grid.json", *sensor_files([config["sites"][site]["fusion"]["fine"]])]
+        if config["sites"][site].get("truth") else [],
     }
 
 
@@ -170,5 +199,5 @@ def prediction_inputs(wildcards):
         "coarse_refs": [f"{matched}/{fusion['coarse']}/{d}.tif" for d in group["references"]],
     }
     if is_deep(method):
-        inputs["weights"] = f"{RESULTS}/{site}/models/{method}/weights.pt"
+        inputs["weights"] = f"{RESULTS}/{site}/models/{model_of(method)}/weights.pt"
     return inputs

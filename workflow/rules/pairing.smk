@@ -34,5 +34,6 @@ rule patches:
         groups=training_groups,
         validation_fraction=config["pairing"]["validation_fraction"],
         fusion=lambda wildcards: config["sites"][wildcards.site]["fusion"],
+        inventory=lambda wildcards: f"{RESULTS}/{wildcards.site}/qa/inventory.tsv",  # named by its errors
     script:
         "../scripts/patches.py"

@@ -1,6 +1,6 @@
 # Input functions of the report (report.smk): every file the page is made from, per site and experiment. Uses
 # RESULTS and SCENES (common.smk), the spatiotemporal experiment's functions (fusion_inputs.smk: prediction_outputs,
-# scored_dates, truth_path, is_deep, family), the spatio-temporal-spectral one's (sts_inputs.smk: sts_plan,
+# scored_dates, truth_path, is_deep, family, model_of), the spatio-temporal-spectral one's (sts_inputs.smk: sts_plan,
 # sts_truth, sts_trained, sts_model) and the rules' benchmark files (`rules`, known when the report job is planned).
 import os
 
@@ -14,8 +14,9 @@ def fusion_report_files(site):
     if not methods:
         return None
     folder = f"{RESULTS}/{site}"
-    histories = {m: f"{folder}/models/{m}/history.csv" for m in methods if is_deep(m)}
-    benchmarks = {m: [rules.train.benchmark.format(site=site, method=m)] if is_deep(m) else [] for m in methods}
+    # a model shared by methods with identical training settings (model_of): its history and training job in each
+    histories = {m: f"{folder}/models/{model_of(m)}/history.csv" for m in methods if is_deep(m)}
+    benchmarks = {m: [rules.train.benchmark.format(site=site, method=model_of(m))] if is_deep(m) else [] for m in methods}
     for path in prediction_outputs(site):
         method, date = os.path.basename(os.path.dirname(path)), os.path.basename(path)[: -len(".tif")]
         benchmarks[method].append(rules.predict.benchmark.format(site=site, method=method, date=date))
@@ -24,6 +25,7 @@ def fusion_report_files(site):
         benchmarks[artefact] = [getattr(rules, artefact).benchmark.format(site=site)]
     return {
         "summary": f"{folder}/metrics/summary.tsv",
+        "own_dates": f"{folder}/metrics/summary_own_dates.tsv",
         "scores": {m: f"{folder}/metrics/{m}.csv" for m in methods},
         "bands": f"{folder}/matched/bands.json",
         "predictions": {m: {d: f"{folder}/predictions/{m}/{d}.tif" for d in scored_dates(site, m)} for m in methods},

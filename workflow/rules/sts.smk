@@ -51,7 +51,7 @@ rule sts_train:
         f"{RESULTS}/benchmarks/{{site}}/sts/train_{{method}}.tsv"
     conda:
         "../../envs/torch.yaml"
-    threads: workflow.cores
+    threads: lambda wildcards: workflow.cores  # read per job, so `snakemake --unlock` needs no --cores
     resources:
         gpu=1,
     params:

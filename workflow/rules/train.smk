@@ -15,7 +15,7 @@ rule autoencoder:
         f"{RESULTS}/benchmarks/{{site}}/train_autoencoder.tsv"
     conda:
         "../../envs/torch.yaml"
-    threads: workflow.cores
+    threads: lambda wildcards: workflow.cores  # read per job, so `snakemake --unlock` needs no --cores
     resources:
         gpu=1,
     params:
@@ -25,6 +25,9 @@ rule autoencoder:
         "../scripts/train_autoencoder.py"
 
 
+# One job per model: methods with identical training settings read the weights of the first of them
+# (model_of in fusion_inputs.smk); its params are the method's training settings only, so a change of a
+# prediction-only key (`predict_references`) does not retrain.
 rule train:
     input:
         unpack(training_inputs),
@@ -45,11 +48,11 @@ rule train:
         method=r"(?!autoencoder\b)[A-Za-z0-9_]+",  # not "autoencoder": train_autoencoder.tsv is the autoencoder rule's benchmark
     conda:
         "../../envs/torch.yaml"
-    threads: workflow.cores
+    threads: lambda wildcards: workflow.cores  # read per job, so `snakemake --unlock` needs no --cores
     resources:
         gpu=1,
     params:
-        method=lambda wildcards: config["methods"][wildcards.method],
+        method=lambda wildcards: training_settings(config["methods"][wildcards.method]),
         training=config["training"],
         ratio=lambda wildcards: fusion_ratio(wildcards.site),
         seed=config["seed"],

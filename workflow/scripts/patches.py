@@ -4,15 +4,15 @@ from pathlib import Path
 
 import numpy as np
 
-from stfusion.io import atomic_path, read_stack
+from stfusion.io import read_stack
 from stfusion.pairing import require_groups
-from stfusion.patches import ARRAYS, cut_patches, window_split
+from stfusion.patches import ARRAYS, cut_patches, save_patches, window_split
 from stfusion.runlog import log_to
 
 log = log_to(snakemake.log[0])
 w = snakemake.wildcards
 groups, fusion = snakemake.params.groups, snakemake.params.fusion
-require_groups(groups["training"], w.site, int(w.k))
+require_groups(groups["training"], w.site, int(w.k), snakemake.params.inventory)
 matched = {(Path(path).parent.name, Path(path).stem): path for path in snakemake.input}  # <sensor>/<date>.tif
 
 
@@ -51,5 +51,4 @@ for split, group, rows in jobs:
         arrays["validation"].append(np.full(count, split == "validation"))
 if not arrays["target"]:
     raise ValueError(f"no NaN-free patch in any group of site {w.site}: lower `patches.size` or check the cloud masks")
-with atomic_path(snakemake.output[0]) as tmp, open(tmp, "wb") as handle:
-    np.savez(handle, **{name: np.concatenate(parts) for name, parts in arrays.items()})
+save_patches(snakemake.output[0], {name: np.concatenate(parts) for name, parts in arrays.items()})

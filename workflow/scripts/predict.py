@@ -5,10 +5,10 @@ import datetime as dt
 import numpy as np
 
 from stfusion.artefacts import load_model
-from stfusion.classical import check_options
+from stfusion.integrity import rerun_hint
 from stfusion.io import read_raster, read_stack, write_cog
 from stfusion.methods import FUSION
-from stfusion.predict import prepare_inputs
+from stfusion.predict import prepare_inputs, require_predicted, valid_inputs
 from stfusion.runlog import log_to
 from stfusion.tiling import predict_scene
 from stfusion.train import resolve_device
@@ -25,11 +25,10 @@ coarse_t1 = read_stack(snakemake.input.coarse_t1)
 ratio = fine_refs.shape[-1] // coarse_t1.shape[-1]
 device = resolve_device(snakemake.params.device)
 entry = FUSION[method["model"]]
+valid = valid_inputs(fine_refs, coarse_refs, coarse_t1, ratio)
 if entry.family == "classical":  # NaN-aware themselves: they see the masks
-    options = method.get("options", {})
-    check_options(w.method, method["model"], options)
     prediction = entry.load()(fine_refs, coarse_refs, coarse_t1, ratio, block=snakemake.params.prediction["block"],
-                              device=device, **options)
+                              device=device, **method.get("options", {}))  # checked at DAG build (check_config)
 else:
     fine_refs, coarse_refs, coarse_t1, missing = prepare_inputs(fine_refs, coarse_refs, coarse_t1, ratio)
     if entry.family == "naive":
@@ -37,11 +36,18 @@ else:
         prediction = entry.load()(fine_refs, coarse_refs, coarse_t1, ratio, days)
     else:
         model = load_model(snakemake.input.weights)
+        log.info("%s: weights %s", w.method, snakemake.input.weights)  # another method's where training settings match
         tiles = snakemake.params.prediction
         prediction = predict_scene(model, fine_refs, coarse_refs, coarse_t1, tiles["tile"], tiles["overlap"], device,
                                    tiles["batch_pixels"])
     prediction = np.where(missing, np.nan, prediction)
 prediction = prediction.astype(np.float32)
+if entry.family == "deep":
+    fix = (f"its model {snakemake.input.weights} predicts nothing (damaged, or a training that diverged): "
+           f"{rerun_hint(snakemake.input.weights, 'train')}")
+else:
+    fix = f"the method gives no value there: check its options, `methods.{w.method}` in the config"
+require_predicted(prediction, valid, f"the {w.method} prediction of {w.date}", fix)
 tags = {"site": w.site, "date": w.date, "stage": "prediction", "method": w.method, "model": method["model"],
         "reference_dates": ",".join(group["references"]), "sensor": snakemake.params.fine_sensor}
 write_cog(snakemake.output[0], prediction, first_ref.crs, first_ref.transform, first_ref.names, tags)

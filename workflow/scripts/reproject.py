@@ -1,6 +1,6 @@
 """Rule reproject: a raw scene onto its sensor's grid of the site, as reflectance and QA flags."""
 from stfusion.grid import SiteGrid
-from stfusion.ingest import scene_qa, site_products, storage_for
+from stfusion.ingest import scene_qa, scene_storage, site_products
 from stfusion.io import write_cog
 from stfusion.qa import NO_QA, NODATA, decode_qa, scene_flags
 from stfusion.reproject import warp_qa, warp_reflectance
@@ -15,7 +15,7 @@ grid = SiteGrid.from_json(snakemake.input.grid)
 ratio = grid.ratio(w.sensor)
 sensor = read_sensors(snakemake.input.sensors)[w.sensor]
 product, = site_products([row], {w.sensor: sensor}, spec, w.site)
-storage = storage_for(sensor, spec.get("storage", {}).get(w.sensor))
+storage = scene_storage(product, sensor, spec, w.site)
 reflectance = warp_reflectance(product, sensor, storage, grid, ratio, snakemake.params.upsampling)
 qa_path, qa_kind = scene_qa(row, product, sensor, spec)
 qa_flags = decode_qa(warp_qa(qa_path, grid, ratio), qa_kind) if qa_path else None

@@ -5,13 +5,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from stfusion.evaluation import score_cube
+from stfusion.evaluation import require_scores, score_cube
 from stfusion.io import read_stack, write_text
 from stfusion.runlog import log_to
 
 log = log_to(snakemake.log[0])
 w = snakemake.wildcards
 scores = score_cube(read_stack(snakemake.input.truth), read_stack(snakemake.input.prediction))
+require_scores(scores.values(), snakemake.input.prediction, snakemake.input.truth, "spectral_fuse")
 seconds = json.loads(Path(snakemake.input.run).read_text())["seconds"]
 row = {"site": w.site, "method": w.method, **scores, "seconds": seconds}
 write_text(snakemake.output[0], pd.DataFrame([row]).to_csv(index=False))

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from stfusion.io import read_raster, write_cog, write_text
+from stfusion.predict import require_predicted
 from stfusion.runlog import log_to
 from stfusion.sensors import read_sensors
 from stfusion.simulate import spectral_weights
@@ -25,6 +26,9 @@ method = spectral_method(w.method, spec["srecnn"], spec["degradation"], snakemak
 start = time.perf_counter()
 cube = wald_predict(method, hs.data, ms.data, srf, spec["ratio"], Path(snakemake.output.prediction).with_suffix(".pt"))
 seconds = time.perf_counter() - start
+valid = np.isfinite(hs.data).all(axis=0) & np.isfinite(ms.data).all(axis=0)  # Wald's protocol: one grid
+require_predicted(cube, valid, f"the {w.method} prediction of site {w.site}",
+                  f"the method gives no value there: check `sites.{w.site}.spectral` in the config")
 tags = {"site": w.site, "stage": "prediction", "method": w.method, "protocol": f"Wald, HS degraded by {spec['ratio']}",
         "sensor": spec["hs_sensor"]}
 write_cog(snakemake.output.prediction, cube, hs.crs, hs.transform, hs.names, tags)

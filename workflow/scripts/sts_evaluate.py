@@ -4,7 +4,7 @@ Long-time-series Spatio-Temporal-Spectral Fusion Method via Multi-task Learning"
 import pandas as pd
 
 from stfusion.benchmarks import job_usage
-from stfusion.evaluation import score_cube
+from stfusion.evaluation import require_scores, score_cube
 from stfusion.io import read_stack, write_text
 from stfusion.runlog import log_to
 
@@ -15,6 +15,7 @@ cost = {"seconds": sum(u["job_seconds"] for u in usage), "job_max_rss_mb": max(u
 rows = []
 for date, prediction, truth in zip(snakemake.params.dates, snakemake.input.predictions, snakemake.input.truths):
     scores = score_cube(read_stack(truth), read_stack(prediction))
+    require_scores(scores.values(), prediction, truth, "sts_predict")
     rows.append({"site": w.site, "method": w.method, "date": date, "held_out": date in held_out, **scores, **cost})
     log.info("%s %s: %s", w.method, date, scores)
 write_text(snakemake.output[0], pd.DataFrame(rows).to_csv(index=False))

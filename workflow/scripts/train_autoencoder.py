@@ -7,7 +7,7 @@ import pandas as pd
 import torch
 
 from stfusion.artefacts import fingerprint
-from stfusion.io import atomic_path, write_text
+from stfusion.io import write_text
 from stfusion.models.autoencoder import FeatureAutoencoder, save_feature_extractor
 from stfusion.patches import load_patches
 from stfusion.runlog import log_to
@@ -31,6 +31,5 @@ def reconstruction_loss(module, batch):
 checkpoint = Path(snakemake.output.weights).with_name("checkpoint.pt")
 best, history = fit(model, reconstruction_loss, *fine, settings, checkpoint, fingerprint(settings, files=tuple(snakemake.input)))
 model.load_state_dict(best)
-with atomic_path(snakemake.output.weights) as tmp:
-    log.info("autoencoder weights sha256 %s", save_feature_extractor(model, tmp))
+log.info("autoencoder weights sha256 %s", save_feature_extractor(model, snakemake.output.weights))
 write_text(snakemake.output.history, pd.DataFrame(history).to_csv(index=False))

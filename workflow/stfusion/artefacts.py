@@ -1,4 +1,5 @@
-"""Trained-model files: what a training rule writes and a prediction rule reads back."""
+"""Trained-model files: what a training rule writes and a prediction rule reads back (``torch_artefact``: with the
+SHA-256 of their content, read with ``weights_only``)."""
 from __future__ import annotations
 
 import hashlib
@@ -7,29 +8,30 @@ from pathlib import Path
 from typing import Mapping
 
 import numpy as np
-import torch
 
 from .errors import InputDataError
-from .io import atomic_path
+from .integrity import rerun_hint
 from .models import build_model
 from .models.base import FusionModel
+from .torch_artefact import load_artefact, save_artefact
 
 
 def save_model(path: str | Path, model: str, channels: int, ratio: int, options: Mapping, state: Mapping, **extra) -> None:
-    """Weights with everything needed to rebuild the network (name, channels, ratio, options)."""
-    with atomic_path(path) as tmp:
-        torch.save({"model": model, "channels": channels, "ratio": ratio, "options": dict(options),
-                    "state_dict": dict(state), **extra}, tmp)
+    """Weights with everything needed to rebuild the network (name, channels, ratio, options: plain values)."""
+    save_artefact(path, {"model": model, "channels": channels, "ratio": ratio, "options": dict(options),
+                         "state_dict": dict(state), **extra})
 
 
 def load_model(path: str | Path) -> FusionModel:
-    """Rebuild a trained fusion model from its file."""
+    """Rebuild a trained fusion model from its file (written by the rule train)."""
+    saved = load_artefact(path, rerun_hint(path, "train"))
     try:
-        saved = torch.load(path, map_location="cpu", weights_only=False)
         model = build_model(saved["model"], channels=saved["channels"], ratio=saved["ratio"], **saved["options"])
-    except (OSError, RuntimeError, KeyError, EOFError) as err:
-        raise InputDataError(f"model file {path} cannot be read ({err}): delete it and rerun its training rule") from err
-    model.load_state_dict(saved["state_dict"])
+        model.load_state_dict(saved["state_dict"])
+    except (RuntimeError, KeyError, TypeError) as err:
+        raise InputDataError(f"model file {path} does not hold the weights of a fusion model "
+                             f"({type(err).__name__}: {err}): "
+                             f"{rerun_hint(path, 'train')}") from err
     return model.eval()
 
 

@@ -11,9 +11,11 @@ import jsonschema
 import numpy as np
 import yaml
 
+from .classical import check_options
 from .errors import ConfigError, StfusionError
 from .grid import SiteGrid, build_site_grid
-from .methods import FUSION, REGISTRIES, Method
+from .methods import FUSION, REGISTRIES, Method, fusion_method
+from .packaged import schema_defaults
 from .qa import QA_KINDS
 from .sensors import Sensor, load_sensor
 from .simulate import srf_coverage
@@ -36,6 +38,7 @@ def site_grid(config: Mapping, site: str) -> SiteGrid:
         bounds_crs=spec.get("bounds_crs", "EPSG:4326"),
         epsg=spec.get("epsg"),
         anchor=spec.get("anchor", (0.0, 0.0)),
+        key=f"sites.{site}",
     )
 
 
@@ -45,6 +48,11 @@ def site_methods(config: Mapping, site: str) -> list[str]:
     if not spec.get("fusion"):
         return []
     return list(spec.get("methods", config.get("methods", {})))
+
+
+def site_deep_methods(config: Mapping, site: str) -> list[str]:
+    """The site's methods that train a network (family ``deep``): they cut patches and need training groups."""
+    return [name for name in site_methods(config, site) if fusion_method(config, name).family == "deep"]
 
 
 def with_method_names(schema: dict) -> dict:
@@ -90,11 +98,19 @@ def check_schema(config: Mapping, schema_path: str | Path) -> None:
     if error is not None:
         key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         hint = error.schema.get("description", "") if error.absolute_path else ""
-        raise ConfigError(f"config key `{key}`: {error.message}" + (f" ({hint})" if hint else "") + f"; see {schema_path}")
+        if error.validator == "pattern" and hint:  # the key's description says more than its regular expression
+            message = f"{error.instance!r} is not a value it takes: write {hint}"
+        else:
+            message = error.message + (f" ({hint})" if hint else "")
+        raise ConfigError(f"config key `{key}`: {message}; see {schema_path}")
 
 
 def check_config(config: Mapping) -> None:
-    """Cross-key checks: sensors exist, fusion roles fit the ratios, simulate entries name real things."""
+    """Cross-key checks: sensors exist, fusion roles fit the ratios, the patches fit the site, classical methods get
+    only their published parameters, simulate entries name real things."""
+    for name, method in config.get("methods", {}).items():
+        if FUSION[method["model"]].family == "classical":
+            check_options(name, method["model"], method.get("options", {}))
     for site, spec in config["sites"].items():
         key = f"sites.{site}"
         try:
@@ -122,7 +138,7 @@ def check_config(config: Mapping) -> None:
             for name in spec.get(table, {}):
                 if name not in sensors:
                     raise ConfigError(f"{key}.{table}.{name} names a sensor that is not in {key}.sensors")
-        site_grid(config, site)
+        _check_patch_size(config, site, site_grid(config, site))
     for i, sim in enumerate(config.get("simulate", [])):
         key = f"simulate[{i}]"
         if sim["site"] not in config["sites"]:
@@ -130,6 +146,22 @@ def check_config(config: Mapping) -> None:
         if sim["source"] not in config["sites"][sim["site"]]["sensors"]:
             raise ConfigError(f"{key}.source {sim['source']!r} is not a sensor of site {sim['site']}")
         load_sensor(sim["target"], config.get("sensors"))
+
+
+def _check_patch_size(config: Mapping, site: str, grid: SiteGrid) -> None:
+    """The deep methods of a site train on square patches of ``patches.size`` pixels of the coarse grid
+    (stfusion.patches), so the site's coarse grid must hold one."""
+    deep = site_deep_methods(config, site)
+    if not deep:
+        return
+    size = {**schema_defaults("config", "patches"), **config.get("patches", {})}["size"]
+    coarse = config["sites"][site]["fusion"]["coarse"]
+    rows, cols = grid.shape(grid.ratio(coarse))
+    if size > min(rows, cols):
+        raise ConfigError(
+            f"`patches.size` is {size} coarse pixels, larger than site {site}'s coarse grid ({coarse}: {rows} x {cols} "
+            f"pixels from `sites.{site}.bounds`), in which the training patches of {', '.join(deep)} are cut: set "
+            f"`patches.size` to {min(rows, cols)} or less, or enlarge `sites.{site}.bounds`")
 
 
 def _check_sts(config: Mapping, site: str) -> None:

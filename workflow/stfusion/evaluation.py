@@ -1,11 +1,20 @@
-"""Scoring predictions against truth, as tidy rows, and the per-site summary tables (metrics: stfusion.metrics)."""
+"""Scoring predictions against truth, as tidy rows, what each scored date was to the method (held out, validation or
+training target), and the per-site summary tables (metrics: stfusion.metrics)."""
 from __future__ import annotations
+
+from typing import Collection
 
 import numpy as np
 import pandas as pd
 
+from .errors import InputDataError
 from .io import Raster
 from .metrics import CUBE_TABLE, FUSION_TABLE, evaluate, image_scores
+
+# The columns of a method's metrics CSV (rule evaluate), and the roles of a scored date (``target_role``).
+SCORE_COLUMNS = ["site", "method", "date", "references", "role", "band", "metric", "value"]
+HELD_OUT, VALIDATION, TRAINING = "held_out", "validation", "training"
+TRAINING_JOB = "training"  # the date of a trained method's rows of its training job's run time and memory
 
 
 def score_prediction(prediction: Raster, truth: Raster, matched: list[dict], pixel_ratio: float) -> list[dict]:
@@ -21,6 +30,15 @@ def score_prediction(prediction: Raster, truth: Raster, matched: list[dict], pix
     return evaluate(truth_bands(truth, matched), prediction.data, names, pixel_ratio, red=red, nir=nir)
 
 
+def require_scores(values, prediction: str, truth: str, rule: str) -> None:
+    """InputDataError naming the prediction file when every score of it (``values``) is empty (NaN): a table of
+    empty cells would otherwise be written and the run end with exit 0."""
+    if all(np.isnan(float(value)) for value in values):
+        raise InputDataError(f"every score of the prediction {prediction} against {truth} is empty (NaN): they share "
+                             f"no pixel valid in both. Look at the prediction (delete it and rerun the rule {rule} "
+                             f"that writes it) and at the truth's cloud and nodata masks")
+
+
 def truth_bands(truth: Raster, matched: list[dict]) -> np.ndarray:
     """The truth's bands in the matched order: as they are when already band-matched, else picked by the
     fine sensor's band names (a truth of the fine sensor's bands)."""
@@ -30,13 +48,44 @@ def truth_bands(truth: Raster, matched: list[dict]) -> np.ndarray:
     return truth.data[[truth.names.index(pair["fine"]) for pair in matched]]
 
 
+def target_role(date: str, training: Collection[str], validation: Collection[str]) -> str:
+    """What a scored date was to the method that predicted it: ``training``, the target of one of its training groups
+    (an in-sample score); ``validation``, the target of one of its validation groups, whose scores chose the weights
+    it kept (``train.best_epoch``); else ``held_out``, the only scores that compare methods honestly."""
+    return TRAINING if date in training else VALIDATION if date in validation else HELD_OUT
+
+
+def common_held_out_dates(scores: pd.DataFrame) -> list[str]:
+    """The dates that every method of ``scores`` (tidy rows with ``role``) holds out, sorted; a method without a
+    scored date (none of its predictions has a truth) has nothing to compare and is left out."""
+    scored = scores[scores.date != TRAINING_JOB]
+    held = scored[scored.role == HELD_OUT]
+    dates = [set(held[held.method == method].date) for method in scored.method.unique()]
+    return sorted(set.intersection(*dates)) if dates else []
+
+
 def summary(scores: pd.DataFrame, metrics: tuple[str, ...] = FUSION_TABLE) -> pd.DataFrame:
-    """Methods x metrics, band-averaged and then averaged over the held-out dates, as in the tables of Tan, Di,
-    Zhang, Guo and Gao (2019), "An Enhanced Deep Convolutional Model for Spatiotemporal Image Fusion"."""
-    held_out = scores[(scores.band == "all") & scores.held_out & scores.metric.isin(metrics)]
-    table = held_out.pivot_table(index="method", columns="metric", values="value", aggfunc="mean")
-    table["dates"] = held_out.groupby("method").date.nunique()
-    return table[[m for m in metrics if m in table.columns] + ["dates"]]
+    """Methods x metrics, band-averaged and then averaged over the dates every method holds out
+    (``common_held_out_dates``), as in the tables of Tan, Di, Zhang, Guo and Gao (2019), "An Enhanced Deep
+    Convolutional Model for Spatiotemporal Image Fusion"; ``dates``: their number. Each method's mean over its own
+    dates would compare methods on different dates (a one-reference method predicts dates a two-reference one
+    cannot, a deep method does not hold out its training and validation targets): ``own_dates_summary``."""
+    dates = common_held_out_dates(scores)
+    shown = [m for m in metrics if m in set(scores.metric)]
+    rows = scores[(scores.band == "all") & scores.date.isin(dates) & scores.metric.isin(shown)]
+    table = rows.pivot_table(index="method", columns="metric", values="value", aggfunc="mean")
+    table = table.reindex(index=sorted(scores.method.unique()), columns=shown)
+    return table.assign(dates=len(dates)).rename_axis(index="method", columns=None)
+
+
+def own_dates_summary(scores: pd.DataFrame, metrics: tuple[str, ...] = FUSION_TABLE) -> pd.DataFrame:
+    """Each method over its own dates, per ``role`` (rows: method, role): its held-out dates and, for a trained
+    method, its validation targets (scores that chose its weights: optimistic); ``dates``: their number. Not a
+    comparison of methods (``summary`` is); the scores of training targets are in-sample and left out."""
+    rows = scores[(scores.band == "all") & scores.role.isin([HELD_OUT, VALIDATION]) & scores.metric.isin(metrics)]
+    table = rows.pivot_table(index=["method", "role"], columns="metric", values="value", aggfunc="mean")
+    table = table[[m for m in metrics if m in table.columns]].rename_axis(columns=None)
+    return table.assign(dates=rows.groupby(["method", "role"]).date.nunique())
 
 
 def score_cube(truth: np.ndarray, prediction: np.ndarray) -> dict[str, float]:

@@ -6,7 +6,7 @@ is written.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
@@ -20,7 +20,7 @@ from rasterio.warp import transform_bounds
 from .config import site_sensors
 from .errors import ConfigError, InputDataError
 from .grid import SiteGrid
-from .products import Product, check_series, check_storage, resolve_scene
+from .products import Product, check_row, check_series, check_storage, modis_hdf, resolve_scene
 from .products.vrt import stack_vrt
 from .raw_values import check_fits_storage, is_remote, read_in_full, summarise
 from .sensors import Sensor, Storage
@@ -41,17 +41,29 @@ class RawScene:
     bbox_coverage: float  # share of the site inside the scene's bounding box (the inventory has the real nodata)
 
 
-def open_raster(path: str | Path, what: str = "scene") -> rasterio.DatasetReader:
-    """Open a raster (a file, or a GDAL ``/vsi...`` name) or raise an error that names it and says what to check."""
-    if not str(path).startswith("/vsi") and not Path(path).is_file():
+@contextmanager
+def gdal_names(names: Iterable[str]) -> Iterator[list[str]]:
+    """What GDAL opens for each name: the name itself, or an HDF4 layer copied into memory for the block."""
+    with ExitStack() as stack:
+        yield [stack.enter_context(modis_hdf.layer_file(n)) if modis_hdf.is_layer(n) else n for n in names]
+
+
+@contextmanager
+def open_raster(path: str | Path, what: str = "scene") -> Iterator[rasterio.DatasetReader]:
+    """Open a raster (a file, a GDAL ``/vsi...`` name or an HDF4 layer) or raise an error that names it and says
+    what to check."""
+    if not str(path).startswith("/vsi") and not modis_hdf.is_layer(str(path)) and not Path(path).is_file():
         raise InputDataError(f"{what} file {path} does not exist: fix the path in the scene table")
-    try:
-        return rasterio.open(path)
-    except RasterioIOError as err:
-        raise InputDataError(
-            f"{what} file {path} is not a readable raster ({err}): replace it with a valid GeoTIFF "
-            "or another GDAL-readable format"
-        ) from err
+    with gdal_names([str(path)]) as (name,):
+        try:
+            src = rasterio.open(name)
+        except RasterioIOError as err:
+            raise InputDataError(
+                f"{what} file {path} is not a readable raster ({err}): replace it with a valid GeoTIFF "
+                "or another GDAL-readable format"
+            ) from err
+        with src:
+            yield src
 
 
 @contextmanager
@@ -61,7 +73,7 @@ def open_scene(product: Product, sensor: Sensor) -> Iterator[rasterio.DatasetRea
         with open_raster(product.path) as src:
             yield src
         return
-    with rasterio.open(stack_vrt(product.bands, sensor.band_names, product.path)) as src:
+    with gdal_names(product.bands) as bands, rasterio.open(stack_vrt(bands, sensor.band_names, product.path)) as src:
         yield src
 
 
@@ -104,18 +116,19 @@ def describe_scene(product: Product, sensor: Sensor, grid: SiteGrid, site: str) 
         )
 
 
-def check_values(product: Product, sensor: Sensor, dtype: str, site: str, override: dict | None) -> None:
+def check_values(product: Product, sensor: Sensor, dtype: str, spec: Mapping, site: str) -> None:
     """Read every block of the scene's local files (a truncated download fails here) and check that the values
     fit the storage applied to them (:mod:`stfusion.raw_values`)."""
-    storage = storage_for(sensor, override)
+    storage = scene_storage(product, sensor, spec, site)
     if product.bands:
         what, fix = "band", f"download the product {product.path} again"
     else:
         what, fix = "scene", "download or export it again"
     files = [name for name in product.bands or (product.path,) if not is_remote(name)]
-    chunks = (chunk for name in files for chunk in read_in_full(name, what, fix, storage.nodata))
-    summary = summarise(chunks, dtype, storage, sensor.value_range)
-    check_fits_storage(summary, product.path, sensor, storage, site, override)
+    with gdal_names(files) as names:
+        chunks = (chunk for name in names for chunk in read_in_full(name, what, fix, storage.nodata))
+        summary = summarise(chunks, dtype, storage, sensor.value_range)
+    check_fits_storage(summary, product.path, sensor, storage, site, spec.get("storage", {}).get(sensor.name))
 
 
 def storage_for(sensor: Sensor, override: dict | None) -> Storage:
@@ -128,17 +141,40 @@ def storage_for(sensor: Sensor, override: dict | None) -> Storage:
     return replace(sensor.storage, **override)
 
 
+def scene_storage(product: Product, sensor: Sensor, spec: Mapping, site: str) -> Storage:
+    """The storage applied to one scene: ``sites.<site>.storage.<sensor>`` where the config gives it (a product
+    stating another is refused), else the product's own (its fill, or the sensor's), else the sensor's. A product
+    whose layout says that its storage depends on metadata it lacks (a Sentinel-2 folder without processing
+    baseline) needs the config key."""
+    override = spec.get("storage", {}).get(sensor.name)
+    if override:
+        storage = storage_for(sensor, override)
+        check_storage(product, storage, sensor.name, site)
+        return storage
+    if product.family == "sentinel2_bands":
+        raise InputDataError(
+            f"Sentinel-2 folder {product.path} states no processing baseline (no MTD_MSIL2A.xml, no product name with "
+            f"N<xxyy> in the folder's name or a tileinfo_metadata.json), and the offset depends on it: keep the "
+            f"product's MTD_MSIL2A.xml beside the bands or name the folder after the product, or set the config key "
+            f"`sites.{site}.storage.{sensor.name}` to {{offset: -0.1}} (baseline 04.00 and later) or {{offset: 0}} "
+            "(earlier baselines, and COGs whose offset was applied)"
+        )
+    if product.storage is None:
+        return sensor.storage
+    return product.storage if product.storage.nodata is not None else replace(product.storage, nodata=sensor.storage.nodata)
+
+
 def site_products(rows: Iterable[Mapping[str, str]], sensors: Mapping[str, Sensor], spec: Mapping, site: str) -> list[Product]:
-    """Resolve every scene of a site (metadata only), check the storage that products state against the one
-    applied (the sensor's, or ``sites.<site>.storage.<sensor>``) and the series metadata of each sensor."""
+    """Resolve every scene of a site (metadata only) and check each against its row (date, satellite) and the
+    storage applied to it (:func:`scene_storage`), and the series metadata of each sensor."""
     rows = list(rows)
     products = [resolve_scene(row["path"], sensors[row["sensor"]]) for row in rows]
-    for name, sensor in sensors.items():
-        mine = [p for p, row in zip(products, rows) if row["sensor"] == name]
-        check_series(mine, name, site)
-        storage = storage_for(sensor, spec.get("storage", {}).get(name))
-        for product in mine:
-            check_storage(product, storage, name, site)
+    for product, row in zip(products, rows):
+        if row.get("date"):
+            check_row(product, str(row["date"]), sensors[row["sensor"]], site)
+        scene_storage(product, sensors[row["sensor"]], spec, site)
+    for name in sensors:
+        check_series([p for p, row in zip(products, rows) if row["sensor"] == name], name, site)
     return products
 
 
@@ -173,7 +209,7 @@ def catalogue_site(rows: Iterable[Mapping[str, str]], sensors: Mapping[str, Sens
     for row, product in zip(rows, site_products(rows, sensors, spec, site)):
         sensor = sensors[row["sensor"]]
         scene = describe_scene(product, sensor, grid, site)
-        check_values(product, sensor, scene.dtype, site, spec.get("storage", {}).get(row["sensor"]))
+        check_values(product, sensor, scene.dtype, spec, site)
         qa_path, qa_kind = scene_qa(row, product, sensor, spec)
         if qa_path:
             with open_raster(qa_path, what="QA") as qa:
@@ -182,6 +218,8 @@ def catalogue_site(rows: Iterable[Mapping[str, str]], sensors: Mapping[str, Sens
             if not is_remote(qa_path):
                 for _ in read_in_full(qa_path, "QA", "download or export it again"):
                     pass
+        storage = scene_storage(product, sensor, spec, site)
         records.append({"site": site, "sensor": row["sensor"], "date": row["date"], "qa": qa_path,
-                        "qa_kind": qa_kind if qa_path else "none", "product": product.family, **asdict(scene)})
+                        "qa_kind": qa_kind if qa_path else "none", "product": product.family, **asdict(scene),
+                        "scale": storage.scale, "offset": storage.offset})
     return pd.DataFrame.from_records(records)

@@ -1,14 +1,17 @@
 """Raster output: float32 Cloud-Optimized GeoTIFFs written atomically, with band names and tags.
 
 A killed job must never leave a half-written raster that Snakemake could mistake for a finished
-one, so every file is written to a temporary name beside its target and renamed at the end.
+one, so every file is written to a temporary name beside its target and renamed at the end. A job killed
+outright (SIGKILL, power loss) leaves that hidden temporary file behind; the next run of the job removes it.
 """
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
@@ -21,9 +24,12 @@ from . import __version__
 
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; rename it onto ``path`` only if the block succeeds."""
+    """Yield a temporary path next to ``path``; rename it onto ``path`` only if the block succeeds. Temporary files
+    of ``path`` that a killed job left behind (``stale_parts``) are removed first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in stale_parts(path):
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
     try:
@@ -33,6 +39,14 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def stale_parts(path: Path) -> list[Path]:
+    """The temporary files ``atomic_path`` made for ``path`` and did not rename (``.<name>.<8 random
+    characters>.part``, as ``tempfile.mkstemp`` names them): only one job writes ``path`` at a time, so any there
+    when it starts are left by a killed run."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.part")
+    return sorted(p for p in path.parent.glob(f".{glob_escape(path.name)}.*.part") if pattern.fullmatch(p.name))
 
 
 def write_cog(

@@ -106,11 +106,14 @@ def as_records(groups: Iterable[Group]) -> list[dict]:
     return [asdict(g) | {"references": list(g.references)} for g in groups]
 
 
-def require_groups(groups: Sequence, site: str, count: int) -> None:
-    """Stop with advice when a site has nothing to train on."""
+def require_groups(groups: Sequence, site: str, count: int, inventory: str) -> None:
+    """Stop with advice when a site has nothing to train on. The scene table's pairs were checked when the DAG was
+    built (scenes.check_reference_counts), so the quality filter dropped the pairs missing here: ``inventory``, the
+    site's inventory under the configured results folder, says which and why."""
     if not groups:
         raise InputDataError(
             f"site {site} has no training group with {count} reference pair(s): it needs kept fine+coarse pairs "
-            f"within `pairing.window_days` of each other{' on both sides of a third' if count == 2 else ''} "
-            f"(results/{site}/qa/inventory.tsv shows which scenes were dropped and why)"
+            f"within `pairing.window_days` of each other{' on both sides of a third' if count == 2 else ''}, and the "
+            f"quality filter dropped some of the scene table's ({inventory} shows which scenes were dropped and why): "
+            "add clear scenes, or relax the `quality` thresholds"
         )

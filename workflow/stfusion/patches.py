@@ -4,15 +4,19 @@ Windows are laid on the coarse grid (size and stride in coarse pixels: 50 and 30
 Tan, Di, Zhang, Guo and Gao (2019), "An Enhanced Deep Convolutional Model for Spatiotemporal Image Fusion",
 Remote Sensing 11(24), 2898) with the last window flush with the far edge, so the whole scene is used; the
 fine windows are the same windows times the ratio. A window with a NaN in any input is skipped:
-NaN never reaches a network.
+NaN never reaches a network. A stored patch set carries the SHA-256 of its arrays (``integrity``), checked on
+loading.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from pathlib import Path
+from typing import Mapping, Sequence
 
 import numpy as np
 
-from .errors import ConfigError
+from .errors import ConfigError, InputDataError
+from .integrity import named_arrays_sha256, require_digest, rerun_hint
+from .io import atomic_path
 
 ARRAYS = ("fine_refs", "coarse_refs", "coarse_t1", "target")
 
@@ -73,11 +77,26 @@ def cut_patches(
     return {name: np.stack(arrays).astype(np.float32) if arrays else np.empty((0,), np.float32) for name, arrays in patches.items()}
 
 
-def load_patches(path: str) -> tuple[dict, dict]:
-    """(training, validation) dicts of float32 torch tensors from a stored patch set."""
+def save_patches(path: str | Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """Store a patch set (``ARRAYS``, ``group``, ``validation``) as an uncompressed ``.npz`` with one more entry,
+    ``sha256``: the digest of the others (``integrity.named_arrays_sha256``)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **arrays, sha256=np.array(named_arrays_sha256(arrays)))
+
+
+def load_patches(path: str | Path) -> tuple[dict, dict]:
+    """(training, validation) dicts of float32 torch tensors from a stored patch set; InputDataError naming the
+    file when it cannot be read or its arrays fail their SHA-256."""
     import torch
 
-    with np.load(path) as stored:
-        validation = stored["validation"]
-        split = [{name: torch.from_numpy(stored[name][mask]) for name in ARRAYS} for mask in (~validation, validation)]
+    fix = rerun_hint(path, "patches")
+    try:
+        with np.load(path) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        recorded = str(arrays.pop("sha256"))
+    except Exception as err:  # a damaged zip raises many types (BadZipFile, ValueError, KeyError, OSError...)
+        raise InputDataError(f"{path} cannot be read as a patch set ({type(err).__name__}: {err}): {fix}") from err
+    require_digest(path, named_arrays_sha256(arrays), recorded, fix)
+    validation = arrays["validation"]
+    split = [{name: torch.from_numpy(arrays[name][mask]) for name in ARRAYS} for mask in (~validation, validation)]
     return split[0], split[1]

@@ -1,13 +1,16 @@
-"""Prediction inputs and the naive baselines every deep model must beat.
+"""Prediction inputs, the check of a prediction's output, and the naive baselines every deep model must beat.
 
 Networks never see NaN: a missing coarse pixel is filled with its band's mean and its fine pixels
 are NaN in the prediction; a missing fine reference pixel (cloud, gap) is filled with the coarse
-image of the same date, which is the best estimate the inputs hold for it.
+image of the same date, which is the best estimate the inputs hold for it. A prediction that is NaN wherever
+its inputs are valid (a damaged or diverged model) stops its job (``require_predicted``).
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
+
+from .errors import InputDataError
 
 
 def upsample_nearest(coarse: np.ndarray, ratio: int) -> np.ndarray:
@@ -26,6 +29,20 @@ def prepare_inputs(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np
     coarse_refs = _fill_band_mean(coarse_refs)
     fine_refs = np.where(np.isnan(fine_refs), upsample_nearest(coarse_refs, ratio), fine_refs)
     return fine_refs.astype(np.float32), coarse_refs.astype(np.float32), _fill_band_mean(coarse_t1).astype(np.float32), missing
+
+
+def valid_inputs(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray, ratio: int) -> np.ndarray:
+    """The fine-grid mask (rows, cols) of pixels valid in every band of every input (before ``prepare_inputs``)."""
+    coarse_missing = np.isnan(coarse_t1).any(axis=0) | np.isnan(coarse_refs).any(axis=(0, 1))
+    return ~upsample_nearest(coarse_missing, ratio) & ~np.isnan(fine_refs).any(axis=(0, 1))
+
+
+def require_predicted(prediction: np.ndarray, valid: np.ndarray, what: str, fix: str) -> None:
+    """InputDataError naming ``what`` and ``fix`` when ``prediction`` (bands, rows, cols) is NaN in every band at
+    every pixel of ``valid`` (rows, cols), the pixels whose inputs are valid: such a file would be written and
+    scored as empty, and the run would end with exit 0."""
+    if valid.any() and not np.isfinite(prediction[:, valid]).any():
+        raise InputDataError(f"{what} is NaN at all {int(valid.sum())} pixels where its inputs are valid: {fix}")
 
 
 # The naive baselines take the NaN-free inputs (prepare_inputs) and ``target_days``, |t1 - tk| per reference.

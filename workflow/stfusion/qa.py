@@ -13,6 +13,10 @@ QA encodings decoded here:
 - ``sentinel2_scl``: the Sentinel-2 L2A scene classification layer; class 0 no data, 3 cloud shadow,
   8 and 9 cloud of medium and high probability, 10 thin cirrus (ESA, Sentinel-2 L2A Algorithm Theoretical
   Basis Document S2-PDGS-MPC-ATBD-L2A, table "Scene Classification values").
+- ``hls_fmask``: the HLS v2.0 ``Fmask`` layer; bit 1 cloud, bit 2 adjacent to cloud or shadow, bit 3 cloud
+  shadow, bit 4 snow/ice, bit 5 water, bits 6-7 aerosol level, bit 0 (cirrus) reserved and unused; 255 is fill
+  (HLS Product User Guide v2.0, table "Fmask"). Cloud and its adjacent pixels are CLOUD, shadow SHADOW; snow and
+  water are surfaces, not obstructions, and are kept (as ``landsat_qa_pixel`` keeps them).
 - ``mask``: a plain mask, 0 clear, 1 cloud, 2 cloud shadow, any other non-zero value cloud.
 - ``none``: nodata only.
 """
@@ -25,8 +29,9 @@ import numpy as np
 
 NODATA, CLOUD, SHADOW, NO_QA, OUT_OF_RANGE = 1, 2, 4, 8, 16
 MISSING = NODATA | NO_QA | OUT_OF_RANGE
-QA_KINDS = ("landsat_qa_pixel", "modis_state", "sentinel2_scl", "mask", "none")
+QA_KINDS = ("landsat_qa_pixel", "modis_state", "sentinel2_scl", "hls_fmask", "mask", "none")
 SCL_NODATA, SCL_SHADOW, SCL_CLOUD = (0,), (3,), (8, 9, 10)
+FMASK_FILL = 255
 
 
 def _bit(qa: np.ndarray, bit: int) -> np.ndarray:
@@ -51,6 +56,11 @@ def decode_qa(qa: np.ndarray, kind: str) -> np.ndarray:
         flags[np.isin(qa, SCL_NODATA)] |= NODATA
         flags[np.isin(qa, SCL_CLOUD)] |= CLOUD
         flags[np.isin(qa, SCL_SHADOW)] |= SHADOW
+    elif kind == "hls_fmask":
+        fill = qa == FMASK_FILL
+        flags[fill] |= NODATA
+        flags[(_bit(qa, 1) | _bit(qa, 2)) & ~fill] |= CLOUD
+        flags[_bit(qa, 3) & ~fill] |= SHADOW
     elif kind == "mask":
         flags[qa == 2] |= SHADOW
         flags[(qa != 0) & (qa != 2)] |= CLOUD

@@ -26,7 +26,7 @@ from rasterio.windows import Window
 
 from .errors import InputDataError
 from .packaged import SENSOR_DIR
-from .products.stac import VSI
+from .products.remote import VSI
 from .sensors import Sensor, Storage
 
 CHUNK_BYTES = 64 * 2**20

@@ -8,14 +8,24 @@ refused when it is the filesystem root; when it is, contains or lies inside one 
 the project folder itself; and when it is or contains a folder that holds the run's inputs (the scene table and
 every scene and QA file it names). A folder of its own inside the project or beside the inputs, as the default
 ``results``, is the usual layout and passes.
+
+A folder that already holds files must also be one a run of stfusion made: the first run that writes there leaves
+the marker file ``.stfusion-results`` (``claim_results_folder``, called when jobs start, never by a dry run), and a
+folder that holds files but no marker (someone else's outputs, a download folder, a home folder) is refused, since
+the run would overwrite any of its files that share a name with one of the run's outputs.
 """
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
+from . import __version__
 from .errors import ConfigError
+from .io import write_text
 
+MARKER = ".stfusion-results"
 PROJECT_FOLDERS = ("config", "resources", "workflow", "tests", "docs", "bench")
 
 
@@ -44,3 +54,16 @@ def check_results_folder(results: str, project: Path, inputs: Iterable[Path]) ->
             relation = "is" if target == folder else "contains" if target in folder.parents else "lies inside"
             raise ConfigError(f"config key `results: {results}` ({target}) {relation} {what} ({folder}): the run "
                               f"would overwrite or delete files there; {fix}")
+    if target.is_dir() and not (target / MARKER).is_file() and any(target.iterdir()):
+        raise ConfigError(f"config key `results: {results}` ({target}) holds files that no run of stfusion wrote (it "
+                          f"has no {MARKER} file): the run would overwrite those that share a name with its outputs; "
+                          f"{fix}, or, if the folder holds an earlier stfusion run of this project, adopt it with "
+                          f"`touch {target / MARKER}`")
+
+
+def claim_results_folder(results: str) -> None:
+    """Mark ``results`` as a folder this project's runs write (see the module docstring); kept when it exists."""
+    marker = Path(results) / MARKER
+    if not marker.is_file():
+        write_text(marker, json.dumps({"written_by": f"stfusion {__version__}",
+                                       "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}) + "\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -60,6 +61,7 @@ class Sensor:
     srf_kind: str
     srf_table: Path | None
     value_range: tuple[float, float] | None = (0.0, 1.0)  # of the values once stored values are scaled; None: none
+    platforms: tuple[str, ...] = ()  # the satellites whose products it reads, as platform_name spells them; () any
 
     @property
     def band_names(self) -> list[str]:
@@ -81,6 +83,14 @@ class Sensor:
         centres = np.array([[band.centre_nm] for band in self.bands])
         sigmas = np.array([[band.fwhm_nm * FWHM_TO_SIGMA] for band in self.bands])
         return np.exp(-0.5 * ((wavelengths[None, :] - centres) / sigmas) ** 2)
+
+
+def platform_name(text: str) -> str:
+    """One spelling of a satellite, as STAC's ``platform`` writes it: LANDSAT_8, Landsat 8 -> landsat-8;
+    Sentinel-2A, SENTINEL2A and the product names' S2A -> sentinel-2a; Terra, AQUA -> terra, aqua ("" stays "")."""
+    name = re.sub(r"[\s_]+", "-", text.strip().lower())
+    name = re.sub(r"^s2([a-d])$", r"sentinel-2\1", name)
+    return re.sub(r"^(landsat|sentinel)-?(\d)", r"\1-\2", name)
 
 
 def sensor_names() -> list[str]:
@@ -189,6 +199,7 @@ def _build(definition: Any, source: Path | None) -> Sensor:
         srf_kind=srf["kind"],
         srf_table=table,
         value_range=None if value_range is None else (float(value_range[0]), float(value_range[1])),
+        platforms=tuple(platform_name(p) for p in definition.get("platforms", ())),
     )
 
 

@@ -11,9 +11,9 @@ fall while the RMSE rises. The initial weights are epoch 0 of that choice: a sta
 and the log says so.
 A cosine schedule is the alternative for short trainings (``_scheduler``). With ``mixed_precision`` the
 loss runs under bfloat16 autocast where the device has native bfloat16 matrix units (``native_bfloat16``).
-A checkpoint is written atomically after every epoch; a run that was killed resumes from it, and
-because batch order is seeded per epoch, a resumed run ends with the same weights as an
-uninterrupted one.
+A checkpoint is written atomically after every epoch, with its SHA-256 (``torch_artefact``); a run that was
+killed resumes from it, and because batch order is seeded per epoch, a resumed run ends with the same weights as
+an uninterrupted one.
 """
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ from typing import Callable, Mapping
 import torch
 
 from .errors import InputDataError
-from .io import atomic_path
 from .packaged import schema_defaults
 from .runlog import duration
+from .torch_artefact import load_artefact, save_artefact
 
 log = logging.getLogger("stfusion")
 Batch = Mapping[str, torch.Tensor]
@@ -148,17 +148,14 @@ def _scheduler(optimizer: torch.optim.Optimizer, settings: TrainingSettings):
 
 
 def load_checkpoint(path: Path, fingerprint: str) -> dict | None:
-    """The checkpoint at ``path`` if it belongs to this run's settings, else None."""
+    """The checkpoint at ``path`` if it belongs to this run's settings, else None; InputDataError when it is damaged
+    (``torch_artefact``)."""
     if not path.exists():
         return None
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as err:  # torch raises several types for a damaged file
-        raise InputDataError(
-            f"checkpoint {path} cannot be read ({type(err).__name__}: {err}): delete it to restart training from scratch"
-        ) from err
-    if not isinstance(state, dict) or "epoch" not in state:
-        raise InputDataError(f"checkpoint {path} is not a stfusion training checkpoint: delete it to restart training")
+    fix = "delete it and rerun the job: training restarts from its first epoch"
+    state = load_artefact(path, fix)
+    if "epoch" not in state:
+        raise InputDataError(f"checkpoint {path} is not a stfusion training checkpoint: {fix}")
     if state.get("fingerprint") != fingerprint:
         log.warning("checkpoint %s was made with other settings: starting again", path)
         return None
@@ -228,10 +225,9 @@ def fit(
                                                               settings, device)
         if _criterion(history[-1]) < best["loss"]:
             best = {"loss": _criterion(history[-1]), "state": _copy(module)}
-        with atomic_path(checkpoint) as tmp:
-            torch.save({"epoch": epoch, "model": module.state_dict(), "optimizer": optimizer.state_dict(),
-                        "scheduler": scheduler.state_dict(), "history": history, "best": best,
-                        "fingerprint": fingerprint}, tmp)
+        save_artefact(checkpoint, {"epoch": epoch, "model": module.state_dict(), "optimizer": optimizer.state_dict(),
+                                   "scheduler": scheduler.state_dict(), "history": history, "best": best,
+                                   "fingerprint": fingerprint})
         left = (time.perf_counter() - start) / (epoch - first + 1) * (settings.epochs - epoch)
         log.info("epoch %d/%d  train %.6f  validation %s  lr %.2e  (about %s left)", epoch, settings.epochs,
                  train_loss, _scores(history[-1]), history[-1]["lr"], duration(left))

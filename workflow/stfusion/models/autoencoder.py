@@ -7,13 +7,13 @@ has a stride-2 convolution halving the size and whose decoder has an upsample-by
 3x3 convolutions, replicate padding and EDCSTFN's channel widths:
 encoder  conv C->32, ReLU, conv 32->64 stride 2, ReLU, conv 64->128, ReLU;
 decoder  upsample x2 (nearest), conv 128->64, ReLU, conv 64->32, ReLU, conv 32->C (linear, reflectance out).
-It is trained with an MSE reconstruction loss on fine images; the weights file is an artefact whose SHA-256
-proves, on loading, that the weights used are the trained ones.
+It is trained with an MSE reconstruction loss on fine images; the weights file is an artefact
+(``torch_artefact``) whose SHA-256 proves, on loading, that the weights used are the trained ones: every weight is
+loaded strictly from the file's checked content.
 """
 from __future__ import annotations
 
 import hashlib
-import pickle
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -21,7 +21,9 @@ import torch
 from torch import Tensor, nn
 
 from stfusion.errors import InputDataError
+from stfusion.integrity import rerun_hint
 from stfusion.models.base import conv
+from stfusion.torch_artefact import load_artefact, save_artefact
 
 
 class FeatureAutoencoder(nn.Module):
@@ -56,24 +58,20 @@ def state_dict_sha256(source: nn.Module | Mapping[str, Tensor]) -> str:
 
 
 def save_feature_extractor(model: FeatureAutoencoder, path: str | Path) -> str:
-    """Write ``{"state_dict", "channels", "sha256"}`` to ``path`` with torch.save; return the hash."""
-    sha256 = state_dict_sha256(model)
-    torch.save({"state_dict": model.state_dict(), "channels": model.channels, "sha256": sha256}, path)
-    return sha256
+    """Write ``{"state_dict", "channels"}`` to ``path`` (``torch_artefact``); return ``state_dict_sha256`` of the
+    weights."""
+    save_artefact(path, {"state_dict": model.state_dict(), "channels": model.channels})
+    return state_dict_sha256(model)
 
 
 def load_feature_extractor(path: str | Path) -> FeatureAutoencoder:
-    """The autoencoder saved at ``path`` (eval mode); InputDataError unless its weights hash to the recorded sha256."""
+    """The autoencoder saved at ``path`` (eval mode); InputDataError when the file fails its SHA-256 or does not hold
+    every weight of the autoencoder."""
+    saved = load_artefact(path, rerun_hint(path, "autoencoder"))
     try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
         model = FeatureAutoencoder(int(saved["channels"]))
         model.load_state_dict(saved["state_dict"], strict=True)
-        sha256 = str(saved["sha256"])
-    except (OSError, EOFError, pickle.UnpicklingError, RuntimeError, KeyError, TypeError, ValueError) as error:
-        raise InputDataError(f"{path}: not a feature-extractor file ({error}); re-run the autoencoder "
-                             f"pre-training rule, which writes state_dict, channels and sha256") from error
-    loaded = state_dict_sha256(model)
-    if loaded != sha256:
-        raise InputDataError(f"{path}: the loaded weights hash to {loaded}, the file records {sha256}; "
-                             f"the file is corrupt or was edited: re-run the autoencoder pre-training rule")
+    except (RuntimeError, KeyError, TypeError, ValueError) as error:
+        raise InputDataError(f"{path}: not a feature-extractor file ({type(error).__name__}: {error}): "
+                             f"{rerun_hint(path, 'autoencoder')}") from error
     return model.eval()

@@ -1,14 +1,15 @@
 """What a scene is read from (:class:`Product`), and the checks of what products state against the config."""
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from ..errors import InputDataError
-from ..packaged import SENSOR_DIR
-from ..sensors import Storage
+from ..sensors import Sensor, Storage, platform_name, registry_definition, sensor_names
 
 
 @dataclass(frozen=True)
@@ -17,8 +18,9 @@ class Product:
 
     ``bands`` are GDAL names (local paths, or ``/vsicurl/`` ... for remote assets) in the sensor's band
     order; empty when ``path`` is itself the multi-band raster. ``storage`` is what the product's
-    metadata states (None: it states nothing, the sensor's or site's storage applies). ``series`` holds
-    metadata that must agree over a site's scenes of one sensor (e.g. the processing baseline).
+    metadata states, applied to this scene (None: it states nothing, the sensor's or site's storage applies).
+    ``series`` holds metadata that must agree over a site's scenes of one sensor (e.g. the collection).
+    ``acquired`` and ``platform`` are checked against the scene table's row (:func:`check_row`).
     """
 
     path: str
@@ -29,16 +31,20 @@ class Product:
     storage: Storage | None = None
     series: tuple[tuple[str, str], ...] = ()
     metadata_file: str = ""
+    acquired: tuple[str, str] = ()  # first and last day the pixels were observed (ISO dates); () when unstated
+    platform: str = ""  # the satellite the metadata names, lower case (e.g. "landsat-8"); "" when unstated
 
     @property
     def files(self) -> list[str]:
-        """The local files the scene is read from (what Snakemake tracks); remote assets and folders are not."""
-        named = [self.metadata_file or self.path.partition("#")[0], *self.bands, self.qa]
-        return sorted({f for f in named if f and not f.startswith("/vsi") and not Path(f).is_dir()})
+        """The local files the scene is read from (what Snakemake tracks): an archive read in place is one of them;
+        remote assets, members of archives, GDAL subdatasets (``HDF4_EOS:...``) and folders are not."""
+        named = [self.path.partition("#")[0], self.metadata_file, *self.bands, self.qa]
+        return sorted({f for f in named if f and not f.startswith("/vsi") and not re.match(r"[A-Z0-9_]+:", f)
+                       and not Path(f).is_dir()})
 
 
 def check_storage(product: Product, storage: Storage, sensor: str, site: str) -> None:
-    """The storage a product states must be the one the pipeline applies (sensor file, or the site's override)."""
+    """The storage a product states must be the one the config key ``sites.<site>.storage.<sensor>`` imposes."""
     stated = product.storage
     if stated is None:
         return
@@ -48,10 +54,30 @@ def check_storage(product: Product, storage: Storage, sensor: str, site: str) ->
     if not same:
         raise InputDataError(
             f"{product.metadata_file or product.path} states reflectance = DN * {stated.scale:g} + {stated.offset:g} "
-            f"(fill {stated.nodata}), but sensor {sensor} ({SENSOR_DIR / f'{sensor}.yaml'}, or the config key "
-            f"`sites.{site}.storage.{sensor}`) has DN * {storage.scale:g} + {storage.offset:g} (fill {storage.nodata}): "
-            f"if the product is right, set `sites.{site}.storage.{sensor}: {{scale: {stated.scale:g}, offset: "
-            f"{stated.offset:g}, nodata: {stated.nodata}}}`; otherwise replace the product"
+            f"(fill {stated.nodata}), but the config key `sites.{site}.storage.{sensor}` imposes DN * "
+            f"{storage.scale:g} + {storage.offset:g} (fill {storage.nodata}) on every {sensor} scene of the site: remove "
+            f"the key (each product's own storage is then applied to its scene), or replace the product"
+        )
+
+
+def check_row(product: Product, date: str, sensor: Sensor, site: str) -> None:
+    """The product is the row's scene: its acquisition date is the row's date (a composite's period holds it), and
+    its satellite is one of the sensor's ``platforms``."""
+    where = product.metadata_file or product.path
+    if product.acquired and not product.acquired[0] <= date <= product.acquired[-1]:
+        stated = product.acquired[0] if product.acquired[0] == product.acquired[-1] else " to ".join(product.acquired)
+        raise InputDataError(
+            f"{where} was acquired {stated}, but its row in the scene table (site {site}, sensor {sensor.name}) has "
+            f"date {date}: correct the row's date to {product.acquired[0]}, or name the product of {date} in the row"
+        )
+    if product.platform and sensor.platforms and product.platform not in sensor.platforms:
+        readers = [name for name in sensor_names() if product.platform in
+                   {platform_name(p) for p in registry_definition(name)[0].get("platforms", ())}]
+        raise InputDataError(
+            f"{where} is a product of {product.platform}, but its row in the scene table (site {site}) has sensor "
+            f"{sensor.name}, which reads {', '.join(sensor.platforms)}: give the row the sensor of {product.platform} "
+            f"({' or '.join(readers) or 'one defined under the config key `sensors:` with `platforms: [' + product.platform + ']`'}), "
+            f"or name a {sensor.name} product in the row"
         )
 
 
@@ -68,6 +94,12 @@ def check_series(products: Sequence[Product], sensor: str, site: str) -> None:
                     f"series cannot mix them: use products of one {key} (reprocess or re-download the others), or "
                     "give them two sensors (a copy under the config key `sensors:`) with their own storage"
                 )
+
+
+def doy_period(year: str, doy: str, days: int = 1) -> tuple[str, str]:
+    """The ISO first and last day of a period of ``days`` days from day of year ``doy`` of ``year`` (YYYYDDD names)."""
+    first = dt.date(int(year), 1, 1) + dt.timedelta(days=int(doy) - 1)
+    return first.isoformat(), (first + dt.timedelta(days=days - 1)).isoformat()
 
 
 def missing_file(product: str, what: str, file: str | Path, fix: str) -> InputDataError:

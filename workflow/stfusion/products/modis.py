@@ -1,4 +1,4 @@
-"""MODIS surface reflectance as per-band GeoTIFF exports; HDF4 files are refused with how to convert them.
+"""MODIS surface reflectance as per-band GeoTIFF exports (the ``.hdf`` granules: :mod:`.modis_hdf`).
 
 AppEEARS names each layer ``<product>.<version>_<layer>_doy<YYYYDDD>_aid<NNNN>.tif``, e.g.
 ``MOD09GA.061_sur_refl_b01_1_doy2021120_aid0001.tif`` ... ``_b07_1_``, ``MOD09GA.061_state_1km_1_...``
@@ -15,33 +15,19 @@ from pathlib import Path
 
 from ..errors import InputDataError
 from ..sensors import Sensor
-from .base import Product, missing_file
+from .base import Product, doy_period, missing_file
+from .modis_hdf import PERIOD_DAYS, PLATFORMS
 
 LAYER = re.compile(r"(?P<stem>.*?)_?(?P<layer>sur_refl_b\d\d(_1)?|state_1km(_1)?|sur_refl_state_500m)(?P<rest>.*)\.tiff?$")
 QA_LAYERS = ("state_1km", "sur_refl_state_500m")
+NAME = re.compile(r"(?P<sat>M[OY]D)09(?P<kind>GA|A1)\..*_doy(?P<year>\d{4})(?P<doy>\d{3})")
 
 
 def names_product(path: Path) -> bool:
-    """An HDF4 file, a per-band export layer, or a folder of them."""
-    if path.suffix.lower() == ".hdf" or LAYER.fullmatch(path.name):
+    """A per-band export layer, or a folder of them."""
+    if LAYER.fullmatch(path.name):
         return True
     return path.is_dir() and any(LAYER.fullmatch(p.name) for p in path.iterdir())
-
-
-def hdf_error(path: Path) -> InputDataError:
-    """HDF4-EOS is not in the GDAL of rasterio's wheels: say how to convert it, or which export to use."""
-    grid = "MODIS_Grid_500m_2D" if "09GA" in path.name else "MOD_Grid_500m_Surface_Reflectance"
-    qa = "MODIS_Grid_1km_2D:state_1km_1" if "09GA" in path.name else f"{grid}:sur_refl_state_500m"
-    layer = "sur_refl_b0${b}_1" if "09GA" in path.name else "sur_refl_b0${b}"
-    return InputDataError(
-        f"{path} is HDF4-EOS, which the GDAL built into rasterio's wheels cannot read. Convert its layers to "
-        f"GeoTIFFs with a GDAL that has the HDF4 driver (conda-forge's gdal, or OSGeo4W):\n"
-        f"  for b in 1 2 3 4 5 6 7; do gdal_translate 'HDF4_EOS:EOS_GRID:\"{path}\":{grid}:{layer}' "
-        f"{path.stem}_{layer}.tif; done\n"
-        f"  gdal_translate 'HDF4_EOS:EOS_GRID:\"{path}\":{qa}' {path.stem}_{qa.split(':')[1]}.tif\n"
-        f"and name {path.stem}_{layer.replace('${b}', '1')}.tif in the scene table; or download the scene as "
-        "AppEEARS GeoTIFF layers (sur_refl_b01_1 ... sur_refl_b07_1 and state_1km_1) and name one of them"
-    )
 
 
 def _layers(path: Path) -> tuple[Path, dict[str, Path]]:
@@ -69,8 +55,6 @@ def _layers(path: Path) -> tuple[Path, dict[str, Path]]:
 
 def read(path: str, sensor: Sensor) -> Product:
     """The layers ``sur_refl_b<nn>`` of the sensor's bands ``B<n>`` and the state layer as QA."""
-    if Path(path).suffix.lower() == ".hdf":
-        raise hdf_error(Path(path))
     folder, layers = _layers(Path(path))
     bands = []
     for band in sensor.bands:
@@ -84,4 +68,7 @@ def read(path: str, sensor: Sensor) -> Product:
     if not qa:
         raise missing_file(path, "state layer (state_1km or sur_refl_state_500m)", folder / "..._state_1km_1_....tif",
                            "export the state_1km layer with the reflectance layers")
-    return Product(path=path, family="modis_export", bands=tuple(bands), qa=qa, qa_kind="modis_state")
+    name = NAME.match(Path(bands[0]).name)
+    acquired = doy_period(name["year"], name["doy"], PERIOD_DAYS[name["kind"]]) if name else ()
+    return Product(path=path, family="modis_export", bands=tuple(bands), qa=qa, qa_kind="modis_state",
+                   acquired=acquired, platform=PLATFORMS[name["sat"]] if name else "")

@@ -7,7 +7,6 @@ The sensor is given (``--sensor``) or found from the item's ``platform`` (STAC c
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -17,23 +16,29 @@ import pandas as pd
 from ..errors import StfusionError
 from ..io import write_text
 from ..scenes import COLUMNS
-from .stac import load_items
-
-PLATFORMS = {"landsat-4": "landsat5_tm", "landsat-5": "landsat5_tm", "landsat-7": "landsat7_etm",
-             "landsat-8": "landsat8_oli", "landsat-9": "landsat8_oli", "sentinel-2a": "sentinel2_msi",
-             "sentinel-2b": "sentinel2_msi", "sentinel-2c": "sentinel2_msi", "terra": "modis", "aqua": "modis"}
-
+from ..sensors import load_sensor, sensor_names
+from .stac import load_items, platform
 
 def item_sensor(item, sensor: str | None, source: str) -> str:
     if sensor:
         return sensor
-    platform = re.sub(r"[_\s]", "-", str(item.properties.get("platform", "")).lower())
-    if platform not in PLATFORMS:
+    named, readers = platform(item), platform_sensors()
+    if named not in readers:
         raise StfusionError(
-            f"item {item.id} in {source}: platform {platform or '(none)'} is not one of {', '.join(PLATFORMS)}: "
+            f"item {item.id} in {source}: platform {named or '(none)'} is not one of {', '.join(readers)}: "
             "give the sensor with --sensor"
         )
-    return PLATFORMS[platform]
+    return readers[named]
+
+
+def platform_sensors() -> dict[str, str]:
+    """Each satellite of the registry's sensors (their ``platforms``) -> the first sensor, by name, that reads it
+    (``landsat-8``: landsat8_oli, not the thermal landsat8_tirs)."""
+    readers: dict[str, str] = {}
+    for name in sensor_names():
+        for satellite in load_sensor(name).platforms:
+            readers.setdefault(satellite, name)
+    return readers
 
 
 def scene_rows(collections: Sequence[str], site: str, sensor: str | None = None) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..benchmarks import job_usage
-from ..evaluation import truth_bands
+from ..evaluation import HELD_OUT, common_held_out_dates, truth_bands
 from ..io import read_raster
 from ..sensors import load_sensor
 from .marks import PRIMARY, worse_marks
@@ -32,15 +32,17 @@ class Experiment:
     """What the report shows of one experiment of a site."""
 
     title: str
-    mean: pd.DataFrame  # methods x metrics, averaged over the held-out dates
+    mean: pd.DataFrame  # methods x metrics, averaged over the dates every method holds out
     per_date: dict[str, pd.DataFrame]  # caption -> methods x metrics
     images: Images | None
-    histories: dict[str, pd.DataFrame]  # model -> epoch, train_loss, validation_loss
+    histories: dict[str, pd.DataFrame]  # model (its methods) -> epoch, train_loss, validation_loss
     runtimes: pd.DataFrame  # method -> jobs, total, longest, peak memory
     notes: list[str] = field(default_factory=list)
     naive: list[str] = field(default_factory=list)  # the naive baselines among the methods
     worse: dict[str, set[str]] = field(default_factory=dict)  # table (per-date caption or marks.MEAN) -> methods
     kept_start: set[str] = field(default_factory=set)  # deep methods whose training kept its start
+    mean_dates: list[str] | None = None  # the dates of ``mean`` where they are listed (spatiotemporal fusion)
+    own_dates: pd.DataFrame | None = None  # (method, role) x metrics: each method over its own dates, not ranked
 
 
 def read_scores(paths: Mapping[str, str]) -> pd.DataFrame:
@@ -79,23 +81,36 @@ def kept_starts(histories: dict[str, pd.DataFrame]) -> set[str]:
             if method != "autoencoder" and "kept" in history and history.loc[history.epoch == 0, "kept"].astype(bool).any()}
 
 
+def readers_of(histories: Mapping[str, str]) -> dict[str, list[str]]:
+    """Per history file the methods that read its model (several where their training settings are identical:
+    stfusion.shared_models), so that a shared model's learning curve is drawn once."""
+    readers: dict[str, list[str]] = {}
+    for method, path in histories.items():
+        readers.setdefault(path, []).append(method)
+    return readers
+
+
 def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
-    """The spatiotemporal experiment: summary.tsv (held-out means), the tidy metrics per held-out date, and the
-    truth and predictions of the middle date held out by every method."""
+    """The spatiotemporal experiment: summary.tsv (means over the dates every method holds out),
+    summary_own_dates.tsv (each method over its own dates), the tidy metrics per held-out date, and the truth and
+    predictions of the middle date held out by every method."""
     mean = pd.read_csv(files["summary"], sep="\t", index_col="method")
     metrics = [c for c in mean.columns if c != "dates"]
+    own = pd.read_csv(files["own_dates"], sep="\t", index_col=["method", "role"])
     scores = read_scores(files["scores"])
-    held = scores[scores.held_out & (scores.band == "all") & scores.metric.isin(metrics)]
+    held = scores[(scores.role == HELD_OUT) & (scores.band == "all") & scores.metric.isin(metrics)]
     per_date = {
         f"{date} (held out)": group.pivot_table(index="method", columns="metric", values="value")[metrics]
         for date, group in held.groupby("date")
     }
+    shared = common_held_out_dates(scores)
     primary = held[held.metric == PRIMARY].pivot_table(index="method", columns="date", values="value")
-    worse = worse_marks(primary, files["naive"], {f"{date} (held out)": date for date in primary.columns})
+    worse = worse_marks(primary, files["naive"], {f"{date} (held out)": date for date in primary.columns}, shared)
     methods = list(files["scores"])
-    shared = [d for d, group in held.groupby("date") if set(group.method) == set(methods)]
     date = middle_date(shared)
-    notes = [] if date else ["No date is held out by every method: no images."]
+    notes = [] if date else ["No date is held out by every method (a deep method's training and validation targets "
+                             "are not held out): no means to compare and no images; see each method over its own "
+                             "dates."]
     images = None
     bands = json.loads(Path(files["bands"]).read_text())
     if date:
@@ -103,10 +118,16 @@ def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
         predictions = {m: read_raster(files["predictions"][m][date]).data for m in methods}
         centres = centres_of(bands["fine"], [pair["fine"] for pair in bands["bands"]], sensors)
         images = Images(date, truth, predictions, centres)
-    histories = {model: pd.read_csv(path) for model, path in files["histories"].items()}
+    readers = readers_of(files["histories"])
+    frames = {path: pd.read_csv(path) for path in readers}
+    histories = {method: frames[path] for method, path in files["histories"].items()}
+    curves = {" = ".join(names): frames[path] for path, names in readers.items()}
+    notes += [f"{', '.join(names)} have identical training settings and read one model, trained once: its learning "
+              "curve is drawn once and its training job counts in each one's run time."
+              for names in readers.values() if len(names) > 1]
     return Experiment(f"Spatiotemporal fusion ({bands['fine']} from {bands['coarse']})", mean, per_date, images,
-                      histories, read_runtimes(files["benchmarks"]), notes, files["naive"], worse,
-                      kept_start=kept_starts(histories))
+                      curves, read_runtimes(files["benchmarks"]), notes, files["naive"], worse,
+                      kept_start=kept_starts(histories), mean_dates=shared, own_dates=own)
 
 
 def load_sts(files: Mapping, sensors: Mapping | None) -> Experiment:

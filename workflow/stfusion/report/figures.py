@@ -98,10 +98,12 @@ def learning_curves(histories: Mapping[str, pd.DataFrame]) -> bytes:
         if "kept" in history and history.kept.any():
             ax.axvline(history.epoch[history.kept].iloc[0], color="grey", linewidth=0.8, label="kept")
         values = history[list(shown.values())].to_numpy(dtype=float)
-        ticks = sorted({float(f"{t:.2g}") for t in np.geomspace(np.nanmin(values), np.nanmax(values), 5)})
-        ax.set(title=model, xlabel="epoch", ylabel="loss, RMSE", yscale="log")
-        ax.set_yticks(ticks, [f"{t:g}" for t in ticks], fontsize=8)  # five plain labels, not 2.6 x 10^-1
-        ax.minorticks_off()
+        positive = values[values > 0]  # a loss of exactly 0 (identical images) has no place on a log scale
+        ax.set(title=model, xlabel="epoch", ylabel="loss, RMSE", yscale="log" if positive.size else "linear")
+        if positive.size:
+            ticks = sorted({float(f"{t:.2g}") for t in np.geomspace(positive.min(), positive.max(), 5)})
+            ax.set_yticks(ticks, [f"{t:g}" for t in ticks], fontsize=8)  # five plain labels, not 2.6 x 10^-1
+            ax.minorticks_off()
         ax.title.set_fontsize(10)
     axes[0].legend(fontsize=8)
     return to_png(fig)

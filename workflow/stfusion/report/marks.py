@@ -39,8 +39,8 @@ def worse_on_date(scores: pd.DataFrame, date: str, naive: Collection[str], metri
 
 def worse_on_average(scores: pd.DataFrame, naive: Collection[str], metric: str = PRIMARY) -> set[str]:
     """Methods whose mean score over their held-out dates is worse than the best naive baseline's mean over the same
-    dates (a deep method's training dates are not held out: means over different dates would not compare); a
-    baseline lacking one of those dates is left out."""
+    dates (a deep method's training and validation targets are not held out: means over different dates would not
+    compare); a baseline lacking one of those dates is left out."""
     baselines, methods = held_out_losses(scores, naive, metric)
     worse = set()
     for method, row in methods.iterrows():
@@ -51,12 +51,16 @@ def worse_on_average(scores: pd.DataFrame, naive: Collection[str], metric: str =
     return worse
 
 
-def worse_marks(scores: pd.DataFrame, naive: Collection[str], tables: Mapping[str, str]) -> dict[str, set[str]]:
-    """The methods to mark per table: each per-date table (caption -> date in ``tables``) and ``MEAN``."""
+def worse_marks(scores: pd.DataFrame, naive: Collection[str], tables: Mapping[str, str],
+                mean_dates: Collection[str] | None = None) -> dict[str, set[str]]:
+    """The methods to mark per table: each per-date table (caption -> date in ``tables``) and ``MEAN``, the mean over
+    ``mean_dates`` when given (the dates of the mean table: those every method holds out), else over each method's
+    held-out dates."""
     if not naive:
         return {}
+    mean = scores if mean_dates is None else scores[[d for d in scores.columns if d in set(mean_dates)]]
     return {caption: worse_on_date(scores, date, naive) for caption, date in tables.items()} | {
-        MEAN: worse_on_average(scores, naive)}
+        MEAN: worse_on_average(mean, naive)}
 
 
 def marked(frame: pd.DataFrame, worse: Collection[str], kept_start: Collection[str] = ()) -> pd.DataFrame:
@@ -74,7 +78,7 @@ def marks_legend(naive: Collection[str], kept_start: Collection[str] = (), metri
     if naive:
         lines.append(f"{WORSE} worse than the best naive baseline ({', '.join(naive)}) in held-out "
                      f"{METRICS[metric].label}: on that date in a per-date table; in the held-out mean, averaged "
-                     "over the dates the method is held out, the baselines over the same dates")
+                     "over the dates of that table")
     if kept_start:
         lines.append(f"{KEPT} kept its start: no training epoch beat the initial weights on the validation groups, "
                      "so the weights used are the initial ones")

@@ -13,7 +13,7 @@ from .comparison import comparison_html
 from .experiments import Experiment, load_fusion, load_spectral, load_sts
 from .markup import details, figure, note
 from .marks import MEAN, marked, marks_legend
-from .tables import inventory_table, metric_legend, metric_table, runtime_table
+from .tables import inventory_table, metric_legend, metric_table, own_dates_table, runtime_table
 
 INVENTORY_OPEN_ROWS = 40  # longer inventories start folded
 
@@ -69,19 +69,37 @@ def site_section(name: str, files: Mapping, sensors: Mapping | None) -> str:
     return "".join(parts) + "</section>"
 
 
+OWN_DATES_LEGEND = ("Each method's mean over the dates it holds out and, for a trained method, over its validation "
+                    "targets (their predictions chose the weights it kept, so they flatter it). Not ranked: the "
+                    "methods' dates differ; the table above compares them.")
+
+
+def mean_heading(dates: list[str] | None) -> str:
+    """The heading of an experiment's mean table, with the dates it averages where they are listed."""
+    if dates is None:
+        return "Held-out mean"
+    if not dates:
+        return "Held-out mean: no date is held out by every method"
+    return f"Held-out mean over the {len(dates)} date{'s' if len(dates) > 1 else ''} every method holds out ({', '.join(dates)})"
+
+
 def experiment_html(experiment: Experiment) -> str:
-    """An experiment: the held-out mean table, the per-date tables (folded), the images of one held-out date,
+    """An experiment: the held-out mean table, the per-date tables and each method's own dates (folded), the images
+    of one held-out date,
     learning curves and run times; methods marked where worse than the best naive baseline or kept their start."""
     def table(frame: pd.DataFrame, key: str, caption: str = "") -> str:
         return metric_table(marked(frame, experiment.worse.get(key, set()), experiment.kept_start), caption)
 
     legend = " ".join(filter(None, [metric_legend(list(experiment.mean.columns)),
                                     marks_legend(experiment.naive, experiment.kept_start)]))
-    parts = [f"<h3>{escape(experiment.title)}</h3>", "<h4>Held-out mean</h4>", table(experiment.mean, MEAN),
-             f'<p class="legend">{escape(legend)}</p>']
+    parts = [f"<h3>{escape(experiment.title)}</h3>", f"<h4>{escape(mean_heading(experiment.mean_dates))}</h4>",
+             table(experiment.mean, MEAN), f'<p class="legend">{escape(legend)}</p>']
     if experiment.per_date:
         parts.append(details(f"Per date ({len(experiment.per_date)})",
                              "".join(table(frame, caption, caption) for caption, frame in experiment.per_date.items())))
+    if experiment.own_dates is not None and not experiment.own_dates.empty:
+        parts.append(details("Each method over its own dates", own_dates_table(experiment.own_dates)
+                             + f'<p class="legend">{escape(OWN_DATES_LEGEND)}</p>'))
     worse = sorted(experiment.worse.get(MEAN, set()))
     if worse:
         parts.append(note(f"On the held-out mean, {', '.join(worse)} score{'s' if len(worse) == 1 else ''} worse than the best naive baseline "

@@ -83,6 +83,14 @@ def metric_table(frame: pd.DataFrame, caption: str = "") -> str:
     return html_table(frame, number, headers={c: header(c) for c in frame.columns}, bold=best_mask(frame), caption=caption)
 
 
+def own_dates_table(frame: pd.DataFrame) -> str:
+    """Rows (method, role) x metrics and ``dates`` (evaluation.own_dates_summary), nothing in bold: each row has
+    its own dates, so the columns do not rank the methods."""
+    shown = frame.set_axis([f"{method} ({role.replace('_', ' ')})" for method, role in frame.index], axis=0)
+    headers = {c: "dates" if c == "dates" else header(c) for c in frame.columns}
+    return html_table(shown.rename_axis("method"), number, headers=headers)
+
+
 def inventory_table(inventory: pd.DataFrame) -> str:
     """The scene inventory: sensor, date, cloud+shadow and nodata percentages (the share of the nodata without a
     QA value), the pixels beyond the sensor's value range (blank for a sensor without one), kept or dropped and

@@ -35,6 +35,13 @@ class SpectralMethod(ABC):
     def fit(self, ms: np.ndarray, hs: np.ndarray, ratio: int, srf: np.ndarray, checkpoint: str | Path) -> None:
         """Learn from one pair (``checkpoint``: where a trained method resumes); nothing to learn by default."""
 
+    def fitted_state(self) -> dict:
+        """What ``fit`` learnt, as tensors and plain values (saved with a two-stage STS method); none by default."""
+        return {}
+
+    def restore_fitted(self, state: Mapping) -> None:
+        """Take back what ``fit`` learnt from a ``fitted_state``."""
+
     @abstractmethod
     def predict(self, ms: np.ndarray, hs: np.ndarray, ratio: int, srf: np.ndarray) -> np.ndarray:
         """The HS cube at the MS resolution."""

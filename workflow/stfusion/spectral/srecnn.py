@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -168,6 +169,19 @@ class SRECNNMethod(SpectralMethod):
 
     def fit(self, ms: np.ndarray, hs: np.ndarray, ratio: int, srf: np.ndarray, checkpoint: str | Path) -> None:
         self.network = train_srecnn(ms, hs, ratio, self.training, checkpoint, degradation=self.degradation)
+
+    def fitted_state(self) -> dict:
+        if self.network is None:
+            return {}
+        network = self.network
+        return {"ms_bands": network.ms_bands, "hs_bands": network.hs_bands, **network.options,
+                "weights": network.state_dict()}
+
+    def restore_fitted(self, state: Mapping) -> None:
+        if state:
+            network = SRECNN(state["ms_bands"], state["hs_bands"], tuple(state["features"]), tuple(state["kernels"]))
+            network.load_state_dict(state["weights"])
+            self.network = network.eval()
 
     def predict(self, ms: np.ndarray, hs: np.ndarray, ratio: int, srf: np.ndarray) -> np.ndarray:
         if self.network is None:

@@ -128,15 +128,16 @@ class TrainedSTS:
         return cube
 
     def state(self) -> dict:
-        """What prediction needs besides the series (network weights, PCA, settings) and the training record."""
-        return {"state": self.network.state_dict(), "pca": self.pca, "settings": self.settings,
-                "history": self.history, "task_weights": self.task_weights}
+        """What prediction needs besides the series and the settings (network weights, PCA) and the training record,
+        as tensors and plain values (``torch_artefact``)."""
+        return {"state": self.network.state_dict(), "pca": self.pca.state(), "history": self.history,
+                "task_weights": self.task_weights}
 
     @classmethod
-    def from_state(cls, saved: dict, series: SiteSeries) -> TrainedSTS:
-        """The model of a ``state`` (saved with the fitted ``stsmtl.STSMTL``), predicting from ``series`` (any dates,
-        e.g. one MS date and its references: ``series.prediction_dates``)."""
-        settings, pca = saved["settings"], saved["pca"]
+    def from_state(cls, saved: Mapping, series: SiteSeries, settings: STSSettings) -> TrainedSTS:
+        """The model of a ``state`` (saved with the fitted ``stsmtl.STSMTL``) trained with ``settings``, predicting
+        from ``series`` (any dates, e.g. one MS date and its references: ``series.prediction_dates``)."""
+        pca = HyperspectralPCA.from_state(saved["pca"])
         network = STSMTLNetwork(series.fine.shape[1], series.ms.shape[1], pca.n_components, series.ratio("ms"),
                                 series.ratio("hs"), settings.features, settings.blocks, settings.kernels)
         try:

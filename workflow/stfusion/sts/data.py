@@ -61,6 +61,13 @@ class SiteSeries:
                                  "divided by one whole ratio: reproject it onto the site's aligned grid")
         return rows // r
 
+    def valid_pixels(self) -> np.ndarray:
+        """The fine-grid mask (rows, cols) of pixels valid in every band of every image of the series."""
+        valid = ~np.isnan(self.fine).any(axis=(0, 1))
+        for name in ("ms", "hs"):
+            valid &= ~upsample_nearest(np.isnan(getattr(self, name)).any(axis=(0, 1)), self.ratio(name))
+        return valid
+
 
 def date_sample(series: SiteSeries, hs_scores: np.ndarray, day: float, fine_index: int, hs_index: int,
                 method: str = "linear", scale_days: float = SCALE_DAYS) -> dict[str, np.ndarray]:

@@ -5,10 +5,11 @@ a date from a site's series (fine MS, high-temporal MS and HS images, ``data.Sit
 A method is built from the validated config by ``from_config`` (its ``sts_methods`` entry, the site's ``sts``
 block and the config's ``training``, ``prediction`` and ``seed``; the registry entry's ``options`` as keyword
 arguments), learns from the training series by ``fit`` (the rule sts_train; naive methods learn nothing and have
-no such job), is written by ``save`` and read back by ``load``, and predicts one date by ``predict`` (the rule
-sts_predict, from the scenes the series plan lists for the date). ``sts_method`` builds one through its registry
-entry, so the rules' scripts name no method: adding one is its module and one line in ``methods.STS``
-(docs/developer/adding-an-sts-method.md).
+no such job), writes what it learnt by ``save`` (``fitted_state``: tensors and plain values, in a file with its
+SHA-256, ``torch_artefact``) and takes it back, built again from the config, by ``load_fitted``, and predicts one
+date by ``predict`` (the rule sts_predict, from the scenes the series plan lists for the date). ``sts_method``
+builds one through its registry entry, so the rules' scripts name no method: adding one is its module and one line
+in ``methods.STS`` (docs/developer/adding-an-sts-method.md).
 """
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-import torch
 
 from ..errors import InputDataError
-from ..io import atomic_path
+from ..integrity import rerun_hint
 from ..methods import STS
+from ..torch_artefact import load_artefact, save_artefact
 from .data import SiteSeries
 
 
@@ -52,17 +53,31 @@ class STSMethod(ABC):
     def predict(self, series: SiteSeries, srf: SRF, day: float) -> np.ndarray:
         """The fine hyperspectral image (C_h, H, W) float32 of ``day`` (a day number, ``resample.day_numbers``)."""
 
-    def save(self, path: str | Path) -> None:
-        """Write the fitted method (settings and state) atomically; ``load`` reads it back."""
-        with atomic_path(path) as tmp:
-            torch.save(self, tmp)
+    def fitted_state(self) -> dict:
+        """What ``fit`` learnt, as tensors and plain values (``torch_artefact``); a method that learns nothing has none.
+        The settings are not part of it: they come from the config, which ``load_fitted``'s method is built from."""
+        return {}
 
-    @staticmethod
-    def load(path: str | Path) -> STSMethod:
+    def restore_fitted(self, state: Mapping) -> None:
+        """Take back what ``fit`` learnt from a ``fitted_state``."""
+
+    def save(self, path: str | Path) -> None:
+        """Write the fitted state with the method's class name, atomically and with its SHA-256."""
+        save_artefact(path, {"method": type(self).__name__, "state": self.fitted_state()})
+
+    def load_fitted(self, path: str | Path) -> STSMethod:
+        """This method (built from the config by ``sts_method``) with the fitted state that the rule sts_train saved at
+        ``path``; InputDataError naming the file when it is damaged or holds another method."""
+        fix = rerun_hint(path, "sts_train")
+        saved = load_artefact(path, fix)
+        if saved.get("method") != type(self).__name__:
+            raise InputDataError(f"{path} holds a fitted {saved.get('method')}, not a {type(self).__name__}: {fix}")
         try:
-            return torch.load(path, map_location="cpu", weights_only=False)
-        except (OSError, RuntimeError, EOFError) as err:
-            raise InputDataError(f"STS model file {path} cannot be read ({err}): delete it and rerun sts_train") from err
+            self.restore_fitted(saved["state"])
+        except (KeyError, RuntimeError, TypeError, ValueError) as err:
+            raise InputDataError(f"{path} does not hold a fitted {type(self).__name__} ({type(err).__name__}: {err}): "
+                                 f"{fix}") from err
+        return self
 
 
 def sts_method(method: Mapping, spec: Mapping, config: Mapping) -> STSMethod:

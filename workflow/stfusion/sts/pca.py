@@ -9,7 +9,10 @@ smallest whose cumulative explained variance reaches ``variance`` (scikit-learn'
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
+import torch
 from sklearn.decomposition import PCA
 
 from ..errors import ConfigError, InputDataError
@@ -62,6 +65,20 @@ class HyperspectralPCA:
         self._check_fitted()
         moved = np.moveaxis(np.asarray(scores, np.float64), -3, -1)
         return np.moveaxis(moved @ self.components + self.mean, -1, -3).astype(np.float32)
+
+    def state(self) -> dict:
+        """The fitted PCA as tensors and plain values (``torch_artefact``); ``from_state`` reads it back."""
+        self._check_fitted()
+        arrays = {name: torch.from_numpy(np.asarray(getattr(self, name)))
+                  for name in ("components", "mean", "explained_variance_ratio")}
+        return {"variance": self.variance, "max_pixels": self.max_pixels, "seed": self.seed, **arrays}
+
+    @classmethod
+    def from_state(cls, state: Mapping) -> HyperspectralPCA:
+        pca = cls(state["variance"], state["max_pixels"], state["seed"])
+        pca.components, pca.mean, pca.explained_variance_ratio = (
+            state[name].numpy() for name in ("components", "mean", "explained_variance_ratio"))
+        return pca
 
     def _check_fitted(self) -> None:
         if self.components is None:

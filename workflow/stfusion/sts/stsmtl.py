@@ -42,7 +42,15 @@ class STSMTL(STSMethod):
             log.info("Wald-scale scores (HS dates, own images withheld): %s", record["wald"])
         return record
 
+    def fitted_state(self) -> dict:
+        if self.state is None:
+            raise ValueError("STS-MTL is saved once fitted: call fit first")
+        return self.state
+
+    def restore_fitted(self, state: Mapping) -> None:
+        self.state = dict(state)
+
     def predict(self, series: SiteSeries, srf: SRF, day: float) -> np.ndarray:
         if self.state is None:
             raise ValueError("STS-MTL predicts once fitted: call fit or load a saved model")
-        return TrainedSTS.from_state(self.state, series).predict(day)
+        return TrainedSTS.from_state(self.state, series, self.settings).predict(day)

@@ -157,6 +157,24 @@ class TwoStage(STSMethod):
                             Path(folder) / "checkpoint.pt")
         return {}
 
+    def fitted_state(self) -> dict:
+        """The ratios, the band map, a deep first stage's weights and the spectral stage's fitted state."""
+        if self.band_map is None:
+            raise ValueError("a two-stage method is saved once fitted: call fit first")
+        return {"ms_ratio": self.ms_ratio, "hs_ratio": self.hs_ratio,
+                "band_map": [torch.from_numpy(array) for array in self.band_map],
+                "first": None if self.first is None else self.first.state_dict(), "second": self.second.fitted_state()}
+
+    def restore_fitted(self, state: Mapping) -> None:
+        self.ms_ratio, self.hs_ratio = int(state["ms_ratio"]), int(state["hs_ratio"])
+        a, offset = (tensor.numpy() for tensor in state["band_map"])
+        self.band_map = a, offset
+        if state["first"] is not None:
+            first = FUSION[self.spatiotemporal].load()(a.shape[0], self.ms_ratio)
+            first.load_state_dict(state["first"])
+            self.first = first.eval()
+        self.second.restore_fitted(state["second"])
+
     def _mapped_ms(self, series: SiteSeries, days) -> np.ndarray:
         """The MS series resampled in time to ``days`` (``resample.resample_in_time``: the MS image itself on an MS
         date) and mapped to the fine bands by the band map."""
