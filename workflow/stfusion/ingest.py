@@ -22,7 +22,7 @@ from .errors import ConfigError, InputDataError
 from .grid import SiteGrid
 from .products import Product, check_series, check_storage, resolve_scene
 from .products.vrt import stack_vrt
-from .raw_values import check_fits_storage, is_remote, read_in_full, summarise
+from .raw_values import check_fits_storage, is_remote, read_in_full, storage_location, summarise
 from .sensors import Sensor, Storage
 
 
@@ -115,7 +115,7 @@ def check_values(product: Product, sensor: Sensor, dtype: str, site: str, overri
     files = [name for name in product.bands or (product.path,) if not is_remote(name)]
     chunks = (chunk for name in files for chunk in read_in_full(name, what, fix, storage.nodata))
     summary = summarise(chunks, dtype, storage, sensor.value_range)
-    check_fits_storage(summary, product.path, sensor, storage, site, override)
+    check_fits_storage(summary, product.path, sensor, storage, site, storage_location(sensor.name, site, override))
 
 
 def storage_for(sensor: Sensor, override: dict | None) -> Storage:
