@@ -13,7 +13,7 @@ from rasterio.transform import from_origin
 
 from stfusion.errors import InputDataError
 from stfusion.packaged import SENSOR_DIR
-from stfusion.raw_values import check_fits_storage, read_in_full, summarise
+from stfusion.raw_values import check_fits_storage, read_in_full, storage_location, summarise
 from stfusion.sensors import Storage, load_sensor
 
 LANDSAT = load_sensor("landsat8_oli")
@@ -37,7 +37,8 @@ def reflectance(rng: np.random.Generator, shape=(7, 64, 64)) -> np.ndarray:
 def check(data: np.ndarray, storage: Storage, override: dict | None = None, sensor=LANDSAT) -> None:
     """The catalogue's check of one in-memory scene (one chunk) of ``data``."""
     summary = summarise([np.ma.masked_invalid(data)], str(data.dtype), storage, sensor.value_range)
-    check_fits_storage(summary, "data/scene.tif", sensor, storage, "tiny", override)
+    where = storage_location(sensor.name, "tiny", override)
+    check_fits_storage(summary, "data/scene.tif", sensor, storage, "tiny", where)
 
 
 def test_a_truncated_cog_is_refused_with_the_file_and_the_fix(tmp_path):

@@ -22,7 +22,7 @@ from .errors import ConfigError, InputDataError
 from .grid import SiteGrid
 from .products import Product, check_row, check_series, check_storage, modis_hdf, resolve_scene
 from .products.vrt import stack_vrt
-from .raw_values import check_fits_storage, is_remote, read_in_full, summarise
+from .raw_values import check_fits_storage, is_remote, read_in_full, storage_location, summarise
 from .sensors import Sensor, Storage
 
 
@@ -128,7 +128,11 @@ def check_values(product: Product, sensor: Sensor, dtype: str, spec: Mapping, si
     with gdal_names(files) as names:
         chunks = (chunk for name in names for chunk in read_in_full(name, what, fix, storage.nodata))
         summary = summarise(chunks, dtype, storage, sensor.value_range)
-    check_fits_storage(summary, product.path, sensor, storage, site, spec.get("storage", {}).get(sensor.name))
+    override = spec.get("storage", {}).get(sensor.name)
+    stated = product.storage is not None and not override
+    where = (f"the storage stated by {product.metadata_file or product.path}" if stated
+             else storage_location(sensor.name, site, override))
+    check_fits_storage(summary, product.path, sensor, storage, site, where)
 
 
 def storage_for(sensor: Sensor, override: dict | None) -> Storage:

@@ -125,12 +125,11 @@ def _quantity(value_range: tuple[float, float]) -> str:
 
 
 def check_fits_storage(summary: ValueSummary, path: str, sensor: Sensor, storage: Storage, site: str,
-                       override: dict | None) -> None:
+                       where: str) -> None:
     """Refuse a scene whose values contradict the storage applied to them (module docstring), naming the file,
-    the storage key and the fix."""
+    ``where`` the storage is set (:func:`storage_location`) and the fix."""
     if sensor.value_range is None or summary.count == 0:
         return
-    where = storage_location(sensor.name, site, override)
     quantity = _quantity(sensor.value_range)
     low, high = plausible_range(sensor.value_range)
     rule = f"reflectance = DN * {storage.scale:g} {'-' if storage.offset < 0 else '+'} {abs(storage.offset):g}"
