@@ -345,6 +345,39 @@ def test_band_count_mismatch_fails(scenario):
     )
 
 
+def truncated_cog(path: Path) -> str:
+    """The Landsat scene as a Cloud-Optimized GeoTIFF cut after 60 % of its bytes: its header (at the start)
+    opens and describes it, but the last blocks are gone (a download cut short)."""
+    with rasterio.open(landsat(path)) as src:
+        data, profile = src.read(), src.profile
+    profile.update(driver="COG", blocksize=32)
+    profile.pop("blockxsize"), profile.pop("blockysize"), profile.pop("tiled", None)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+    path.write_bytes(path.read_bytes()[: int(path.stat().st_size * 0.6)])
+    return str(path)
+
+
+def float_reflectance(path: Path) -> str:
+    """The Landsat scene as float32 reflectance 0..1, under the site's int16 x 1e-4 storage (issue 27)."""
+    with rasterio.open(landsat(path)) as src:
+        data, profile = src.read(), src.profile
+    profile.update(dtype="float32", nodata=None)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write((data * 1e-4).astype("float32"))
+    return str(path)
+
+
+@pytest.mark.parametrize("write, expected", [
+    (truncated_cog, ["data/landsat.tif cannot be read in full", "truncated or damaged", "download or export it again"]),
+    (float_reflectance, ["data/landsat.tif holds float32 values", "already reflectance 0..1",
+                         "config key `sites.tiny.storage.landsat8_oli`", "{scale: 1, offset: 0}"]),
+], ids=["truncated-cog", "float-reflectance-under-int16-x1e-4"])
+def test_scene_that_cannot_be_used_as_stored_fails_before_the_catalogue_is_written(scenario, write, expected):
+    write(scenario.path("data/landsat.tif"))
+    assert_failed_in_job(scenario, scenario.run(), *expected)
+
+
 # ---------------------------------------------------------------- 6-8. scene table and sensors
 
 
@@ -417,6 +450,34 @@ def test_all_nodata_and_all_cloud_scenes_are_dropped(valid_run, tmp_path):
     assert table.loc["2021-07-03", "reason"].startswith("no clear pixel")
     assert table.loc["2021-07-03", "cloud_fraction"] == 1.0
     assert table.loc[LANDSAT_DATE].kept.all()
+
+
+def test_half_qa_and_out_of_range_values_are_in_the_inventory(valid_run, tmp_path):
+    """Issue 27: a QA file over half the site leaves the other half unknown (nodata), not clear; reflectance
+    beyond the range is counted per scene and clipped (the default action)."""
+    scenario = valid_run[0].copy(tmp_path / "work")
+    landsat(scenario.path("data/half.tif"))
+    qa = np.full((1, 68, 34), QA_CLEAR, dtype="uint16")  # the western half of the scene
+    write_raster(scenario.path("data/half_qa.tif"), qa, UTM, from_origin(BOUNDS[0] - 60, BOUNDS[3] + 60, 30, 30))
+    with rasterio.open(landsat(scenario.path("data/dark.tif"))) as src:
+        data, profile = src.read(), src.profile
+    data[:, 10, 10:15] = -500  # reflectance -0.05: 5 pixels below the 0.01 tolerance
+    with rasterio.open(scenario.path("data/dark.tif"), "w", **profile) as dst:
+        dst.write(data)
+    scenario.rows += [
+        {"site": SITE, "sensor": "landsat8_oli", "date": "2021-06-17", "path": "data/half.tif", "qa": "data/half_qa.tif"},
+        {"site": SITE, "sensor": "landsat8_oli", "date": "2021-07-03", "path": "data/dark.tif", "qa": ""},
+    ]
+    result = scenario.run()
+    assert result.returncode == 0, scenario.messages(result)[-3000:]
+    table = inventory(scenario).set_index("date")
+    half = table.loc["2021-06-17"]
+    assert not half.kept and half.no_qa_fraction == pytest.approx(0.5, abs=0.05)
+    assert "without a QA value" in half.reason and "half_qa.tif has no value for" in scenario.messages(result)
+    dark = table.loc["2021-07-03"]
+    assert dark.kept and (dark.below_range_pixels, dark.above_range_pixels) == (5, 0)
+    with rasterio.open(scenario.results() / SITE / "clean/landsat8_oli/2021-07-03.tif") as src:
+        assert src.read()[:, 8, 8:13].min() == pytest.approx(-0.01)  # 2 pixels of margin outside the site
 
 
 # ---------------------------------------------------------------- 10. config values

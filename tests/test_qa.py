@@ -1,13 +1,16 @@
 """QA decoding and the keep/drop rule (SPEC 2.3)."""
 import numpy as np
 import pytest
+import rasterio
 import yaml
 
 from conftest import REPO
 from stfusion.config import check_schema, with_registered_names
 from stfusion.errors import ConfigError
 from stfusion.packaged import schema_path
-from stfusion.qa import CLOUD, NODATA, QA_KINDS, SHADOW, assess, decode_qa, mask_obscured, scene_flags, thresholds
+from stfusion.grid import SiteGrid
+from stfusion.qa import CLOUD, NO_QA, NODATA, QA_KINDS, SHADOW, assess, decode_qa, mask_obscured, scene_flags, thresholds
+from stfusion.reproject import warp_qa
 from stfusion.sensors import _schema as sensor_schema
 
 SCHEMA = schema_path("config")
@@ -101,3 +104,27 @@ def test_qa_kinds_are_the_schemas_enums_and_an_unknown_one_names_its_key():
     config["sites"][site]["qa"] = {"landsat8_oli": "fmask"}
     with pytest.raises(ConfigError, match=f"`sites.{site}.qa.landsat8_oli`"):
         check_schema(config, SCHEMA)
+
+
+def test_pixels_outside_the_qa_file_are_unknown_not_clear():
+    """Issue 27, item 5: a QA raster over half the scene must not leave the other half counted as clear."""
+    qa = np.ma.MaskedArray(np.zeros((4, 4), np.uint16), mask=np.zeros((4, 4), bool))
+    qa.mask[:, 2:] = True  # the QA file covers the left half; 0 is clear in every kind
+    flags = scene_flags(np.ones((2, 4, 4), np.float32), decode_qa(qa, "landsat_qa_pixel"))
+    assert (flags[:, :2] == 0).all() and (flags[:, 2:] == NO_QA).all()
+    report = assess(flags, max_cloud=0.05, max_nodata=0.05)
+    assert (report.nodata_fraction, report.no_qa_fraction, report.kept) == (0.5, 0.5, False)
+    assert report.reason == "nodata 50.0% > max_nodata 5.0% (of which 50.0% without a QA value)"
+    assert np.isnan(mask_obscured(np.ones((2, 4, 4), np.float32), flags)[:, :, 2:]).all()
+
+
+def test_warp_qa_masks_the_grid_outside_the_qa_file_only(tmp_path):
+    """Inside the file a value equal to its nodata tag (0: clear in a mask file) is a value, not a gap."""
+    grid = SiteGrid(crs="EPSG:32633", x_min=500000.0, y_max=5000120.0, pixel_size=30.0, width=4, height=4,
+                    ratios={"cam": 1})
+    with rasterio.open(tmp_path / "qa.tif", "w", driver="GTiff", width=2, height=4, count=1, dtype="uint8",
+                       crs=grid.crs, transform=grid.transform(), nodata=0) as dst:
+        dst.write(np.array([[[0, 1]] * 4], np.uint8))
+    qa = warp_qa(tmp_path / "qa.tif", grid, 1)
+    assert qa.mask.tolist() == [[False, False, True, True]] * 4
+    assert qa[:, :2].tolist() == [[0, 1]] * 4

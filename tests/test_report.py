@@ -85,7 +85,8 @@ def fake_run(tmp_path):
     for site in ("fuse", "sts", "plain"):
         (r / site / "qa").mkdir(parents=True)
         pd.DataFrame({"site": site, "sensor": ["landsat8_oli", "modis"], "date": dates, "cloud_fraction": [0.0, 0.3],
-                      "shadow_fraction": 0.0, "nodata_fraction": 0.0, "kept": [True, False],
+                      "shadow_fraction": 0.0, "nodata_fraction": 0.0, "no_qa_fraction": 0.0,
+                      "below_range_pixels": [1234, 0], "above_range_pixels": 0, "kept": [True, False],
                       "reason": ["clear enough", "cloud+shadow 30.0% > max_cloud 5.0%"]}).to_csv(
             r / site / "qa/inventory.tsv", sep="\t", index=False)
         sites[site] = {"inventory": str(r / site / "qa/inventory.tsv"), "fusion": None, "sts": None}
@@ -162,6 +163,7 @@ def test_the_page_holds_every_table_and_figure_and_nothing_from_outside(fake_run
     for site in fake_run:
         part = section(html, site)
         assert "landsat8_oli" in part and "cloud+shadow 30.0% &gt; max_cloud 5.0%" in part  # the inventory
+        assert "<th class=\"n\">pixels below range</th>" in part and "<td class=\"n\">1234</td>" in part
     fuse = section(html, "fuse")
     assert fuse.count("<table") == 1 + 1 + 2 + 1 + 1  # inventory, held-out mean, two dates, own dates, run times
     assert "Held-out mean over the 2 dates every method holds out (2021-01-01, 2021-02-01)" in fuse

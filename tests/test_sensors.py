@@ -170,6 +170,12 @@ def test_generic_sensor_from_config_loads() -> None:
     assert response[0] == pytest.approx([1.0, 0.5, 0.0], abs=1e-9)
 
 
+def test_value_range_is_reflectance_unless_the_definition_says_otherwise() -> None:
+    assert load_sensor("my_cam", {"my_cam": generic()}).value_range == (0.0, 1.0)
+    assert load_sensor("my_cam", {"my_cam": generic(value_range=[-1, 1])}).value_range == (-1.0, 1.0)
+    assert load_sensor("my_cam", {"my_cam": generic(value_range=None)}).value_range is None
+
+
 def test_config_definition_overrides_the_registry() -> None:
     assert load_sensor("modis", {"modis": generic()}).title == "A camera of my own"
 
@@ -193,6 +199,8 @@ def test_generic_sensor_with_its_own_table(tmp_path) -> None:
         ({"qa": {"kind": "fmask"}}, "sensors.my_cam.qa.kind"),  # the QA kinds of stfusion.qa, injected
         ({"srf": {"kind": "tabulated", "table": "no_such_table.csv"}}, "sensors.my_cam.srf.table"),
         ({"bands": [generic()["bands"][0]] * 2}, "sensors.my_cam.bands"),
+        ({"value_range": [1, 0]}, "sensors.my_cam.value_range"),
+        ({"value_range": [0]}, "sensors.my_cam.value_range"),
     ],
 )
 def test_invalid_generic_sensor_names_the_key(changes: dict, key: str) -> None:

@@ -72,6 +72,7 @@ rule quality:
     input:
         reflectance=rules.reproject.output.reflectance,
         flags=rules.reproject.output.flags,
+        sensors=lambda wildcards: sensor_files([wildcards.sensor]),
     output:
         report=f"{RESULTS}/{{site}}/qa/{{sensor}}/{{date}}.json",
         clean=f"{RESULTS}/{{site}}/clean/{{sensor}}/{{date}}.tif",

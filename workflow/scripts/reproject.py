@@ -2,7 +2,7 @@
 from stfusion.grid import SiteGrid
 from stfusion.ingest import scene_qa, scene_storage, site_products
 from stfusion.io import write_cog
-from stfusion.qa import decode_qa, scene_flags
+from stfusion.qa import NO_QA, NODATA, decode_qa, scene_flags
 from stfusion.reproject import warp_qa, warp_reflectance
 from stfusion.runlog import log_to
 from stfusion.sensors import read_sensors
@@ -20,6 +20,10 @@ reflectance = warp_reflectance(product, sensor, storage, grid, ratio, snakemake.
 qa_path, qa_kind = scene_qa(row, product, sensor, spec)
 qa_flags = decode_qa(warp_qa(qa_path, grid, ratio), qa_kind) if qa_path else None
 flags = scene_flags(reflectance, qa_flags)
+no_qa = ((flags & NO_QA) > 0) & ((flags & NODATA) == 0)
+if no_qa.any():
+    log.warning("%s %s %s: QA file %s has no value for %.1f%% of the site where the scene has data: those pixels "
+                "count as nodata (unknown), not as clear", w.site, w.sensor, w.date, qa_path, 100 * no_qa.mean())
 tags = {"site": w.site, "sensor": w.sensor, "date": w.date, "stage": "grid", "source": row["path"]}
 write_cog(snakemake.output.reflectance, reflectance, grid.crs, grid.transform(ratio), sensor.band_names, tags)
 write_cog(snakemake.output.flags, flags[None], grid.crs, grid.transform(ratio), ["qa_flags"], tags, nodata=None)

@@ -1,4 +1,4 @@
-"""Ingest: open each raw scene once, check it against its sensor and site, describe it.
+"""Ingest: open each raw scene, read it in full once, check it against its sensor, storage and site, describe it.
 
 A scene is a plain multi-band raster or a product (:mod:`stfusion.products`) whose band files are read
 through a VRT. Every check raises :class:`InputDataError` naming the file and the fix before anything
@@ -22,6 +22,7 @@ from .errors import ConfigError, InputDataError
 from .grid import SiteGrid
 from .products import Product, check_row, check_series, check_storage, modis_hdf, resolve_scene
 from .products.vrt import stack_vrt
+from .raw_values import check_fits_storage, is_remote, read_in_full, storage_location, summarise
 from .sensors import Sensor, Storage
 
 
@@ -115,6 +116,25 @@ def describe_scene(product: Product, sensor: Sensor, grid: SiteGrid, site: str) 
         )
 
 
+def check_values(product: Product, sensor: Sensor, dtype: str, spec: Mapping, site: str) -> None:
+    """Read every block of the scene's local files (a truncated download fails here) and check that the values
+    fit the storage applied to them (:mod:`stfusion.raw_values`)."""
+    storage = scene_storage(product, sensor, spec, site)
+    if product.bands:
+        what, fix = "band", f"download the product {product.path} again"
+    else:
+        what, fix = "scene", "download or export it again"
+    files = [name for name in product.bands or (product.path,) if not is_remote(name)]
+    with gdal_names(files) as names:
+        chunks = (chunk for name in names for chunk in read_in_full(name, what, fix, storage.nodata))
+        summary = summarise(chunks, dtype, storage, sensor.value_range)
+    override = spec.get("storage", {}).get(sensor.name)
+    stated = product.storage is not None and not override
+    where = (f"the storage stated by {product.metadata_file or product.path}" if stated
+             else storage_location(sensor.name, site, override))
+    check_fits_storage(summary, product.path, sensor, storage, site, where)
+
+
 def storage_for(sensor: Sensor, override: dict | None) -> Storage:
     """The sensor's default product storage with the site's ``storage.<sensor>`` keys applied."""
     if not override:
@@ -183,7 +203,7 @@ def scene_qa(row: Mapping[str, str], product: Product, sensor: Sensor, spec: Map
 
 def catalogue_site(rows: Iterable[Mapping[str, str]], sensors: Mapping[str, Sensor], grid: SiteGrid, site: str,
                    spec: Mapping) -> pd.DataFrame:
-    """Check every raw scene and QA file of a site; one catalogue row per scene.
+    """Check every raw scene and QA file of a site, each read in full; one catalogue row per scene.
 
     All files are checked before the caller writes anything, so one bad file stops the site
     before any of its outputs exist.
@@ -193,11 +213,15 @@ def catalogue_site(rows: Iterable[Mapping[str, str]], sensors: Mapping[str, Sens
     for row, product in zip(rows, site_products(rows, sensors, spec, site)):
         sensor = sensors[row["sensor"]]
         scene = describe_scene(product, sensor, grid, site)
+        check_values(product, sensor, scene.dtype, spec, site)
         qa_path, qa_kind = scene_qa(row, product, sensor, spec)
         if qa_path:
             with open_raster(qa_path, what="QA") as qa:
                 if qa.crs is None:
                     raise InputDataError(f"QA file {qa_path} has no CRS: assign the CRS of its scene {row['path']}")
+            if not is_remote(qa_path):
+                for _ in read_in_full(qa_path, "QA", "download or export it again"):
+                    pass
         storage = scene_storage(product, sensor, spec, site)
         records.append({"site": site, "sensor": row["sensor"], "date": row["date"], "qa": qa_path,
                         "qa_kind": qa_kind if qa_path else "none", "product": product.family, **asdict(scene),

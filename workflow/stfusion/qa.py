@@ -1,6 +1,10 @@
 """Quality filtering: cloud, shadow and nodata flags from QA bands, and the keep/drop rule.
 
-Flags are bits of a uint8 mask: NODATA, CLOUD, SHADOW. QA encodings decoded here:
+Flags are bits of a uint8 mask: NODATA, CLOUD, SHADOW; NO_QA where the scene has a QA file but the file has no
+value (the QA raster covers only part of the site: what it does not cover is unknown, not clear); OUT_OF_RANGE
+where a value is beyond the sensor's range and ``quality.out_of_range.action`` is mask (:mod:`.value_range`).
+Pixels with NODATA, NO_QA or OUT_OF_RANGE are missing: they count as nodata in the keep/drop rule.
+QA encodings decoded here:
 
 - ``landsat_qa_pixel``: Landsat Collection 2 QA_PIXEL; bit 0 fill, bit 1 dilated cloud, bit 2
   cirrus, bit 3 cloud, bit 4 cloud shadow (USGS Landsat 8-9 C2 L2 Science Product Guide, table 6-3).
@@ -23,7 +27,8 @@ from typing import Mapping
 
 import numpy as np
 
-NODATA, CLOUD, SHADOW = 1, 2, 4
+NODATA, CLOUD, SHADOW, NO_QA, OUT_OF_RANGE = 1, 2, 4, 8, 16
+MISSING = NODATA | NO_QA | OUT_OF_RANGE
 QA_KINDS = ("landsat_qa_pixel", "modis_state", "sentinel2_scl", "hls_fmask", "mask", "none")
 SCL_NODATA, SCL_SHADOW, SCL_CLOUD = (0,), (3,), (8, 9, 10)
 FMASK_FILL = 255
@@ -34,7 +39,10 @@ def _bit(qa: np.ndarray, bit: int) -> np.ndarray:
 
 
 def decode_qa(qa: np.ndarray, kind: str) -> np.ndarray:
-    """Decode a QA raster of the given encoding into NODATA / CLOUD / SHADOW flag bits."""
+    """Decode a QA raster of the given encoding into NODATA / CLOUD / SHADOW flag bits; the masked pixels of a
+    masked array (outside the QA file) get NO_QA alone."""
+    outside = np.ma.getmaskarray(qa)
+    qa = np.ma.getdata(qa)
     flags = np.zeros(qa.shape, dtype=np.uint8)
     if kind == "landsat_qa_pixel":
         flags[_bit(qa, 0)] |= NODATA
@@ -58,6 +66,7 @@ def decode_qa(qa: np.ndarray, kind: str) -> np.ndarray:
         flags[(qa != 0) & (qa != 2)] |= CLOUD
     elif kind != "none":
         raise ValueError(f"unknown QA kind {kind!r}; known: {', '.join(QA_KINDS)}")
+    flags[outside] = NO_QA
     return flags
 
 
@@ -75,6 +84,7 @@ class QualityReport:
     nodata_fraction: float
     cloud_fraction: float
     shadow_fraction: float
+    no_qa_fraction: float  # with data but no QA value (outside the QA file), included in nodata_fraction
     kept: bool
     reason: str
 
@@ -84,23 +94,30 @@ def assess(flags: np.ndarray, max_cloud: float, max_nodata: float) -> QualityRep
     Convolutional Model for Spatiotemporal Image Fusion", Remote Sensing 11(24), 2898: fine cloud > 5 %, coarse
     nodata > 1 %).
 
-    The cloud fraction counts cloud and shadow pixels that are not nodata, over the site area.
+    The nodata fraction counts missing pixels (nodata, no QA value, or masked out of range); the cloud fraction
+    counts cloud and shadow pixels that are not missing; both over the site area.
     """
-    nodata = (flags & NODATA) > 0
+    nodata = (flags & MISSING) > 0
     cloud = ((flags & CLOUD) > 0) & ~nodata
     shadow = ((flags & SHADOW) > 0) & ~nodata & ~cloud
+    no_qa = ((flags & NO_QA) > 0) & ((flags & NODATA) == 0)
+    out_of_range = ((flags & OUT_OF_RANGE) > 0) & ((flags & (NODATA | NO_QA)) == 0)
     fractions = {
         "nodata_fraction": float(nodata.mean()),
         "cloud_fraction": float(cloud.mean()),
         "shadow_fraction": float(shadow.mean()),
+        "no_qa_fraction": float(no_qa.mean()),
     }
+    parts = [f"{share:.1%} {what}" for share, what in ((no_qa.mean(), "without a QA value"),
+                                                        (out_of_range.mean(), "masked out of range")) if share > 0]
+    of_which = f" (of which {', '.join(parts)})" if parts else ""
     obscured = fractions["cloud_fraction"] + fractions["shadow_fraction"]
     if nodata.all():
-        reason = "all pixels are nodata"
+        reason = "all pixels are nodata" + of_which
     elif (nodata | cloud | shadow).all():
-        reason = "no clear pixel: all cloud, shadow or nodata"
+        reason = "no clear pixel: all cloud, shadow or nodata" + of_which
     elif fractions["nodata_fraction"] > max_nodata:
-        reason = f"nodata {fractions['nodata_fraction']:.1%} > max_nodata {max_nodata:.1%}"
+        reason = f"nodata {fractions['nodata_fraction']:.1%} > max_nodata {max_nodata:.1%}{of_which}"
     elif obscured > max_cloud:
         reason = f"cloud+shadow {obscured:.1%} > max_cloud {max_cloud:.1%}"
     else:
@@ -109,7 +126,7 @@ def assess(flags: np.ndarray, max_cloud: float, max_nodata: float) -> QualityRep
 
 
 def mask_obscured(reflectance: np.ndarray, flags: np.ndarray) -> np.ndarray:
-    """Reflectance with every flagged pixel (nodata, cloud, shadow) set to NaN in all bands."""
+    """Reflectance with every flagged pixel (missing, cloud, shadow) set to NaN in all bands."""
     out = reflectance.copy()
     out[:, flags > 0] = np.nan
     return out

@@ -3,7 +3,8 @@
 Each raw scene (a raster, or a product's band files stacked by a VRT) is read through a GDAL warped
 VRT onto its sensor's grid of the site, so only the part of the file that covers the site is read. Downsampling averages; upsampling interpolates
 (bilinear by default). Digital numbers become float32 reflectance ``DN * scale + offset`` with NaN
-for nodata, once, here. QA rasters are warped by nearest neighbour so their bit flags survive.
+for nodata, once, here. QA rasters are warped by nearest neighbour so their bit flags survive, and
+masked where the QA file has no value.
 """
 from __future__ import annotations
 
@@ -50,8 +51,12 @@ def warp_reflectance(
     return reflectance.filled(np.nan)
 
 
-def warp_qa(path: str | Path, grid: SiteGrid, ratio: int) -> np.ndarray:
-    """QA raster (first band) on the site grid by nearest neighbour; outside the file -> 0."""
+def warp_qa(path: str | Path, grid: SiteGrid, ratio: int) -> np.ma.MaskedArray:
+    """QA raster (first band) on the site grid by nearest neighbour, masked outside the file's footprint.
+
+    The footprint comes from an alpha band of the warp with the file's nodata value ignored: a QA value equal
+    to that value (0, clear, in a mask file tagged nodata 0) is decoded as it is, not taken for no value.
+    """
     rows, cols = grid.shape(ratio)
     with open_raster(path, what="QA") as src:
         with WarpedVRT(
@@ -61,6 +66,8 @@ def warp_qa(path: str | Path, grid: SiteGrid, ratio: int) -> np.ndarray:
             width=cols,
             height=rows,
             resampling=Resampling.nearest,
-            nodata=0,
+            src_nodata=None,
+            add_alpha=True,
         ) as vrt:
-            return vrt.read(1)
+            qa, alpha = vrt.read(1), vrt.read(vrt.count)
+    return np.ma.MaskedArray(qa, mask=alpha == 0)

@@ -60,6 +60,7 @@ class Sensor:
     qa_kind: str
     srf_kind: str
     srf_table: Path | None
+    value_range: tuple[float, float] | None = (0.0, 1.0)  # of the values once stored values are scaled; None: none
     platforms: tuple[str, ...] = ()  # the satellites whose products it reads, as platform_name spells them; () any
 
     @property
@@ -175,6 +176,12 @@ def _build(definition: Any, source: Path | None) -> Sensor:
             raise ConfigError(
                 f"{_location(source, name, 'srf.table')}: {table} has no column for bands {', '.join(missing)}"
             )
+    value_range = definition.get("value_range", [0, 1])
+    if value_range is not None and not value_range[0] < value_range[1]:
+        raise ConfigError(
+            f"{_location(source, name, 'value_range')}: {value_range} must be [low, high] with low < high, "
+            "e.g. [0, 1] for reflectance, or null for a quantity without a range"
+        )
     storage = definition["storage"]
     return Sensor(
         name=definition["name"],
@@ -191,6 +198,7 @@ def _build(definition: Any, source: Path | None) -> Sensor:
         qa_kind=definition["qa"]["kind"],
         srf_kind=srf["kind"],
         srf_table=table,
+        value_range=None if value_range is None else (float(value_range[0]), float(value_range[1])),
         platforms=tuple(platform_name(p) for p in definition.get("platforms", ())),
     )
 

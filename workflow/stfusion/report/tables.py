@@ -92,11 +92,16 @@ def own_dates_table(frame: pd.DataFrame) -> str:
 
 
 def inventory_table(inventory: pd.DataFrame) -> str:
-    """The scene inventory: sensor, date, cloud+shadow and nodata percentages, kept or dropped and why."""
+    """The scene inventory: sensor, date, cloud+shadow and nodata percentages (the share of the nodata without a
+    QA value), the pixels beyond the sensor's value range (blank for a sensor without one), kept or dropped and
+    why."""
     shown = pd.DataFrame({
         "date": inventory.date.astype(str),
         "cloud+shadow %": 100 * (inventory.cloud_fraction + inventory.shadow_fraction),
         "nodata %": 100 * inventory.nodata_fraction,
+        "of which no QA %": 100 * inventory.no_qa_fraction,
+        "pixels below range": inventory.below_range_pixels,
+        "pixels above range": inventory.above_range_pixels,
         "kept": np.where(inventory.kept, "kept", "dropped"),
         "reason": inventory.reason,
     })
@@ -104,8 +109,15 @@ def inventory_table(inventory: pd.DataFrame) -> str:
     shown = shown.reset_index().rename_axis("#")
     shown.index += 1
     kept = dict(zip(shown.index, inventory.kept))
-    return html_table(shown, lambda column, value: f"{value:.1f}" if column.endswith("%") else str(value),
-                      row_class=lambda label: "kept" if kept[label] else "dropped")
+
+    def cell(column: str, value) -> str:
+        if column.endswith("%"):
+            return f"{value:.1f}"
+        if column.startswith("pixels"):
+            return "" if pd.isna(value) else f"{value:.0f}"
+        return str(value)
+
+    return html_table(shown, cell, row_class=lambda label: "kept" if kept[label] else "dropped")
 
 
 def runtime_table(runtimes: pd.DataFrame) -> str:
