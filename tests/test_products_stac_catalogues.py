@@ -28,6 +28,7 @@ from test_products_stac import CONFIG
 
 S2_CODES = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12"]
 ETM = load_sensor("landsat7_etm")
+TIRS = load_sensor("landsat8_tirs")
 # source, sensor, band asset keys in the sensor's band order, QA key and kind, (scale, offset) or None (the item
 # states none: the sensor's applies), acquisition days, platform
 SOURCES = {
@@ -41,6 +42,10 @@ SOURCES = {
                       (1e-4, 0.0), ("2022-02-02", "2022-02-09"), "terra"),  # an 8-day composite
     "earth_search_v0_sentinel2": (SENTINEL2, S2_CODES, "SCL", "sentinel2_scl", (1e-4, 0.0), ("2020-07-14", "2020-07-14"),
                                   "sentinel-2a"),  # N0214 in sentinel:product_id
+    "earth_search_v1_landsat_LC08": (LANDSAT, ["coastal", "blue", "green", "red", "nir08", "swir16", "swir22"], "qa_pixel",
+                                     "landsat_qa_pixel", (2.75e-5, -0.2), ("2023-10-08", "2023-10-08"), "landsat-8"),
+    "pc_hls2_l30": (LANDSAT, S2_CODES[:7], "Fmask", "hls_fmask", (1e-4, 0.0), ("2020-08-26", "2020-08-26"), "landsat-8"),
+    "pc_hls2_s30": (SENTINEL2, S2_CODES, "Fmask", "hls_fmask", (1e-4, 0.0), ("2021-06-17", "2021-06-17"), "sentinel-2b"),
     "earth_search_v1_sentinel2": (SENTINEL2, ["coastal", "blue", "green", "red", "rededge1", "rededge2", "rededge3", "nir",
                                               "nir08", "swir16", "swir22"], "scl", "sentinel2_scl", (1e-4, 0.0),
                                   ("2023-06-28", "2023-06-28"), "sentinel-2a"),  # boa_offset_applied over raster:bands -0.1
@@ -86,6 +91,34 @@ def test_hls_items_match_their_bands_and_their_fmask(tmp_path, source, sensor, k
     assert item_storage(item, [c.asset for c in chosen], str(path)) == Storage("int16", 1e-4, 0.0, -9999.0)
     product = resolve_scene(str(path), sensor)
     assert product.qa.endswith("fmask.tif") and product.qa_kind == "hls_fmask"  # the asset key
+
+
+@pytest.mark.parametrize("source", ["pc_hls2_l30", "pc_hls2_s30"])
+def test_hls_items_stating_no_storage_take_the_hls_storage_not_the_sensors(tmp_path, source):
+    """NASA's HLS items (the Planetary Computer's hls2-l30/s30) have no raster extension: int16 x 1e-4, fill -9999."""
+    sensor = SOURCES[source][0]
+    product = resolve_scene(str(local_catalogue_item(tmp_path, source)[0]), sensor)
+    assert product.storage == Storage("int16", 1e-4, 0.0, -9999.0) != sensor.storage
+
+
+@pytest.mark.parametrize("source, sensor, message", [
+    ("pc_hls2_l30", TIRS, "sensor landsat8_tirs asks for bands B10, which HLS L30 stores as brightness temperature"),
+    ("pc_hls2_s30", LANDSAT, "is an HLS S30 granule (sentinel-2a, sentinel-2b, sentinel-2c), but its row has sensor "
+                             "landsat8_oli")])
+def test_hls_item_refuses_a_sensor_it_would_misread(tmp_path, source, sensor, message):
+    path, item = local_catalogue_item(tmp_path, source)
+    with pytest.raises(InputDataError) as err:
+        resolve_scene(str(path), sensor)
+    assert f"STAC item {item['id']} in {path}" in str(err.value) and message in str(err.value)
+
+
+@pytest.mark.parametrize("source, platform", [("pc_landsat_c2_l2_LC09", "landsat-9"),
+                                              ("earth_search_v1_landsat_LC08", "landsat-8")])
+def test_landsat_surface_temperature_asset_read_with_its_own_scale(tmp_path, source, platform):
+    """lwir11 (eo:bands TIRS_B10) is the C2 L2 ST_B10: kelvin = DN * 0.00341802 + 149.0 (USGS LSDS-1619)."""
+    product = resolve_scene(str(local_catalogue_item(tmp_path, source)[0]), TIRS)
+    assert product.bands == (str(tmp_path / "assets" / "lwir11.tif"),) and product.qa_kind == "landsat_qa_pixel"
+    assert product.storage == Storage("uint16", 0.00341802, 149.0, 0.0) and product.platform == platform
 
 
 def edited(tmp_path, source, edit):
@@ -142,6 +175,8 @@ def test_stfusion_scenes_takes_every_catalogues_items(tmp_path):
     assert ("usgs_landsatlook_beta2_LC08", "landsat8_oli", "2020-01-01") in found  # eo:platform LANDSAT_8
     assert ("pc_modis_09A1", "modis", "2022-02-02") in found  # the composite's first day
     assert ("cdse_sentinel2_l2a", "sentinel2_msi", "2025-03-30") in found
+    assert ("pc_hls2_s30", "sentinel2_msi", "2021-06-17") in found and ("pc_hls2_l30", "landsat8_oli", "2020-08-26") in found
+    assert ("earth_search_v1_landsat_LC08", "landsat8_oli", "2023-10-08") in found
     assert ("hls_l30", "landsat8_oli", "2022-06-14") in found and ("pc_landsat_c2_l2_LE07", "landsat7_etm", "2010-01-09") in found
     assert len(found) == len(paths)
 
