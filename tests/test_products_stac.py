@@ -1,7 +1,8 @@
-"""STAC Items as scenes (stfusion.products.stac), the ``stfusion-scenes`` table writer, and the DAG from a STAC
-ItemCollection of fake Landsat C2 L2 and MODIS export products to predictions."""
+"""STAC Items as scenes (stfusion.products.stac), the ``stfusion-scenes`` table writer, and the DAG from Planetary
+Computer and Earth Search ItemCollections (real items re-pointed at small fake products) to predictions."""
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -11,7 +12,8 @@ import numpy as np
 import pytest
 import rasterio
 import yaml
-from conftest import make_workdir, snakemake
+from catalogue_collections import FINE_DATES, MODIS_DATES, es_sentinel2_items, pc_landsat_items, pc_modis_items
+from conftest import make_workdir, read_nan, snakemake
 from products_fixtures import BOUNDS, LANDSAT, MODIS, read_files, stac_collections
 from stfusion.errors import InputDataError
 from stfusion.ingest import open_scene, site_products
@@ -139,21 +141,54 @@ def stac_workdir(path):
     return workdir
 
 
-def test_stac_item_collection_dag_to_predictions(tmp_path):
-    workdir = stac_workdir(tmp_path / "run")
-    targets = [f"results/{SITE}/predictions/nearest_reference/2021-06-09.tif",
-               f"results/{SITE}/predictions/coarse_upsampled/2021-06-09.tif"]
+def catalogue_workdir(path):
+    """Two sites fed by ItemCollections of real catalogue items re-pointed at local products (catalogue_collections),
+    with the scene table stfusion-scenes writes: ``pc`` takes the Planetary Computer's landsat-c2-l2 and
+    modis-09A1-061 (as the single-site run took its own items); ``es`` the least that predicts one date from Earth
+    Search v1's sentinel-2-l2a (one scene, so one reference) and the first two MODIS composites."""
+    workdir = make_workdir(path)
+    pc_landsat_items(workdir, workdir / "stac/pc_landsat.json")
+    pc_modis_items(workdir, workdir / "stac/pc_modis.json")
+    es_sentinel2_items(workdir, workdir / "stac/es_sentinel2.json", dates=FINE_DATES[:1])
+    scenes_script = Path(sys.executable).parent / "stfusion-scenes"  # the console script of pyproject.toml
+    subprocess.run([str(scenes_script), "stac/pc_landsat.json", "stac/pc_modis.json", "--site", "pc", "-o", "scenes.tsv"],
+                   cwd=workdir, check=True)
+    assert main([str(workdir / "stac/es_sentinel2.json"), str(workdir / "stac/pc_modis.json"), "--site", "es",
+                 "-o", str(workdir / "es.tsv")]) == 0
+    es = [row for row in (workdir / "es.tsv").read_text().splitlines()[1:] if MODIS_DATES[2] not in row]
+    with (workdir / "scenes.tsv").open("a") as table:
+        table.write("\n".join(es) + "\n")
+    config = copy.deepcopy(CONFIG)
+    tiny = config["sites"].pop(SITE)
+    config["sites"] = {"pc": tiny, "es": {**copy.deepcopy(tiny), "sensors": {"sentinel2_msi": 1, "modis": 16},
+                                          "fusion": {"fine": "sentinel2_msi", "coarse": "modis"},
+                                          "methods": ["nearest_one"]}}
+    config["methods"]["nearest_one"] = {"model": "nearest_reference", "references": 1}
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return workdir
+
+
+def test_planetary_computer_and_earth_search_item_collections_dag_to_predictions(tmp_path):
+    """One Snakemake run, two sites. C2 scaling applied once from the Planetary Computer items; Earth Search's
+    COGs have the BOA offset applied (earthsearch:boa_offset_applied), so reflectance = DN x 10^-4 and none is
+    subtracted again: the fixture's DN 1200..5000 give 0.12..0.5."""
+    workdir = catalogue_workdir(tmp_path / "run")
+    targets = [f"results/pc/predictions/{method}/{MODIS_DATES[1]}.tif" for method in ("nearest_reference", "coarse_upsampled")]
+    targets.append(f"results/es/predictions/nearest_one/{MODIS_DATES[1]}.tif")
     snakemake(workdir, *targets, "--configfile", str(workdir / "config.yaml"))
-    fine = rasterio.open(workdir / f"results/{SITE}/grid/landsat8_oli/2021-06-01.tif").read()
-    item = first_item(workdir / "stac/landsat.json")
-    product = resolve_scene(str(workdir / f"stac/landsat.json#{item['id']}"), LANDSAT)
+    fine = rasterio.open(workdir / f"results/pc/grid/landsat8_oli/{FINE_DATES[0]}.tif").read()
+    item = first_item(workdir / "stac/pc_landsat.json")
+    product = resolve_scene(str(workdir / f"stac/pc_landsat.json#{item['id']}"), LANDSAT)
     expected = (read_files(product.bands)[:, 2:66, 2:66] * 2.75e-5 - 0.2).astype("float32")  # C2 scaling, once
     np.testing.assert_array_equal(fine, expected)
+    s2 = read_nan(workdir / f"results/es/grid/sentinel2_msi/{FINE_DATES[0]}.tif")
+    assert 0.12 - 1e-6 <= np.nanmin(s2) and np.nanmax(s2) <= 0.5 + 1e-6
     for target in targets:
         with rasterio.open(workdir / target) as src:
             assert src.shape == (64, 64) and np.isfinite(src.read()).all()
-    catalogue = (workdir / f"results/{SITE}/catalogue.tsv").read_text()
-    assert "stac" in catalogue and "landsat_qa_pixel" in catalogue and "modis_state" in catalogue
+    for site, qa in (("pc", "landsat_qa_pixel"), ("es", "sentinel2_scl")):
+        catalogue = (workdir / f"results/{site}/catalogue.tsv").read_text()
+        assert "stac" in catalogue and qa in catalogue and "modis_state" in catalogue
 
 
 def test_stac_missing_band_file_stops_the_dag_before_any_job(tmp_path):

@@ -1,21 +1,14 @@
 """Real STAC items of the major catalogues (tests/data/products/stac, PROVENANCE.md there) read as scenes: the band
 asset chosen for each sensor band, the storage, the QA layer, the acquisition days and the platform; refusals of
-what cannot be read; stfusion-scenes on them; and the DAG planned from a Planetary Computer-style and an Earth
-Search v1 ItemCollection of local products."""
+what cannot be read; stfusion-scenes on them. test_products_stac.py runs the DAG to predictions from Planetary
+Computer and Earth Search v1 ItemCollections made of these items."""
 from __future__ import annotations
 
-import copy
 import json
-import os
 
 import numpy as np
-import pandas as pd
 import pytest
-import yaml
-from conftest import dry_run_jobs, field, make_workdir, snakemake
-from products_fixtures import (LANDSAT, MODIS, SENTINEL2, landsat_c2, landsat_product_id, local_catalogue_item,
-                               read_files, sentinel2_l2a, stac_collections)
-from stfusion.demo import layouts
+from products_fixtures import LANDSAT, MODIS, SENTINEL2, local_catalogue_item, read_files
 from stfusion.errors import InputDataError
 from stfusion.ingest import open_scene
 from stfusion.products import remote, resolve_scene
@@ -24,10 +17,10 @@ from stfusion.products.stac import load_items
 from stfusion.products.stac_assets import band_assets
 from stfusion.products.stac_scaling import item_storage
 from stfusion.sensors import Storage, load_sensor
-from test_products_stac import CONFIG
 
 S2_CODES = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12"]
 ETM = load_sensor("landsat7_etm")
+TIRS = load_sensor("landsat8_tirs")
 # source, sensor, band asset keys in the sensor's band order, QA key and kind, (scale, offset) or None (the item
 # states none: the sensor's applies), acquisition days, platform
 SOURCES = {
@@ -41,6 +34,10 @@ SOURCES = {
                       (1e-4, 0.0), ("2022-02-02", "2022-02-09"), "terra"),  # an 8-day composite
     "earth_search_v0_sentinel2": (SENTINEL2, S2_CODES, "SCL", "sentinel2_scl", (1e-4, 0.0), ("2020-07-14", "2020-07-14"),
                                   "sentinel-2a"),  # N0214 in sentinel:product_id
+    "earth_search_v1_landsat_LC08": (LANDSAT, ["coastal", "blue", "green", "red", "nir08", "swir16", "swir22"], "qa_pixel",
+                                     "landsat_qa_pixel", (2.75e-5, -0.2), ("2023-10-08", "2023-10-08"), "landsat-8"),
+    "pc_hls2_l30": (LANDSAT, S2_CODES[:7], "Fmask", "hls_fmask", (1e-4, 0.0), ("2020-08-26", "2020-08-26"), "landsat-8"),
+    "pc_hls2_s30": (SENTINEL2, S2_CODES, "Fmask", "hls_fmask", (1e-4, 0.0), ("2021-06-17", "2021-06-17"), "sentinel-2b"),
     "earth_search_v1_sentinel2": (SENTINEL2, ["coastal", "blue", "green", "red", "rededge1", "rededge2", "rededge3", "nir",
                                               "nir08", "swir16", "swir22"], "scl", "sentinel2_scl", (1e-4, 0.0),
                                   ("2023-06-28", "2023-06-28"), "sentinel-2a"),  # boa_offset_applied over raster:bands -0.1
@@ -86,6 +83,34 @@ def test_hls_items_match_their_bands_and_their_fmask(tmp_path, source, sensor, k
     assert item_storage(item, [c.asset for c in chosen], str(path)) == Storage("int16", 1e-4, 0.0, -9999.0)
     product = resolve_scene(str(path), sensor)
     assert product.qa.endswith("fmask.tif") and product.qa_kind == "hls_fmask"  # the asset key
+
+
+@pytest.mark.parametrize("source", ["pc_hls2_l30", "pc_hls2_s30"])
+def test_hls_items_stating_no_storage_take_the_hls_storage_not_the_sensors(tmp_path, source):
+    """NASA's HLS items (the Planetary Computer's hls2-l30/s30) have no raster extension: int16 x 1e-4, fill -9999."""
+    sensor = SOURCES[source][0]
+    product = resolve_scene(str(local_catalogue_item(tmp_path, source)[0]), sensor)
+    assert product.storage == Storage("int16", 1e-4, 0.0, -9999.0) != sensor.storage
+
+
+@pytest.mark.parametrize("source, sensor, message", [
+    ("pc_hls2_l30", TIRS, "sensor landsat8_tirs asks for bands B10, which HLS L30 stores as brightness temperature"),
+    ("pc_hls2_s30", LANDSAT, "is an HLS S30 granule (sentinel-2a, sentinel-2b, sentinel-2c), but its row has sensor "
+                             "landsat8_oli")])
+def test_hls_item_refuses_a_sensor_it_would_misread(tmp_path, source, sensor, message):
+    path, item = local_catalogue_item(tmp_path, source)
+    with pytest.raises(InputDataError) as err:
+        resolve_scene(str(path), sensor)
+    assert f"STAC item {item['id']} in {path}" in str(err.value) and message in str(err.value)
+
+
+@pytest.mark.parametrize("source, platform", [("pc_landsat_c2_l2_LC09", "landsat-9"),
+                                              ("earth_search_v1_landsat_LC08", "landsat-8")])
+def test_landsat_surface_temperature_asset_read_with_its_own_scale(tmp_path, source, platform):
+    """lwir11 (eo:bands TIRS_B10) is the C2 L2 ST_B10: kelvin = DN * 0.00341802 + 149.0 (USGS LSDS-1619)."""
+    product = resolve_scene(str(local_catalogue_item(tmp_path, source)[0]), TIRS)
+    assert product.bands == (str(tmp_path / "assets" / "lwir11.tif"),) and product.qa_kind == "landsat_qa_pixel"
+    assert product.storage == Storage("uint16", 0.00341802, 149.0, 0.0) and product.platform == platform
 
 
 def edited(tmp_path, source, edit):
@@ -142,68 +167,7 @@ def test_stfusion_scenes_takes_every_catalogues_items(tmp_path):
     assert ("usgs_landsatlook_beta2_LC08", "landsat8_oli", "2020-01-01") in found  # eo:platform LANDSAT_8
     assert ("pc_modis_09A1", "modis", "2022-02-02") in found  # the composite's first day
     assert ("cdse_sentinel2_l2a", "sentinel2_msi", "2025-03-30") in found
+    assert ("pc_hls2_s30", "sentinel2_msi", "2021-06-17") in found and ("pc_hls2_l30", "landsat8_oli", "2020-08-26") in found
+    assert ("earth_search_v1_landsat_LC08", "landsat8_oli", "2023-10-08") in found
     assert ("hls_l30", "landsat8_oli", "2022-06-14") in found and ("pc_landsat_c2_l2_LE07", "landsat7_etm", "2010-01-09") in found
     assert len(found) == len(paths)
-
-
-SITE_SENSORS = {"pc": ("landsat8_oli", "stac/pc_landsat.json"), "es": ("sentinel2_msi", "stac/es_sentinel2.json")}
-DATES = ("2021-06-01", "2021-06-17")
-
-
-def pc_landsat_items(workdir):
-    """Planetary Computer items (the real LC09 item as template) of the fixture's Landsat C2 L2 products."""
-    template = json.loads((local_catalogue_item(workdir / "templates", "pc_landsat_c2_l2_LC09")[0]).read_text())
-    items = []
-    for i, date in enumerate(DATES):
-        mtl = landsat_c2(workdir / "downloads" / landsat_product_id(date), date, seed=20 + i)
-        item = copy.deepcopy(template)
-        item["id"], item["properties"]["datetime"], item["properties"]["platform"] = mtl.stem[:-4], f"{date}T10:30:00Z", "landsat-8"
-        for key, name in zip([*SOURCES["pc_landsat_c2_l2_LC09"][1], "qa_pixel"], [*(f"SR_B{n}" for n in range(1, 8)), "QA_PIXEL"]):
-            item["assets"][key]["href"] = f"../downloads/{mtl.parent.name}/{mtl.stem[:-4]}_{name}.TIF"
-        items.append(item)
-    return layouts.write_item_collection(workdir / SITE_SENSORS["pc"][1], items)
-
-
-def es_sentinel2_items(workdir):
-    """Earth Search v1 items (the real S2A_39QTA item as template) of the fixture's Sentinel-2 L2A band files."""
-    template = json.loads((local_catalogue_item(workdir / "templates", "earth_search_v1_sentinel2")[0]).read_text())
-    keys = [*SOURCES["earth_search_v1_sentinel2"][1], "scl"]
-    items = []
-    for i, date in enumerate(DATES):
-        safe = sentinel2_l2a(workdir / "downloads" / date, seed=i + 1)
-        files = {f.name.split("_")[-2]: f for f in safe.glob("GRANULE/*/IMG_DATA/R*m/*.jp2")}
-        item = copy.deepcopy(template)
-        item["id"], item["properties"]["datetime"] = f"S2A_33TUL_{date.replace('-', '')}_0_L2A", f"{date}T10:30:00Z"
-        for key, code in zip(keys, [*S2_CODES, "SCL"]):
-            item["assets"][key]["href"] = os.path.relpath(files[code], workdir / "stac")
-        items.append(item)
-    return layouts.write_item_collection(workdir / SITE_SENSORS["es"][1], items)
-
-
-def test_dag_plans_predictions_from_planetary_computer_and_earth_search_item_collections(tmp_path):
-    """A dry run (-n): the DAG is built from both ItemCollections (every product resolved and checked) and plans the
-    predictions of both sites; test_products_stac.py runs such a DAG for real."""
-    workdir = make_workdir(tmp_path / "run")
-    _, modis = stac_collections(workdir, landsat_dates=())
-    pc_landsat_items(workdir)
-    es_sentinel2_items(workdir)
-    tables = []
-    for site, (sensor, collection) in SITE_SENSORS.items():
-        tables += [scene_rows([str(workdir / collection)], site), scene_rows([str(modis)], site)]
-    pd.concat(tables).to_csv(workdir / "scenes.tsv", sep="\t", index=False)
-    config = copy.deepcopy(CONFIG)
-    tiny = config["sites"].pop("tiny")
-    config["sites"]["pc"] = tiny
-    config["sites"]["es"] = {**copy.deepcopy(tiny), "sensors": {"sentinel2_msi": 1, "modis": 16},
-                             "fusion": {"fine": "sentinel2_msi", "coarse": "modis"},
-                             # Earth Search's COGs have the BOA offset applied (boa_offset_applied: true)
-                             "storage": {"sentinel2_msi": {"offset": 0.0}}}
-    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    targets = [f"results/{site}/predictions/nearest_reference/2021-06-09.tif" for site in SITE_SENSORS]
-    result = snakemake(workdir, *targets, "--configfile", str(workdir / "config.yaml"), "-n")
-    jobs = dry_run_jobs(result.stdout)
-    predicted = [out for rule, block in jobs if rule == "predict" for out in field(block, "output")]
-    assert sorted(predicted) == sorted(targets), result.stdout[-3000:]
-    for site, (sensor, _) in SITE_SENSORS.items():
-        assert any(f"results/{site}/grid/{sensor}/2021-06-01.tif" in field(block, "output") for _, block in jobs)
-    assert not (workdir / "results").exists()

@@ -6,7 +6,10 @@ bands are int16, reflectance = DN * 0.0001, fill -9999; ``Fmask`` is a uint8 bit
 ``hls_fmask``). L30 (Landsat 8/9 OLI) numbers its bands as OLI does (``B05`` NIR), S30 (Sentinel-2 MSI) as MSI does
 (``B05`` red edge 1, ``B8A`` NIR narrow): band ``B<n>`` of the sensor file is the granule's ``B<nn>``, so L30 is
 read with a Landsat sensor and S30 with a Sentinel-2 one, which the granule's product (L30 or S30) checks. The
-date is the granule's day of year; the satellite (one of two for each product) is not in the names.
+date is the granule's day of year; the satellite (one of two for each product) is not in the names. STAC items of
+HLS granules (NASA's own ``_stac.json``, which the Planetary Computer's ``hls2-l30``/``hls2-s30`` serve with their
+hrefs moved to Azure) name the granule as their id and state no storage: :mod:`.stac` takes both checks and the
+storage from here.
 """
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ from ..sensors import Sensor, Storage
 from .base import Product, doy_period, missing_file
 from .sentinel2 import band_code
 
-GRANULE = re.compile(r"(?P<stem>HLS\.(?P<product>[LS]30)\.T\w{5}\.(?P<year>\d{4})(?P<doy>\d{3})T\d{6}\.v2\.\d+)\.(?P<layer>\w+)\.tif$")
+STEM = r"HLS\.(?P<product>[LS]30)\.T\w{5}\.(?P<year>\d{4})(?P<doy>\d{3})T\d{6}\.v2\.\d+"
+GRANULE = re.compile(rf"(?P<stem>{STEM})\.(?P<layer>\w+)\.tif$")
 PLATFORMS = {"L30": ("landsat-8", "landsat-9"), "S30": ("sentinel-2a", "sentinel-2b", "sentinel-2c")}
 STORAGE = Storage(dtype="int16", scale=1.0e-4, offset=0.0, nodata=-9999.0)
 THERMAL = ("B10", "B11")  # L30's TIRS bands: brightness temperature, scale 0.01 degrees Celsius
@@ -43,23 +47,34 @@ def _granule(path: Path) -> tuple[Path, re.Match]:
     return folder, next(iter(stems.values()))
 
 
-def read(path: str, sensor: Sensor) -> Product:
-    """The granule's ``B<nn>`` files of the sensor's bands, ``Fmask`` as QA, the HLS storage and the day of year."""
-    folder, granule = _granule(Path(path))
-    stem, product = granule["stem"], granule["product"]
+def product_of(granule_id: str) -> str | None:
+    """``L30`` or ``S30`` for an HLS v2.0 granule id (``HLS.L30.T19LBJ.2020239T144556.v2.0``), None for another id."""
+    match = re.fullmatch(STEM, granule_id)
+    return match["product"] if match else None
+
+
+def check_sensor(granule: str, product: str, sensor: Sensor) -> None:
+    """Refuse a sensor whose bands the granule numbers otherwise, or asks L30's thermal bands as reflectance."""
     if sensor.platforms and not set(sensor.platforms) & set(PLATFORMS[product]):
         raise InputDataError(
-            f"{folder / stem} is an HLS {product} granule ({', '.join(PLATFORMS[product])}), but its row "
+            f"{granule} is an HLS {product} granule ({', '.join(PLATFORMS[product])}), but its row "
             f"has sensor {sensor.name} ({', '.join(sensor.platforms)}), whose bands are numbered otherwise: give "
             f"the row {'landsat8_oli' if product == 'L30' else 'sentinel2_msi'}"
         )
     thermal = [b.name for b in sensor.bands if product == "L30" and band_code(b.name) in THERMAL]
     if thermal:
         raise InputDataError(
-            f"{folder / stem}: sensor {sensor.name} asks for bands {', '.join(thermal)}, which HLS L30 stores "
+            f"{granule}: sensor {sensor.name} asks for bands {', '.join(thermal)}, which HLS L30 stores "
             "as brightness temperature (degrees Celsius x 100), not reflectance: read the surface temperature from the "
             "Landsat C2 L2 product (sensor landsat8_tirs), or give the row landsat8_oli"
         )
+
+
+def read(path: str, sensor: Sensor) -> Product:
+    """The granule's ``B<nn>`` files of the sensor's bands, ``Fmask`` as QA, the HLS storage and the day of year."""
+    folder, granule = _granule(Path(path))
+    stem, product = granule["stem"], granule["product"]
+    check_sensor(str(folder / stem), product, sensor)
     bands = []
     for band in sensor.bands:
         file = folder / f"{stem}.{band_code(band.name)}.tif"

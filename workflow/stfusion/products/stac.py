@@ -1,22 +1,26 @@
 """STAC Items as scenes: a local Item JSON, or one item of an ItemCollection named ``items.json#<item id>``.
 
-Read as the major catalogues write them: the Planetary Computer (landsat-c2-l2, sentinel-2-l2a, modis-09A1-061),
-Earth Search v0 and v1, the Copernicus Data Space (STAC 1.1, raster extension v2), USGS landsatlook (STAC 1.0 and
-1.0.0-beta.2) and HLS v2.0 (stactools-hls). Which asset holds each band and the QA layer: :mod:`.stac_assets`;
-the storage the item states: :mod:`.stac_scaling`; the hrefs: :mod:`.remote`. The acquisition period is the
-item's ``start_datetime``/``end_datetime`` (a composite, e.g. MOD09A1's 8 days) or its ``datetime``, as UTC
-days; the platform is ``platform`` (``eo:platform`` in beta.2), lower case with ``-`` for ``_`` and spaces.
+Read as the major catalogues write them: the Planetary Computer (landsat-c2-l2, sentinel-2-l2a, modis-09A1-061,
+hls2-l30/s30, which serve NASA's HLS v2.0 items), Earth Search v0 and v1 (sentinel-2-l2a, landsat-c2-l2), the
+Copernicus Data Space (STAC 1.1, raster extension v2), USGS landsatlook (STAC 1.0 and 1.0.0-beta.2) and
+stactools-hls. Which asset holds each band and the QA layer: :mod:`.stac_assets`; the storage the item states:
+:mod:`.stac_scaling`; the hrefs: :mod:`.remote`; HLS granules are checked against the row's sensor as HLS folders
+are (:mod:`.hls`). The acquisition period is the item's ``start_datetime``/``end_datetime`` (a composite, e.g.
+MOD09A1's 8 days) or its ``datetime``, as UTC days; the platform is ``platform`` (``eo:platform`` in beta.2), lower
+case with ``-`` for ``_`` and spaces.
 STAC specification 1.0/1.1, eo extension v1.1/v2.0, raster extension v1.1/v2.0 (https://github.com/stac-extensions).
 """
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import pystac
 
 from ..errors import InputDataError
 from ..sensors import Sensor, platform_name
+from . import hls
 from .base import Product
 from .remote import check_reachable, gdal_name
 from .stac_assets import band_assets, qa_asset, qa_keys
@@ -32,9 +36,11 @@ def load_items(path: str | Path) -> list[pystac.Item]:
     """The items of an Item or ItemCollection file."""
     try:
         data = json.loads(Path(path).read_text())
-        if data.get("type") == "FeatureCollection":
-            return list(pystac.ItemCollection.from_dict(data, preserve_dict=False).items)
-        return [pystac.Item.from_dict(data, preserve_dict=False)]
+        with warnings.catch_warnings():  # pystac's storage extension v1 -> v2 migration, which local hrefs defeat
+            warnings.filterwarnings("ignore", "Could not parse bucket/account from href", UserWarning)
+            if data.get("type") == "FeatureCollection":
+                return list(pystac.ItemCollection.from_dict(data, preserve_dict=False).items)
+            return [pystac.Item.from_dict(data, preserve_dict=False)]
     except (OSError, ValueError, KeyError, AttributeError, TypeError, pystac.STACError) as err:
         raise InputDataError(f"{path} is not a readable STAC Item or ItemCollection ({err!r}): fix the file") from err
 
@@ -70,6 +76,9 @@ def read(path: str, sensor: Sensor) -> Product:
             f"scene table ({'no item ' + item_id if item_id else 'more than one item'}); stfusion-scenes writes such rows"
         )
     item, base = chosen[0], Path(file).parent
+    hls_product = hls.product_of(item.id)
+    if hls_product:
+        hls.check_sensor(f"STAC item {item.id} in {file}", hls_product, sensor)
     bands = band_assets(item, sensor, file)
     qa = qa_asset(item, file)
     if qa is None and sensor.qa_kind != "none":

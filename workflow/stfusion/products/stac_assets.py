@@ -3,7 +3,7 @@
 An asset names its band in its ``eo:bands`` (STAC 1.1: ``bands``) entry, ``name`` and ``common_name``
 (``eo:common_name``), else by its key; in STAC 1.0.0-beta.2 the entry is an index into the item's
 ``eo:bands``. Catalogues spell one band in many ways (Landsat 8 band 5: ``B5``, ``SR_B5``, ``OLI_B5``,
-``nir08``; Sentinel-2 band 5: ``B05``, ``B05_20m``, ``rededge1``), and one word means different bands for
+``nir08``; Landsat 8 band 10: ``ST_B10``, ``TIRS_B10``, ``lwir11``; Sentinel-2 band 5: ``B05``, ``B05_20m``, ``rededge1``), and one word means different bands for
 different sensors (``nir08``: Landsat 8 B5, Sentinel-2 B8A), so the words come from a table per sensor
 (``data/stac/band_aliases.yaml``). A band is looked for in three tiers, the first that finds an asset decides:
 its band code in a name or key (``SR_B5``, ``sur_refl_b05``, ``B05_20m``), an alias word as a name or key, an
@@ -27,7 +27,7 @@ from ..qa import QA_KINDS
 from ..sensors import Band, Sensor
 
 ALIASES = PACKAGE / "data" / "stac" / "band_aliases.yaml"
-CODE = re.compile(r"(?:SR_|OLI_|ETM_|TM_|SUR_REFL_)?B0*(\d+A?)(?:_1)?")
+CODE = re.compile(r"(?:SR_|ST_|OLI_|TIRS_|ETM_|TM_|SUR_REFL_)?B0*(\d+A?)(?:_1)?")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def _word(text: str) -> str:
 
 
 def _code(word: str) -> str | None:
-    """``sr_b5``, ``oli_b5``, ``b05``, ``sur_refl_b05`` -> ``B5``; ``b8a`` -> ``B8A``; None for other words."""
+    """``sr_b5``, ``oli_b5``, ``b05``, ``sur_refl_b05`` -> ``B5``; ``tirs_b10`` -> ``B10``; ``b8a`` -> ``B8A``; None for other words."""
     match = CODE.fullmatch(word.upper())
     return f"B{match[1]}" if match else None
 

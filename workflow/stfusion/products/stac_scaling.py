@@ -8,6 +8,8 @@ COPE-GSEG-EOPG-TN-21-0024). The baseline is ``s2:processing_baseline``, CDSE's `
 ``N0400`` of the product name (``s2:product_uri``, Earth Search v0's ``sentinel:product_id``, the item id).
 Earth Search's ``earthsearch:boa_offset_applied: true`` marks COGs whose DN already have the offset applied, so
 they get none, whatever ``raster:bands`` states (Element84/earth-search issue #66; cirrus-earth-search #21).
+HLS v2.0 items of NASA (served by the Planetary Computer as ``hls2-l30``/``hls2-s30``) state no storage: an item
+whose id is an HLS granule's gets the HLS storage (:data:`.hls.STORAGE`), not its sensor's.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import pystac
 
 from ..errors import InputDataError
 from ..sensors import Storage
+from . import hls
 from .stac_assets import band_infos
 
 FIRST_OFFSET_BASELINE = (4, 0)
@@ -82,8 +85,8 @@ def _sentinel2(item: pystac.Item, stated: tuple | None, source: str) -> Storage:
 
 
 def item_storage(item: pystac.Item, assets: list[pystac.Asset], source: str) -> Storage | None:
-    """The storage of the band assets: one for all, from the baseline (Sentinel-2 L2A) or the raster extension
-    (None if neither states one: the sensor's or site's storage applies)."""
+    """The storage of the band assets: one for all, from the baseline (Sentinel-2 L2A) or the raster extension, else
+    HLS's for an HLS granule (None if none applies: the sensor's or site's storage does)."""
     stated = {s for s in (_stated(item, a) for a in assets) if s is not None}
     if len(stated) > 1:
         raise InputDataError(
@@ -94,6 +97,6 @@ def item_storage(item: pystac.Item, assets: list[pystac.Asset], source: str) -> 
     if is_sentinel2_l2a(item):
         return _sentinel2(item, one, source)
     if one is None:
-        return None
+        return hls.STORAGE if hls.product_of(item.id) else None
     dtype, scale, offset, nodata = one
     return Storage(dtype=dtype, scale=float(scale), offset=float(offset), nodata=None if nodata is None else float(nodata))
