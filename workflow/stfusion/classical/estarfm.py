@@ -55,7 +55,7 @@ def estarfm(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarra
     check_inputs(fine_refs, coarse_refs, coarse_t1, ratio, (2,), "ESTARFM")
     state = prepare_estarfm(fine_refs, coarse_refs, ratio, block=block, device=device, window=window,
                             classes=classes, min_coarse_change=min_coarse_change, significance=significance,
-                            max_conversion=max_conversion)
+                            max_conversion=max_conversion, fold=False)  # one date: the fold would cost more
     return predict_estarfm(state, coarse_t1)
 
 
@@ -71,7 +71,8 @@ class FoldedBlock(NamedTuple):
 
 class EstarfmState(NamedTuple):
     """``prepare_estarfm``'s result: the references, the method on one block (for a date whose coarse image has
-    gaps in it) and each block's folded weights (None on a GPU, where every date runs the whole method)."""
+    gaps in it) and each block's folded weights (None when not folded, and on a GPU: every date runs the whole
+    method)."""
 
     fine_refs: np.ndarray
     coarse_refs: np.ndarray
@@ -86,14 +87,15 @@ class EstarfmState(NamedTuple):
 def prepare_estarfm(fine_refs: np.ndarray, coarse_refs: np.ndarray, ratio: int, *, block: int = 512,
                     device: str | torch.device = "cpu", window: int = 51, classes: float = 4.0,
                     min_coarse_change: float = 0.02, significance: float = 0.05,
-                    max_conversion: float = 5.0) -> EstarfmState:
+                    max_conversion: float = 5.0, fold: bool = True) -> EstarfmState:
     """ESTARFM's work on the two reference pairs alone, once for all the dates between them.
 
     The similar pixels, their weights W_i and the conversion coefficients V depend on F(tm), F(tn), C(tm) and
     C(tn) only (Zhu et al. 2010, Eqs. 7-11), as long as the date's coarse image is present wherever it is
     resampled: a date's change then enters linearly, sum_i W_i V (C_i(tp) - C_i(tk)), and since C_i is a
-    bilinear mixture of coarse pixels, W_i folds onto the few coarse pixels a window reaches. Parameters as
-    for ``estarfm``.
+    bilinear mixture of coarse pixels, W_i folds onto the few coarse pixels a window reaches. Folding costs
+    about two thirds of a date and makes a further date about a tenth of one (``bench/series.py``); ``fold``
+    False skips it, for a single date. Other parameters as for ``estarfm``.
     """
     check_inputs(fine_refs, coarse_refs, coarse_refs[0], ratio, (2,), "ESTARFM")
     check_window(window, "ESTARFM")
@@ -113,7 +115,7 @@ def prepare_estarfm(fine_refs: np.ndarray, coarse_refs: np.ndarray, ratio: int, 
                              critical.to(fine.device), min_coarse_change, max_conversion, core, sums)
 
     folded = None
-    if device.type == "cpu":
+    if fold and device.type == "cpu":
         folded = []
         for b in progress(scene_blocks(*fine_refs.shape[-2:], ratio, window // 2 + ratio, block), "block"):
             fine, coarse = (torch.from_numpy(np.ascontiguousarray(x[(..., *w)], dtype=np.float32))

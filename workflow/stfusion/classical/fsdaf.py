@@ -256,11 +256,12 @@ def _clip(values: Tensor, data_range: Sequence[float] | None) -> Tensor:
     return values if data_range is None else values.clamp(float(data_range[0]), float(data_range[1]))
 
 
-def cubic_taps(size: int, ratio: int) -> tuple[Tensor, Tensor]:
-    """Weights and coarse indices (4, size ratio) of 1-D bicubic convolution onto the fine pixel centres.
+def cubic_weights(size: int, ratio: int) -> Tensor:
+    """(size ratio, size) matrix of 1-D bicubic convolution onto the fine pixel centres, float64.
 
     Keys (1981) kernel with a = -0.5; fine pixel y sits at coarse coordinate (y + 0.5) / ratio - 0.5, whose
-    fractional part depends only on y mod ratio (the same in every block); indices are clamped at the edges.
+    fractional part depends only on y mod ratio (the same in every block); taps beyond the edges fall on the
+    edge pixel.
     """
     fine = torch.arange(size * ratio)
     phase = ((fine % ratio).double() + 0.5) / ratio - 0.5
@@ -272,7 +273,10 @@ def cubic_taps(size: int, ratio: int) -> tuple[Tensor, Tensor]:
     near = (a + 2) * distance**3 - (a + 3) * distance**2 + 1
     far = a * distance**3 - 5 * a * distance**2 + 8 * a * distance - 4 * a
     weights = torch.where(distance <= 1, near, torch.where(distance < 2, far, 0.0))
-    return weights, (base[None] + taps[:, None]).clamp(0, size - 1)
+    matrix = torch.zeros(size * ratio, size, dtype=torch.float64)
+    for k in range(4):
+        matrix.index_put_((fine, (base + taps[k]).clamp(0, size - 1)), weights[k], accumulate=True)
+    return matrix
 
 
 def bicubic(coarse: Tensor, ratio: int) -> Tensor:
@@ -282,15 +286,9 @@ def bicubic(coarse: Tensor, ratio: int) -> Tensor:
     predicted fine pixel is valid and weighs at least 0.5625^2 (the negative lobes at most 0.0625 each way),
     so the sum of the weights left stays well above zero.
     """
-    row_weights, rows = (taps.to(coarse.device) for taps in cubic_taps(coarse.shape[-2], ratio))
-    col_weights, cols = (taps.to(coarse.device) for taps in cubic_taps(coarse.shape[-1], ratio))
-
-    def interpolate(values: Tensor) -> Tensor:
-        along_rows = sum(row_weights[k][:, None] * values[:, rows[k], :] for k in range(4))
-        return sum(col_weights[k] * along_rows[:, :, cols[k]] for k in range(4))
-
+    rows, cols = (cubic_weights(n, ratio).to(coarse.device) for n in coarse.shape[-2:])
     valid = torch.isfinite(coarse)
-    return interpolate(torch.where(valid, coarse, 0.0)) / interpolate(valid.double())
+    return (rows @ torch.where(valid, coarse, 0.0) @ cols.T) / (rows @ valid.double() @ cols.T)
 
 
 def box_count(mask: Tensor, half: int) -> Tensor:
