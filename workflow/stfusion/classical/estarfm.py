@@ -25,9 +25,10 @@ from scipy import stats
 from torch import Tensor
 
 from ..runlog import progress
+from ..bilinear import bilinear_weights
 from .blocks import scene_blocks
 from .kernels import estarfm_coarse_weights, estarfm_sums, fold_coarse, offset_weights
-from .similar import (bilinear_weights, check_inputs, check_window, pad, row_strips, run_in_blocks, similarity_thresholds,
+from .similar import (check_inputs, check_window, pad, row_strips, run_in_blocks, similarity_thresholds,
                       upsample_bilinear, window_views)
 
 # R when it is undefined (a flat spectral-temporal vector), as in the authors' released IDL code.
