@@ -20,6 +20,7 @@ So that ``--software-deployment-method conda`` gives the software that ``pip ins
   environment, except ``snakemake`` itself (the driver; scripts get it through the preamble above). A package
   that an imported library loads by name when called (``LOADED_BY``: zarr, which xarray's ``to_zarr`` imports)
   counts as imported with that library, and an environment with the library must hold it.
+  A script that loads fusion methods by name (``FUSION[...].load()``, predict.py) imports their modules.
 
 The rules are those of the workflow loaded with the default config (Snakemake's API), so a rule behind a
 config condition (``demo``) is checked when the default config enables it.
@@ -36,6 +37,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from stfusion.methods import FUSION
 from conftest import REPO, make_workdir
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -110,7 +112,10 @@ def third_party_imports(script: Path) -> set[str]:
     found, seen, todo = set(), set(), [(script, "")]
     while todo:
         path, package = todo.pop()
-        for name in module_imports(path, package):
+        names = module_imports(path, package)
+        if path == script and "stfusion.methods" in names and ".load()" in script.read_text():
+            names += [entry.implementation.split(":")[0] for entry in FUSION.values()]  # imported when loaded
+        for name in names:
             parts = name.split(".")
             if parts[0] != "stfusion":
                 if parts[0] not in sys.stdlib_module_names:

@@ -154,7 +154,8 @@ def test_the_tensor_path_equals_the_compiled_kernel(height, width, ratio, monkey
     blocks and gaps (on noisy images without ties, which the two paths may break differently)."""
     fine_refs, coarse_refs, coarse_t1 = scene(height, width, ratio, seed=7, masked=True)
     compiled = fsdaf(fine_refs, coarse_refs, coarse_t1, ratio, block=32)
-    monkeypatch.setattr(fsdaf_module, "compiled_similar_change", fsdaf_module.swept_similar_change)
+    monkeypatch.setattr(fsdaf_module, "compiled_similar_change",
+                        lambda *arguments, similar: fsdaf_module.swept_similar_change(*arguments))
     swept = fsdaf(fine_refs, coarse_refs, coarse_t1, ratio, block=32)
     np.testing.assert_allclose(compiled, swept, atol=1e-5, equal_nan=True)
 
@@ -163,3 +164,16 @@ def test_the_tensor_path_equals_the_compiled_kernel(height, width, ratio, monkey
 def test_gpu_equals_cpu():
     inputs = scene(48, 80, 16, seed=4, masked=True)
     np.testing.assert_allclose(fsdaf(*inputs, 16, device="cuda"), fsdaf(*inputs, 16), atol=1e-5, equal_nan=True)
+
+
+def test_shared_similar_pixels_equal_fresh_ones_date_by_date():
+    """One ``prepare_fsdaf`` serves several dates: each equals a run that finds step 6's similar pixels afresh,
+    for a date whose coarse image has a gap (which removes similar pixels) and for dates without."""
+    fine_refs, coarse_refs, coarse_t1 = scene(36, 45, 3, seed=2)
+    state = fsdaf_module.prepare_fsdaf(fine_refs, coarse_refs, 3, block=16, half_window=4, n_similar=6)
+    fresh = state._replace(blocks=[shared._replace(similar=None) for shared in state.blocks])
+    gap = coarse_t1.copy()
+    gap[:, 3, 4] = np.nan
+    for date in (coarse_t1, gap, coarse_refs[0] + 0.02):
+        shared = fsdaf_module.predict_fsdaf(state, date)
+        np.testing.assert_array_equal(shared, fsdaf_module.predict_fsdaf(fresh, date))

@@ -185,3 +185,24 @@ def test_estarfm_needs_two_pairs_and_odd_windows() -> None:
         estarfm(fine[:2], coarse[:2], coarse[2], 4, window=50)
     with pytest.raises(ValueError, match="window must be an odd"):
         starfm(fine[:1], coarse[:1], coarse[2], 4, window=0)
+
+
+def test_estarfm_folded_dates_equal_the_whole_method() -> None:
+    """One ``prepare_estarfm`` serves several dates: each equals ESTARFM swept in full on that date, for a date
+    whose coarse image has a gap (its blocks run the whole method) and for dates without (the folded weights)."""
+    fine, coarse = with_gaps(*landscape(32, 40, 3, 4, seed=3))
+    state = estarfm_module.prepare_estarfm(fine[:2], coarse[:2], 4, window=11, block=16)
+    gap = coarse[2].copy()
+    gap[:, 1, 2] = np.nan
+    for date in (coarse[2], gap, 1.1 * coarse[0]):
+        whole = estarfm_module.run_in_blocks(state.block_function, fine[:2], coarse[:2], date, 4, 11, 16, "cpu")
+        folded = estarfm_module.predict_estarfm(state, date)
+        np.testing.assert_array_equal(np.isnan(folded), np.isnan(whole))
+        np.testing.assert_allclose(folded, whole, atol=1e-5, equal_nan=True)
+
+
+def test_prepared_references_refuse_a_date_of_another_shape() -> None:
+    fine, coarse = landscape(16, 16, 2, 4, seed=0)
+    state = starfm_module.prepare_starfm(fine[:1], coarse[:1], 4, window=5)
+    with pytest.raises(ValueError, match="coarse_t1 of shape"):
+        starfm_module.predict_starfm(state, coarse[2][:, :2])

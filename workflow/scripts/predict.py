@@ -4,14 +4,11 @@ import datetime as dt
 
 import numpy as np
 
-from stfusion.artefacts import load_model
 from stfusion.integrity import rerun_hint
 from stfusion.io import read_raster, read_stack, write_cog
 from stfusion.methods import FUSION
 from stfusion.predict import prepare_inputs, require_predicted, valid_inputs
 from stfusion.runlog import log_to
-from stfusion.tiling import predict_scene
-from stfusion.train import resolve_device
 from stfusion.threads import use_threads
 
 log = log_to(snakemake.log[0])
@@ -23,9 +20,11 @@ fine_refs = np.stack([first_ref.data] + [read_stack(p) for p in snakemake.input.
 coarse_refs = np.stack([read_stack(p) for p in snakemake.input.coarse_refs])
 coarse_t1 = read_stack(snakemake.input.coarse_t1)
 ratio = fine_refs.shape[-1] // coarse_t1.shape[-1]
-device = resolve_device(snakemake.params.device)
 entry = FUSION[method["model"]]
 valid = valid_inputs(fine_refs, coarse_refs, coarse_t1, ratio)
+if entry.family != "naive":  # PyTorch only where it is used: a naive job starts in a fraction of the time
+    from stfusion.train import resolve_device
+    device = resolve_device(snakemake.params.device)
 if entry.family == "classical":  # NaN-aware themselves: they see the masks
     prediction = entry.load()(fine_refs, coarse_refs, coarse_t1, ratio, block=snakemake.params.prediction["block"],
                               device=device, **method.get("options", {}))  # checked at DAG build (check_config)
@@ -35,6 +34,8 @@ else:
         days = [abs((dt.date.fromisoformat(w.date) - dt.date.fromisoformat(d)).days) for d in group["references"]]
         prediction = entry.load()(fine_refs, coarse_refs, coarse_t1, ratio, days)
     else:
+        from stfusion.artefacts import load_model
+        from stfusion.tiling import predict_scene
         model = load_model(snakemake.input.weights)
         log.info("%s: weights %s", w.method, snakemake.input.weights)  # another method's where training settings match
         tiles = snakemake.params.prediction

@@ -8,8 +8,8 @@ its inputs are valid (a damaged or diverged model) stops its job (``require_pred
 from __future__ import annotations
 
 import numpy as np
-import torch
 
+from .bilinear import bilinear_weights
 from .errors import InputDataError
 
 
@@ -57,5 +57,5 @@ def nearest_reference(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1:
 def coarse_upsampled(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray, ratio: int,
                      target_days: list[int]) -> np.ndarray:
     """Naive baseline: the coarse image at t1 on the fine grid (bilinear, as a sharpening-free prediction)."""
-    tensor = torch.from_numpy(np.ascontiguousarray(coarse_t1, dtype=np.float32))[None]
-    return torch.nn.functional.interpolate(tensor, scale_factor=ratio, mode="bilinear", align_corners=False)[0].numpy()
+    rows, cols = (bilinear_weights(n, ratio) for n in coarse_t1.shape[-2:])
+    return (rows @ coarse_t1.astype(np.float64) @ cols.T).astype(np.float32)

@@ -9,7 +9,7 @@ ones and the blocks together equal a single-block run exactly.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -20,22 +20,43 @@ from ..tiling import halo_windows
 BlockMethod = Callable[[np.ndarray, np.ndarray, np.ndarray, tuple[slice, slice]], np.ndarray]
 
 
+class Block(NamedTuple):
+    """One block: its window (rows, cols) on the fine grid, the same on the coarse grid, its core in the scene
+    and its core within the window."""
+
+    window: tuple[slice, slice]
+    coarse: tuple[slice, slice]
+    core: tuple[slice, slice]
+    inner: tuple[slice, slice]
+
+
+def scene_blocks(height: int, width: int, ratio: int, halo: int, block: int = 512) -> list[Block]:
+    """The blocks of a ``height`` x ``width`` fine scene, ``block`` rounded down and ``halo`` up to multiples of
+    ``ratio`` so that every window starts on a coarse pixel edge."""
+    block = max(ratio, block // ratio * ratio)
+    halo = math.ceil(halo / ratio) * ratio
+    return [Block((rows, cols), (slice(rows.start // ratio, rows.stop // ratio),
+                                 slice(cols.start // ratio, cols.stop // ratio)), core, inner)
+            for (rows, cols), core, inner in halo_windows(height, width, block, halo)]
+
+
+def check_ratio(fine: np.ndarray, coarse: np.ndarray, ratio: int) -> None:
+    """ValueError unless the fine images are ``ratio`` x the coarse ones."""
+    if fine.shape[-2:] != (coarse.shape[-2] * ratio, coarse.shape[-1] * ratio):
+        raise ValueError(f"fine images {fine.shape[-2:]} are not {ratio} x the coarse ones {coarse.shape[-2:]}")
+
+
 def predict_in_blocks(method: BlockMethod, fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray,
                       ratio: int, halo: int, block: int = 512) -> np.ndarray:
     """Apply ``method(fine_refs, coarse_refs, coarse_t1, core) -> (C, core rows, core cols)`` block by block.
 
     fine_refs (K, C, H, W) and coarse_refs (K, C, H / ratio, W / ratio), coarse_t1 (C, H / ratio,
-    W / ratio), as for the deep models; ``block`` and ``halo`` in fine pixels, ``block`` rounded
-    down and ``halo`` up to multiples of ``ratio`` so that every window starts on a coarse pixel edge.
+    W / ratio), as for the deep models; ``block`` and ``halo`` in fine pixels (see ``scene_blocks``).
     """
     _, channels, height, width = fine_refs.shape
-    if fine_refs.shape[-2:] != (coarse_t1.shape[-2] * ratio, coarse_t1.shape[-1] * ratio):
-        raise ValueError(f"fine images {fine_refs.shape[-2:]} are not {ratio} x the coarse ones {coarse_t1.shape[-2:]}")
-    block = max(ratio, block // ratio * ratio)
-    halo = math.ceil(halo / ratio) * ratio
+    check_ratio(fine_refs, coarse_t1, ratio)
     out = np.empty((channels, height, width), np.float32)
-    for (rows, cols), core, inner in progress(halo_windows(height, width, block, halo), "block"):
-        coarse = np.s_[rows.start // ratio : rows.stop // ratio, cols.start // ratio : cols.stop // ratio]
-        out[:, core[0], core[1]] = method(fine_refs[:, :, rows, cols], coarse_refs[:, :, coarse[0], coarse[1]],
-                                          coarse_t1[:, coarse[0], coarse[1]], inner)
+    for b in progress(scene_blocks(height, width, ratio, halo, block), "block"):
+        out[:, b.core[0], b.core[1]] = method(fine_refs[(..., *b.window)], coarse_refs[(..., *b.coarse)],
+                                              coarse_t1[(..., *b.coarse)], b.inner)
     return out

@@ -24,8 +24,12 @@ import torch.nn.functional as F
 from scipy import stats
 from torch import Tensor
 
-from .kernels import estarfm_sums, offset_weights
-from .similar import check_inputs, check_window, pad, row_strips, run_in_blocks, similarity_thresholds, window_views
+from ..runlog import progress
+from ..bilinear import bilinear_weights
+from .blocks import scene_blocks
+from .kernels import estarfm_coarse_weights, estarfm_sums, fold_coarse, offset_weights
+from .similar import (check_inputs, check_window, pad, row_strips, run_in_blocks, similarity_thresholds,
+                      upsample_bilinear, window_views)
 
 # R when it is undefined (a flat spectral-temporal vector), as in the authors' released IDL code.
 UNDEFINED_CORRELATION = 0.5
@@ -47,8 +51,54 @@ def estarfm(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarra
       pixels' mean coarse reflectance changes by at least ``min_coarse_change`` between tm and tn (2 %
       of the data range), the regression is significant at ``significance`` (F test), and
       0 < V <= ``max_conversion``.
+    One date's ``prepare_estarfm`` then ``predict_estarfm``; a series of dates prepares once.
     """
     check_inputs(fine_refs, coarse_refs, coarse_t1, ratio, (2,), "ESTARFM")
+    state = prepare_estarfm(fine_refs, coarse_refs, ratio, block=block, device=device, window=window,
+                            classes=classes, min_coarse_change=min_coarse_change, significance=significance,
+                            max_conversion=max_conversion, fold=False)  # one date: the fold would cost more
+    return predict_estarfm(state, coarse_t1)
+
+
+class FoldedBlock(NamedTuple):
+    """What a block's prediction needs of its references alone (Zhu et al. 2010, Eqs. 7-11), for its core."""
+
+    conversion: Tensor   # V (C, ., .), Eq. 11
+    weight_sum: Tensor   # sum_i 1 / D_i over the similar pixels (., .)
+    folded: np.ndarray   # the weights W_i folded onto the coarse pixels, ``kernels.estarfm_coarse_weights``
+    first_row: np.ndarray  # (core rows,): the first coarse row of the fold of each core row, in the block
+    first_col: np.ndarray  # (core cols,)
+
+
+class EstarfmState(NamedTuple):
+    """``prepare_estarfm``'s result: the references, the method on one block (for a date whose coarse image has
+    gaps in it) and each block's folded weights (None when not folded, and on a GPU: every date runs the whole
+    method)."""
+
+    fine_refs: np.ndarray
+    coarse_refs: np.ndarray
+    ratio: int
+    window: int
+    block: int
+    device: torch.device
+    block_function: Callable[[Tensor, Tensor, Tensor, tuple[slice, slice]], Tensor]
+    folded: list[FoldedBlock] | None
+
+
+def prepare_estarfm(fine_refs: np.ndarray, coarse_refs: np.ndarray, ratio: int, *, block: int = 512,
+                    device: str | torch.device = "cpu", window: int = 51, classes: float = 4.0,
+                    min_coarse_change: float = 0.02, significance: float = 0.05,
+                    max_conversion: float = 5.0, fold: bool = True) -> EstarfmState:
+    """ESTARFM's work on the two reference pairs alone, once for all the dates between them.
+
+    The similar pixels, their weights W_i and the conversion coefficients V depend on F(tm), F(tn), C(tm) and
+    C(tn) only (Zhu et al. 2010, Eqs. 7-11), as long as the date's coarse image is present wherever it is
+    resampled: a date's change then enters linearly, sum_i W_i V (C_i(tp) - C_i(tk)), and since C_i is a
+    bilinear mixture of coarse pixels, W_i folds onto the few coarse pixels a window reaches. Folding costs
+    about two thirds of a date and makes a further date about a tenth of one (``bench/series.py``); ``fold``
+    False skips it, for a single date. Other parameters as for ``estarfm``.
+    """
+    check_inputs(fine_refs, coarse_refs, coarse_refs[0], ratio, (2,), "ESTARFM")
     check_window(window, "ESTARFM")
     thresholds = similarity_thresholds(fine_refs, classes)
     # Regression sums are taken about the scene means, so that float32 keeps their differences.
@@ -57,14 +107,95 @@ def estarfm(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarra
     # F(1, df) exceeded with probability ``significance``, for every df a window can give (2 N - 2).
     degrees = np.arange(2 * window * window)
     critical = torch.from_numpy(stats.f.isf(significance, 1, np.maximum(degrees, 1)).astype(np.float32))
-    sums = compiled_sums if torch.device(device).type == "cpu" else swept_sums
+    device = torch.device(device)
+    sums = compiled_sums if device.type == "cpu" else swept_sums
+    half = window // 2
 
     def block_function(fine: Tensor, coarse: Tensor, t1: Tensor, core: tuple[slice, slice]) -> Tensor:
-        device = fine.device
-        return estarfm_block(fine, coarse, t1, thresholds, window // 2, *(m.to(device) for m in means),
-                             critical.to(device), min_coarse_change, max_conversion, core, sums)
+        return estarfm_block(fine, coarse, t1, thresholds, half, *(m.to(fine.device) for m in means),
+                             critical.to(fine.device), min_coarse_change, max_conversion, core, sums)
 
-    return run_in_blocks(block_function, fine_refs, coarse_refs, coarse_t1, ratio, window, block, device)
+    folded = None
+    if fold and device.type == "cpu":
+        folded = []
+        for b in progress(scene_blocks(*fine_refs.shape[-2:], ratio, window // 2 + ratio, block), "block"):
+            fine, coarse = (torch.from_numpy(np.ascontiguousarray(x[(..., *w)], dtype=np.float32))
+                            for x, w in ((fine_refs, b.window), (coarse_refs, b.coarse)))
+            coarse_fine = upsample_bilinear(coarse, ratio)
+            terms = similar_terms(fine, coarse_fine, torch.zeros_like(fine[0]), thresholds, *means)  # t1 present
+            count, weight_sum, _, regression = compiled_sums(terms, half, b.inner)
+            conversion = conversion_coefficient(regression, count, critical, min_coarse_change, max_conversion)
+            folded.append(FoldedBlock(conversion, weight_sum, *coarse_weights(terms, coarse.shape[-2:], ratio, half,
+                                                                              b.inner)))
+    return EstarfmState(fine_refs, coarse_refs, ratio, window, block, device, block_function, folded)
+
+
+def predict_estarfm(state: EstarfmState, coarse_t1: np.ndarray) -> np.ndarray:
+    """The fine image at the date of ``coarse_t1`` (C, H / ratio, W / ratio) from ``prepare_estarfm``'s state:
+    equal to ``estarfm`` on the same inputs (to float rounding). A block whose coarse image has a gap runs
+    the whole method, since the gap removes pixels from the similar sets."""
+    check_inputs(state.fine_refs, state.coarse_refs, coarse_t1, state.ratio, (2,), "ESTARFM")
+    if state.folded is None:
+        return run_in_blocks(state.block_function, state.fine_refs, state.coarse_refs, coarse_t1, state.ratio,
+                             state.window, state.block, state.device)
+    fine_refs, coarse_refs, ratio = state.fine_refs, state.coarse_refs, state.ratio
+    out = np.empty(fine_refs.shape[1:], np.float32)
+    for b, folded in zip(scene_blocks(*fine_refs.shape[-2:], ratio, state.window // 2 + ratio, state.block),
+                         state.folded):
+        fine, coarse = (torch.from_numpy(np.ascontiguousarray(x[(..., *w)], dtype=np.float32))
+                        for x, w in ((fine_refs, b.window), (coarse_refs, b.coarse)))
+        t1 = torch.from_numpy(np.ascontiguousarray(coarse_t1[(..., *b.coarse)], dtype=np.float32))
+        coarse_fine, t1_fine = upsample_bilinear(coarse, ratio), upsample_bilinear(t1[None], ratio)[0]
+        if t1.isfinite().all():
+            prediction = folded_block(folded, fine, coarse, t1, coarse_fine, t1_fine, state.window, b.inner)
+        else:
+            prediction = state.block_function(fine, coarse_fine, t1_fine, b.inner)
+        out[(..., *b.core)] = prediction.numpy()
+    return out
+
+
+def coarse_weights(terms: Terms, coarse_shape: tuple[int, int], ratio: int, half: int,
+                   core: tuple[slice, slice]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The fold of the core's weights onto the block's coarse pixels, and the first coarse row and column of each
+    core row and column (``kernels.estarfm_coarse_weights``)."""
+    (row_taps, reach_rows), (col_taps, reach_cols) = (bilinear_taps(n, ratio, half) for n in coarse_shape)
+    rows, cols = core
+    folded = np.empty((rows.stop - rows.start, cols.stop - cols.start, reach_rows, reach_cols), np.float32)
+
+    def planes(x: Tensor, fill: float, padded: bool = True) -> np.ndarray:
+        x = x.reshape(-1, *x.shape[-2:])
+        return (pad(x, half, fill) if padded else x).contiguous().numpy()
+
+    estarfm_coarse_weights(planes(terms.candidate, math.nan), planes(terms.centre, 0.0, False),
+                           planes(terms.tolerance, 0.0, False), planes(terms.inverse, 0.0)[0],
+                           offset_weights(half, max(half, 1)), rows.start, cols.start, row_taps, col_taps, folded)
+    return folded, row_taps[0, rows].astype(np.int64), col_taps[0, cols].astype(np.int64)
+
+
+def bilinear_taps(size: int, ratio: int, half: int) -> tuple[np.ndarray, int]:
+    """(4, size ratio): per fine row, the first coarse row its window of half-width ``half`` reaches, its own
+    two coarse rows in ``bilinear_weights`` and the first one's weight; and the most coarse rows a window reaches."""
+    weights = bilinear_weights(size, ratio)
+    fine = np.arange(size * ratio)
+    low = np.argmax(weights > 0, axis=1)
+    high = np.minimum(low + 1, size - 1)
+    first = low[np.maximum(fine - half, 0)]
+    reach = int((high[np.minimum(fine + half, len(fine) - 1)] - first).max()) + 1
+    return np.stack([first, low, high, weights[fine, low]]).astype(np.float32), reach
+
+
+def folded_block(folded: FoldedBlock, fine: Tensor, coarse: Tensor, t1: Tensor, coarse_fine: Tensor, t1_fine: Tensor,
+                 window: int, core: tuple[slice, slice]) -> Tensor:
+    """A date on one block from its folded weights, where the date's coarse image ``t1`` is present everywhere."""
+    change = (t1[None] - coarse).nan_to_num()                        # C(tp) - C(tk) on the coarse grid (2, C, ., .)
+    weighted = np.empty((change.shape[0] * change.shape[1], *folded.weight_sum.shape), np.float32)
+    fold_coarse(folded.folded, folded.first_row, folded.first_col, change.flatten(0, 1).contiguous().numpy(),
+                weighted)
+    weighted_change = torch.from_numpy(weighted).reshape(*change.shape[:2], *weighted.shape[-2:])
+    predictions = fine[(..., *core)] + folded.conversion * weighted_change / folded.weight_sum
+    valid = fine.isfinite().all(0).all(0) & coarse_fine.isfinite().all(0).all(0)
+    totals = window_change(torch.where(valid, t1_fine - coarse_fine, 0.0), window)[(..., *core)]
+    return blend_in_time(predictions, totals, fine.isfinite().all(1)[(..., *core)])
 
 
 def correlation(fine: Tensor, coarse: Tensor) -> Tensor:

@@ -29,14 +29,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .blocks import predict_in_blocks
-from .kernels import fsdaf_similar_change, offset_weights
+from ..runlog import progress
+from .blocks import scene_blocks
+from .kernels import fsdaf_similar_change, fsdaf_similar_pixels, offset_weights
 from .similar import check_inputs, similarity_thresholds
 from .unmixing import class_change, kmeans
 
@@ -65,27 +67,89 @@ def fsdaf(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray,
     (Zhu et al. 2010); it is also the m of the similarity threshold 2 sigma / m.
     """
     check_inputs(fine_refs, coarse_refs, coarse_t1, ratio, (1,), "FSDAF")
+    state = prepare_fsdaf(fine_refs, coarse_refs, ratio, block=block, device=device, seed=seed, n_classes=n_classes,
+                          half_window=half_window, n_similar=n_similar, n_pure=n_pure, data_range=data_range)
+    return predict_fsdaf(state, coarse_t1)
+
+
+class SharedBlock(NamedTuple):
+    """What steps 3 to 6 need of the fine reference alone in one block."""
+
+    labels: Tensor             # step 1's class of every pixel of the block, -1 where unclassified
+    homogeneity: Tensor        # HI of step 5
+    similar: np.ndarray | None  # step 6's similar pixels of the core (``kernels.fsdaf_similar_pixels``); on a GPU None
+
+
+class FsdafState(NamedTuple):
+    """``prepare_fsdaf``'s result: the reference pair, the options, steps 1's classes and the class fractions of
+    step 2 (None when no pixel can be classified), and each block's ``SharedBlock``."""
+
+    fine_refs: np.ndarray
+    coarse_refs: np.ndarray
+    ratio: int
+    block: int
+    options: dict
+    centres: Tensor | None
+    fractions: np.ndarray | None
+    complete: np.ndarray | None
+    thresholds: Tensor | None
+    blocks: list[SharedBlock]
+
+
+def prepare_fsdaf(fine_refs: np.ndarray, coarse_refs: np.ndarray, ratio: int, *, block: int = 512,
+                  device: str | torch.device = "cpu", seed: int = 0, n_classes: int = 4, half_window: int = 20,
+                  n_similar: int = 20, n_pure: int = 100,
+                  data_range: Sequence[float] | None = (0.0, 1.0)) -> FsdafState:
+    """FSDAF's work on the reference pair alone, once for all its dates: the classification (step 1), the class
+    fractions of the coarse pixels that make the unmixing's design matrix (step 2), the homogeneity index of
+    step 5 and the similar pixels of step 6, which depend on F1 only wherever the date's coarse image is
+    present (Zhu et al. 2016). Parameters as for ``fsdaf``."""
+    check_inputs(fine_refs, coarse_refs, coarse_refs[0], ratio, (1,), "FSDAF")
     _check_parameters(n_classes, half_window, n_similar, n_pure, data_range)
     device = torch.device(device)
-    fine, coarse_change = fine_refs[0], coarse_t1.astype(np.float64) - coarse_refs[0]
+    options = {"device": device, "half_window": half_window, "n_similar": n_similar, "n_pure": n_pure,
+               "data_range": data_range}
+    fine = fine_refs[0]
     samples = class_samples(fine)
-    if len(samples) == 0 or not np.isfinite(coarse_change).all(axis=0).any():
-        return np.full(fine.shape, np.nan, np.float32)
+    if len(samples) == 0:
+        return FsdafState(fine_refs, coarse_refs, ratio, block, options, None, None, None, None, [])
     centres = kmeans(samples, n_classes, seed)
     fractions, complete = _class_fractions(fine, centres, ratio, device)
-    eligible = complete & np.isfinite(coarse_change).all(axis=0)
-    change = class_change(fractions, eligible, coarse_change, n_pure)
-    thresholds = similarity_thresholds(fine_refs, n_classes)[0]
-    tensors = {name: torch.as_tensor(np.asarray(value, np.float64), device=device)
-               for name, value in (("centres", centres), ("change", change), ("thresholds", thresholds))}
+    centres = torch.as_tensor(centres, dtype=torch.float64, device=device)
+    thresholds = torch.as_tensor(similarity_thresholds(fine_refs, n_classes)[0], dtype=torch.float64, device=device)
+    blocks = []
+    for b in progress(scene_blocks(*fine.shape[-2:], ratio, half_window + 2 * ratio, block), "block"):
+        f1 = torch.as_tensor(fine[(..., *b.window)], dtype=torch.float64, device=device)
+        labels = class_map(f1, centres)
+        c1 = torch.as_tensor(coarse_refs[(0, ..., *b.coarse)], dtype=torch.float64, device=device)
+        similar = None
+        if device.type == "cpu":
+            candidates = torch.where((labels >= 0) & _to_fine(torch.isfinite(c1).all(dim=0), ratio), f1, torch.nan)
+            similar = similar_pixels(candidates, thresholds, half_window, n_similar, b.inner)
+        blocks.append(SharedBlock(labels, homogeneity_index(labels, len(centres), ratio), similar))
+    return FsdafState(fine_refs, coarse_refs, ratio, block, options, centres, fractions, complete, thresholds, blocks)
 
-    def method(fine_window: np.ndarray, coarse_window: np.ndarray, t1_window: np.ndarray,
-               core: tuple[slice, slice]) -> np.ndarray:
-        return predict_window(fine_window[0], coarse_window[0], t1_window, core, ratio=ratio, **tensors,
-                              half_window=half_window, n_similar=n_similar, data_range=data_range)
 
-    return predict_in_blocks(method, fine_refs, coarse_refs, coarse_t1, ratio, halo=half_window + 2 * ratio,
-                             block=block)
+def predict_fsdaf(state: FsdafState, coarse_t1: np.ndarray) -> np.ndarray:
+    """The fine image at the date of ``coarse_t1`` (C, H / ratio, W / ratio) from ``prepare_fsdaf``'s state: the
+    unmixing of step 2 with this date's coarse change, then steps 3 to 6 block by block. Equal to ``fsdaf``."""
+    fine_refs, coarse_refs, ratio = state.fine_refs, state.coarse_refs, state.ratio
+    check_inputs(fine_refs, coarse_refs, coarse_t1, ratio, (1,), "FSDAF")
+    coarse_change = coarse_t1.astype(np.float64) - coarse_refs[0]
+    if state.centres is None or not np.isfinite(coarse_change).all(axis=0).any():
+        return np.full(fine_refs.shape[1:], np.nan, np.float32)
+    options = dict(state.options)
+    eligible = state.complete & np.isfinite(coarse_change).all(axis=0)
+    change = class_change(state.fractions, eligible, coarse_change, options.pop("n_pure"))
+    change = torch.as_tensor(change, dtype=torch.float64, device=options.pop("device"))
+    out = np.empty(fine_refs.shape[1:], np.float32)
+    for b, shared in zip(scene_blocks(*fine_refs.shape[-2:], ratio, options["half_window"] + 2 * ratio, state.block),
+                         state.blocks):
+        out[(..., *b.core)] = predict_window(fine_refs[(0, ..., *b.window)], coarse_refs[(0, ..., *b.coarse)],
+                                             coarse_t1[(..., *b.coarse)], b.inner, shared, ratio=ratio,
+                                             centres=state.centres, change=change, thresholds=state.thresholds,
+                                             **options)
+    return out
 
 
 def _check_parameters(n_classes: int, half_window: int, n_similar: int, n_pure: int,
@@ -154,32 +218,35 @@ def _to_fine(values: Tensor, ratio: int) -> Tensor:
     return values.repeat_interleave(ratio, dim=-2).repeat_interleave(ratio, dim=-1)
 
 
-def predict_window(fine: np.ndarray, coarse_ref: np.ndarray, coarse_t1: np.ndarray, core: tuple[slice, slice], *,
-                   ratio: int, centres: Tensor, change: Tensor, thresholds: Tensor, half_window: int, n_similar: int,
-                   data_range: Sequence[float] | None) -> np.ndarray:
+def predict_window(fine: np.ndarray, coarse_ref: np.ndarray, coarse_t1: np.ndarray, core: tuple[slice, slice],
+                   shared: SharedBlock, *, ratio: int, centres: Tensor, change: Tensor, thresholds: Tensor,
+                   half_window: int, n_similar: int, data_range: Sequence[float] | None) -> np.ndarray:
     """Steps 3 to 6 on one window: fine (C, h, w), coarse_ref and coarse_t1 (C, h/ratio, w/ratio) -> the
     prediction of the ``core`` (rows, cols) of the window (C, ., .).
 
     ``centres`` (n_classes, C), the class changes ``change`` (n_classes, C) and the similarity ``thresholds``
-    (C,) are the scene-wide results of steps 1 and 2, float64 tensors on the device of the computation.
+    (C,) are the scene-wide results of steps 1 and 2, float64 tensors on the device of the computation;
+    ``shared`` the window's results of ``prepare_fsdaf``.
     """
     device = centres.device
     f1 = torch.as_tensor(fine, dtype=torch.float64, device=device)
     c1 = torch.as_tensor(coarse_ref, dtype=torch.float64, device=device)
     c2 = torch.as_tensor(coarse_t1, dtype=torch.float64, device=device)
-    labels = class_map(f1, centres)
+    labels = shared.labels
     coarse_valid = torch.isfinite(c1).all(dim=0) & torch.isfinite(c2).all(dim=0)
     predictable = (labels >= 0) & _to_fine(coarse_valid, ratio)
     temporal = torch.where(predictable, change[labels.clamp(min=0)].permute(2, 0, 1), 0.0)  # F2_TP - F1
     count = coarse_sum(predictable, ratio)
     residual = (c2 - c1) - coarse_sum(temporal, ratio) / count  # R, step 3
     spatial = bicubic(c2, ratio)  # F2_SP, step 4
-    homogeneity = homogeneity_index(labels, len(centres), ratio)
-    distributed = distribute_residual(residual, spatial - (f1 + temporal), homogeneity, predictable, ratio)
+    distributed = distribute_residual(residual, spatial - (f1 + temporal), shared.homogeneity, predictable, ratio)
     fine_change = torch.where(predictable, _clip(f1 + temporal + distributed, data_range) - f1, 0.0)
     candidates = torch.where(predictable, f1, torch.nan)
-    similar_change = compiled_similar_change if device.type == "cpu" else swept_similar_change
-    smoothed = similar_change(candidates, fine_change, thresholds, half_window, n_similar, core)
+    if device.type == "cpu":  # the shared similar pixels hold where the date's coarse image is present
+        smoothed = compiled_similar_change(candidates, fine_change, thresholds, half_window, n_similar, core,
+                                           similar=shared.similar if torch.isfinite(c2).all() else None)
+    else:
+        smoothed = swept_similar_change(candidates, fine_change, thresholds, half_window, n_similar, core)
     at = (..., *core)
     prediction = torch.where(predictable[at], _clip(f1[at] + smoothed, data_range), torch.nan)
     return prediction.float().cpu().numpy()
@@ -189,11 +256,12 @@ def _clip(values: Tensor, data_range: Sequence[float] | None) -> Tensor:
     return values if data_range is None else values.clamp(float(data_range[0]), float(data_range[1]))
 
 
-def cubic_taps(size: int, ratio: int) -> tuple[Tensor, Tensor]:
-    """Weights and coarse indices (4, size ratio) of 1-D bicubic convolution onto the fine pixel centres.
+def cubic_weights(size: int, ratio: int) -> Tensor:
+    """(size ratio, size) matrix of 1-D bicubic convolution onto the fine pixel centres, float64.
 
     Keys (1981) kernel with a = -0.5; fine pixel y sits at coarse coordinate (y + 0.5) / ratio - 0.5, whose
-    fractional part depends only on y mod ratio (the same in every block); indices are clamped at the edges.
+    fractional part depends only on y mod ratio (the same in every block); taps beyond the edges fall on the
+    edge pixel.
     """
     fine = torch.arange(size * ratio)
     phase = ((fine % ratio).double() + 0.5) / ratio - 0.5
@@ -205,7 +273,10 @@ def cubic_taps(size: int, ratio: int) -> tuple[Tensor, Tensor]:
     near = (a + 2) * distance**3 - (a + 3) * distance**2 + 1
     far = a * distance**3 - 5 * a * distance**2 + 8 * a * distance - 4 * a
     weights = torch.where(distance <= 1, near, torch.where(distance < 2, far, 0.0))
-    return weights, (base[None] + taps[:, None]).clamp(0, size - 1)
+    matrix = torch.zeros(size * ratio, size, dtype=torch.float64)
+    for k in range(4):
+        matrix.index_put_((fine, (base + taps[k]).clamp(0, size - 1)), weights[k], accumulate=True)
+    return matrix
 
 
 def bicubic(coarse: Tensor, ratio: int) -> Tensor:
@@ -215,15 +286,9 @@ def bicubic(coarse: Tensor, ratio: int) -> Tensor:
     predicted fine pixel is valid and weighs at least 0.5625^2 (the negative lobes at most 0.0625 each way),
     so the sum of the weights left stays well above zero.
     """
-    row_weights, rows = (taps.to(coarse.device) for taps in cubic_taps(coarse.shape[-2], ratio))
-    col_weights, cols = (taps.to(coarse.device) for taps in cubic_taps(coarse.shape[-1], ratio))
-
-    def interpolate(values: Tensor) -> Tensor:
-        along_rows = sum(row_weights[k][:, None] * values[:, rows[k], :] for k in range(4))
-        return sum(col_weights[k] * along_rows[:, :, cols[k]] for k in range(4))
-
+    rows, cols = (cubic_weights(n, ratio).to(coarse.device) for n in coarse.shape[-2:])
     valid = torch.isfinite(coarse)
-    return interpolate(torch.where(valid, coarse, 0.0)) / interpolate(valid.double())
+    return (rows @ torch.where(valid, coarse, 0.0) @ cols.T) / (rows @ valid.double() @ cols.T)
 
 
 def box_count(mask: Tensor, half: int) -> Tensor:
@@ -263,17 +328,28 @@ def distribute_residual(residual: Tensor, homogeneous_error: Tensor, homogeneity
     return count * fine_residual * share
 
 
+def similar_pixels(candidates: Tensor, thresholds: Tensor, half_window: int, n_similar: int,
+                   core: tuple[slice, slice]) -> np.ndarray:
+    """Step 6's similar pixels of each ``core`` pixel (rows, cols, n_similar), for ``candidates`` F1 (C, H, W) NaN
+    where a pixel may not serve and ``thresholds`` (C,): the CPU kernel ``kernels.fsdaf_similar_pixels``."""
+    rows, cols = core
+    out = np.empty((rows.stop - rows.start, cols.stop - cols.start, n_similar), np.int32)
+    fsdaf_similar_pixels(F.pad(candidates, (half_window,) * 4, value=math.nan).contiguous().numpy(),
+                         thresholds.cpu().numpy(), 2 * half_window + 1, n_similar, rows.start, cols.start, out)
+    return out
+
+
 def compiled_similar_change(candidates: Tensor, change: Tensor, thresholds: Tensor, half_window: int,
-                            n_similar: int, core: tuple[slice, slice]) -> Tensor:
+                            n_similar: int, core: tuple[slice, slice], similar: np.ndarray | None = None) -> Tensor:
     """sum_k w_k dF_k over the similar pixels of each ``core`` pixel, step 6, for ``candidates`` F1 (C, H, W)
     NaN where a pixel may not serve, ``change`` dF (C, H, W) and ``thresholds`` (C,); NaN where a pixel has no
-    similar pixel. The CPU kernel (``kernels.fsdaf_similar_change``).
+    similar pixel. The CPU kernels; ``similar``: the similar pixels found before (``similar_pixels``).
     """
-    rows, cols = core
-    out = np.empty((len(candidates), rows.stop - rows.start, cols.stop - cols.start))
-    fsdaf_similar_change(*(F.pad(x, (half_window,) * 4, value=fill).contiguous().numpy()
-                           for x, fill in ((candidates, math.nan), (change, 0.0))), thresholds.numpy(),
-                         offset_weights(half_window, half_window, np.float64), n_similar, rows.start, cols.start, out)
+    if similar is None:
+        similar = similar_pixels(candidates, thresholds, half_window, n_similar, core)
+    out = np.empty((len(change), *similar.shape[:2]))
+    fsdaf_similar_change(similar, F.pad(change, (half_window,) * 4).contiguous().numpy(),
+                         offset_weights(half_window, half_window, np.float64), core[0].start, core[1].start, out)
     return torch.from_numpy(out)
 
 

@@ -132,18 +132,18 @@ def add_masked(totals, terms, masks, y, start, row, second, first):
 
 
 @numba.njit(parallel=True, fastmath=FASTMATH, cache=True)
-def fsdaf_similar_change(candidate, change, thresholds, weights, n_similar, top, left, out):
-    """FSDAF step 6 (Zhu et al. 2016, Eqs. 21-22): sum_k w_k dF_k over the ``n_similar`` most similar pixels.
+def fsdaf_similar_pixels(candidate, thresholds, span, n_similar, top, left, out):
+    """FSDAF step 6 (Zhu et al. 2016, Eq. 21): the ``n_similar`` pixels of the ``span`` x ``span`` window most
+    similar to each core pixel in F1.
 
-    Planes, padded: ``candidate`` (C, h + 2 half, w + 2 half) F1, NaN where a pixel may not serve, and
-    ``change`` dF (0 in the padding); ``thresholds`` (C,); ``weights`` 1 / D per offset. A neighbour is
-    similar when every band is within its threshold; the smallest summed absolute differences win, ties in
-    raster order (the first offset first). Out (C, rows, cols) of the core, NaN where none is similar.
-    One job per CHUNK pixels of a row: per window row, the keys of every offset are found band by band
-    (vectorised over the pixels), then each pixel keeps its best ones.
+    ``candidate`` (C, h + span - 1, w + span - 1), padded, NaN where a pixel may not serve; ``thresholds`` (C,).
+    A neighbour is similar when every band is within its threshold; the smallest summed absolute differences
+    win, ties in raster order (the first offset first). Out (rows, cols, n_similar): their window offsets
+    dy span + dx, most similar first, -1 past the last. One job per CHUNK pixels of a row: per window row, the
+    keys of every offset are found band by band (vectorised over the pixels), then each pixel keeps its best.
     """
-    bands, rows, cols = out.shape
-    span = weights.shape[0]
+    bands = candidate.shape[0]
+    rows, cols = out.shape[0], out.shape[1]
     half = span // 2
     chunks = (cols + CHUNK - 1) // CHUNK
     for job in numba.prange(rows * chunks):
@@ -152,7 +152,7 @@ def fsdaf_similar_change(candidate, change, thresholds, weights, n_similar, top,
         first = left + start
         keys = np.empty((span, width))
         best_key = np.full((width, n_similar), np.inf)
-        best_at = np.zeros((width, n_similar), np.int64)
+        best_at = np.full((width, n_similar), -1, np.int32)
         found = np.zeros(width, np.int64)
         for dy in range(span):
             keys[:] = 0.0
@@ -175,14 +175,92 @@ def fsdaf_similar_change(candidate, change, thresholds, weights, n_similar, top,
                             slot -= 1
                         best[slot], at[slot] = key, dy * span + dx
                         found[x] = min(found[x] + 1, n_similar)
-        for x in range(width):
+        out[y, start : start + width] = best_at
+
+
+@numba.njit(parallel=True, fastmath=FASTMATH, cache=True)
+def fsdaf_similar_change(similar, change, weights, top, left, out):
+    """FSDAF step 6 (Zhu et al. 2016, Eq. 22): sum_k w_k dF_k over the similar pixels of each core pixel.
+
+    ``similar`` (rows, cols, n) from ``fsdaf_similar_pixels``; ``change`` dF (C, h + span - 1, w + span - 1),
+    padded with 0; ``weights`` 1 / D per offset. Out (C, rows, cols), NaN where no pixel is similar.
+    """
+    bands, rows, cols = out.shape
+    span = weights.shape[0]
+    for y in numba.prange(rows):
+        for x in range(cols):
             total = 0.0
             for b in range(bands):
-                out[b, y, start + x] = 0.0
-            for i in range(found[x]):
-                dy, dx = best_at[x, i] // span, best_at[x, i] % span
+                out[b, y, x] = 0.0
+            for at in similar[y, x]:
+                if at < 0:
+                    break
+                dy, dx = at // span, at % span
                 total += weights[dy, dx]
                 for b in range(bands):
-                    out[b, y, start + x] += weights[dy, dx] * change[b, top + y + dy, first + x + dx]
+                    out[b, y, x] += weights[dy, dx] * change[b, top + y + dy, left + x + dx]
             for b in range(bands):
-                out[b, y, start + x] = out[b, y, start + x] / total if found[x] else np.nan
+                out[b, y, x] = out[b, y, x] / total if total > 0 else np.nan
+
+
+@numba.njit(parallel=True, fastmath=FASTMATH, cache=True)
+def estarfm_coarse_weights(candidate, centre, tolerance, inverse, weights, top, left, row_taps, col_taps, out):
+    """ESTARFM's weights W_i of each core pixel folded onto the coarse pixels they resample (Zhu et al. 2010, Eq. 9).
+
+    A similar pixel i (as in ``estarfm_sums``) weighs (1 / D_i) = weights[offset] / (1 - R_i) (``inverse``,
+    padded); its coarse change on the fine grid is the bilinear mixture of the coarse pixels around it, so
+    sum_i W_i dC_i = sum_a,b G[a, b] dC[a, b] over the coarse pixels. ``row_taps`` (4, h): the first and
+    second coarse row of each block row, less the first coarse row the core row can reach, and their
+    weights; ``col_taps`` the same for columns. Out: G (rows, cols, ny, nx) of the core, unnormalised.
+    """
+    rows, cols, ny, nx = out.shape
+    height = centre.shape[1]
+    span = weights.shape[0]
+    half = span // 2
+    chunks = (cols + CHUNK - 1) // CHUNK
+    for job in numba.prange(rows * chunks):
+        y, start = job // chunks, job % chunks * CHUNK
+        count = min(CHUNK, cols - start)
+        first = left + start
+        similar = np.empty((span, count), np.float32)
+        folded = np.zeros((count, ny, nx))
+        for dy in range(span):
+            neighbour_row = top + y + dy - half
+            if neighbour_row < 0 or neighbour_row >= height:
+                continue  # beyond the block: no similar pixel
+            similar_mask(similar, candidate, centre, tolerance, top + y, top + y + dy, first)
+            base_row = row_taps[0, top + y]
+            row_a, row_b = int(row_taps[1, neighbour_row] - base_row), int(row_taps[2, neighbour_row] - base_row)
+            weight_a, weight_b = row_taps[3, neighbour_row], 1.0 - row_taps[3, neighbour_row]
+            for dx in range(span):
+                for x in range(count):
+                    w = similar[dx, x] * weights[dy, dx] * inverse[top + y + dy, first + x + dx]
+                    if w != 0.0:
+                        q = first + x + dx - half
+                        base_col = col_taps[0, first + x]
+                        col_a, col_b = int(col_taps[1, q] - base_col), int(col_taps[2, q] - base_col)
+                        wa, wb = w * col_taps[3, q], w * (1.0 - col_taps[3, q])
+                        folded[x, row_a, col_a] += weight_a * wa
+                        folded[x, row_a, col_b] += weight_a * wb
+                        folded[x, row_b, col_a] += weight_b * wa
+                        folded[x, row_b, col_b] += weight_b * wb
+        for x in range(count):
+            out[y, start + x] = folded[x]
+
+
+@numba.njit(parallel=True, fastmath=FASTMATH, cache=True)
+def fold_coarse(folded, first_row, first_col, coarse, out):
+    """out[t, y, x] = sum_a,b folded[y, x, a, b] coarse[t, first_row[y] + a, first_col[x] + b], indices clipped
+    at the edges (where the fold is 0): ``folded`` (rows, cols, ny, nx), ``coarse`` (n, hc, wc) -> out (n, rows, cols)."""
+    rows, cols, ny, nx = folded.shape
+    last_row, last_col = coarse.shape[1] - 1, coarse.shape[2] - 1
+    for y in numba.prange(rows):
+        for x in range(cols):
+            g = folded[y, x]
+            for t in range(coarse.shape[0]):
+                total = 0.0
+                for a in range(ny):
+                    row = coarse[t, min(first_row[y] + a, last_row)]
+                    for b in range(nx):
+                        total += g[a, b] * row[min(first_col[x] + b, last_col)]
+                out[t, y, x] = total

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..bilinear import bilinear_weights
 from .blocks import predict_in_blocks
 
 # (fine refs (K, C, h, w), coarse refs resampled to the fine grid (K, C, h, w), coarse t1 resampled (C, h, w),
@@ -57,22 +58,6 @@ def similarity_thresholds(fine_refs: np.ndarray, classes: float) -> np.ndarray:
     """
     sigma = np.nanstd(fine_refs, axis=(2, 3), dtype=np.float64)
     return (2.0 * sigma / classes).astype(np.float32)
-
-
-def bilinear_weights(size: int, ratio: int) -> np.ndarray:
-    """(size ratio, size) matrix of 1-D linear interpolation, pixel centres aligned, edges clamped.
-
-    Fine pixel x sits at coarse coordinate s = (x + 0.5) / ratio - 0.5 (clamped to [0, size - 1]); it takes
-    1 - (s - floor s) of coarse pixel floor(s) and s - floor(s) of the next one. Built in float64 so that
-    weights that should be zero are exactly zero.
-    """
-    s = np.clip((np.arange(size * ratio) + 0.5) / ratio - 0.5, 0, size - 1)
-    low = np.floor(s).astype(int)
-    high = np.minimum(low + 1, size - 1)
-    weights = np.zeros((size * ratio, size))
-    np.add.at(weights, (np.arange(size * ratio), low), 1 - (s - low))
-    np.add.at(weights, (np.arange(size * ratio), high), s - low)
-    return weights
 
 
 def upsample_bilinear(coarse: Tensor, ratio: int) -> Tensor:

@@ -44,18 +44,52 @@ def starfm(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray
       the reference implementation (search distance / resolution).
     """
     check_inputs(fine_refs, coarse_refs, coarse_t1, ratio, (1, 2), "STARFM")
+    state = prepare_starfm(fine_refs, coarse_refs, ratio, block=block, device=device, window=window, classes=classes,
+                           fine_uncertainty=fine_uncertainty, coarse_uncertainty=coarse_uncertainty,
+                           distance_scale=distance_scale)
+    return predict_starfm(state, coarse_t1)
+
+
+class StarfmState(NamedTuple):
+    """``prepare_starfm``'s result: the reference pairs and STARFM on one block with their scene-wide thresholds."""
+
+    fine_refs: np.ndarray
+    coarse_refs: np.ndarray
+    ratio: int
+    window: int
+    block: int
+    device: torch.device
+    block_function: Callable[[Tensor, Tensor, Tensor, tuple[slice, slice]], Tensor]
+
+
+def prepare_starfm(fine_refs: np.ndarray, coarse_refs: np.ndarray, ratio: int, *, block: int = 512,
+                   device: str | torch.device = "cpu", window: int = 51, classes: float = 40.0,
+                   fine_uncertainty: float = 0.005, coarse_uncertainty: float = 0.005,
+                   distance_scale: float | None = None) -> StarfmState:
+    """STARFM's work on the reference pairs alone: the similarity thresholds of the fine scenes. The candidates'
+    sample filter (Eqs. 15-16) and weights (Eq. 10) depend on the date's coarse change T, so every date sweeps
+    the window again (Gao et al. 2006). Parameters as for ``starfm``."""
+    check_inputs(fine_refs, coarse_refs, coarse_refs[0], ratio, (1, 2), "STARFM")
     check_window(window, "STARFM")
     thresholds = similarity_thresholds(fine_refs, classes)
     half = window // 2
     scale = max(half, 1) if distance_scale is None else distance_scale
-    sums = compiled_sums if torch.device(device).type == "cpu" else swept_sums
+    device = torch.device(device)
+    sums = compiled_sums if device.type == "cpu" else swept_sums
 
     def block_function(fine: Tensor, coarse: Tensor, t1: Tensor, core: tuple[slice, slice]) -> Tensor:
         return starfm_block(fine, coarse, t1, thresholds, half, scale, core,
                             spectral_uncertainty=math.hypot(fine_uncertainty, coarse_uncertainty),
                             temporal_uncertainty=math.sqrt(2.0) * coarse_uncertainty, sums=sums)
 
-    return run_in_blocks(block_function, fine_refs, coarse_refs, coarse_t1, ratio, window, block, device)
+    return StarfmState(fine_refs, coarse_refs, ratio, window, block, device, block_function)
+
+
+def predict_starfm(state: StarfmState, coarse_t1: np.ndarray) -> np.ndarray:
+    """The fine image at the date of ``coarse_t1`` (C, H / ratio, W / ratio) from ``prepare_starfm``'s state."""
+    check_inputs(state.fine_refs, state.coarse_refs, coarse_t1, state.ratio, (1, 2), "STARFM")
+    return run_in_blocks(state.block_function, state.fine_refs, state.coarse_refs, coarse_t1, state.ratio,
+                         state.window, state.block, state.device)
 
 
 class Terms(NamedTuple):
