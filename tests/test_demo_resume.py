@@ -111,3 +111,22 @@ def test_a_run_killed_in_training_and_in_prediction_resumes_to_the_same_outputs(
     snakemake(run, "--unlock")
     snakemake(run, "--rerun-incomplete", prediction, *small_tiles)
     np.testing.assert_allclose(read_stack(run / prediction), read_stack(demo_run / prediction), rtol=0, atol=2e-3)
+
+
+def test_a_bit_flipped_model_stops_predict_naming_the_file_and_the_rule(demo_run, tmp_path):
+    """Issue 27, item 3: 64 bytes flipped inside a trained weights.pt (size unchanged) stop its next prediction with
+    the file and the rule that writes it, and leave no prediction; before, a 100 % NaN COG was written, exit 0."""
+    run = copy_run(demo_run, tmp_path / "run")
+    weights = run / "results/demo/models/edcstfn_1ref/weights.pt"
+    data = bytearray(weights.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 64] = bytes(b ^ 0xFF for b in data[middle:middle + 64])
+    weights.write_bytes(bytes(data))
+    prediction = next((run / "results/demo/predictions/edcstfn_1ref").glob("*.tif"))
+    relative = str(prediction.relative_to(run))
+    result = snakemake(run, relative, "--forcerun", relative, check=False)
+    log = run / f"results/logs/demo/predict_edcstfn_1ref_{prediction.stem}.log"
+    text = result.stdout + result.stderr + (log.read_text() if log.exists() else "")
+    assert result.returncode != 0
+    assert "results/demo/models/edcstfn_1ref/weights.pt is damaged" in text and "rerun the rule train" in text, text[-3000:]
+    assert not prediction.exists()
