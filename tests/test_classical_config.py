@@ -53,6 +53,14 @@ def test_a_misspelt_option_stops_the_config_check_not_the_job():
         check_config(config)
 
 
+def test_options_given_to_a_naive_baseline_are_refused_not_ignored():
+    config = config_with({"model": "nearest_reference", "references": 1, "options": {"window": 31}})
+    check_schema(config, SCHEMA)
+    with pytest.raises(ConfigError, match=re.escape("methods.mine.options: nearest_reference is a naive baseline and "
+                                                    "takes no options (it would ignore ['window']): remove them")):
+        check_config(config)
+
+
 @pytest.mark.parametrize("model", of_family(FUSION, "classical"))
 def test_the_parameters_read_from_the_source_are_the_functions(model):
     """published_parameters reads the source, so that the DAG build does not import PyTorch; it must agree with the

@@ -107,10 +107,14 @@ def check_schema(config: Mapping, schema_path: str | Path) -> None:
 
 def check_config(config: Mapping) -> None:
     """Cross-key checks: sensors exist, fusion roles fit the ratios, the patches fit the site, classical methods get
-    only their published parameters, simulate entries name real things."""
+    only their published parameters and naive baselines none, simulate entries name real things."""
     for name, method in config.get("methods", {}).items():
-        if FUSION[method["model"]].family == "classical":
+        family = FUSION[method["model"]].family
+        if family == "classical":
             check_options(name, method["model"], method.get("options", {}))
+        elif family == "naive" and method.get("options"):
+            raise ConfigError(f"methods.{name}.options: {method['model']} is a naive baseline and takes no options "
+                              f"(it would ignore {sorted(method['options'])}): remove them")
     for site, spec in config["sites"].items():
         key = f"sites.{site}"
         try:
