@@ -20,8 +20,10 @@ from stfusion.torch_artefact import load_artefact
 
 def test_a_new_coarse_scene_reruns_only_the_jobs_that_depend_on_it(demo_run, tmp_path):
     """Issue 6, incremental regeneration: one MODIS row added after the last Landsat date re-runs its own
-    preprocessing and the pairing, then only its predictions, the evaluations, the tables, the cubes of the methods
-    that predict it, the site's STAC catalogue and the report."""
+    preprocessing and the pairing, then only the gap filling of the dates it can change (issue 25: its own, and the
+    8-day schedule's new dates up to it; 2021-09-18 before it is fully clear, so no earlier date reads it), their
+    predictions, the evaluations, the tables, the cubes of the methods that predict them, the site's STAC catalogue
+    and the report."""
     run = tmp_path / "run"
     copy_run(demo_run, run)
     extra = run / "extra"
@@ -37,13 +39,16 @@ def test_a_new_coarse_scene_reruns_only_the_jobs_that_depend_on_it(demo_run, tmp
     dry = snakemake(run, "-n", "--config", "scenes=extra/scenes.tsv").stdout
     jobs = dry_run_jobs(dry)
     rules = {name for name, _ in jobs}
-    assert "predict" in rules and rules <= {"match_bands", "predict", "evaluate", "summary", "series_cube",
+    assert "predict" in rules and rules <= {"match_bands", "gapfill", "predict", "evaluate", "summary", "series_cube",
                                             "series_catalogue", "report", "all"}, rules
-    predicted = [fields for name, fields in jobs if name == "predict"]
-    one_ref = [m for m, spec in yaml.safe_load((REPO / "config/config.yaml").read_text())["methods"].items()
-               if spec["references"] == 1]
-    assert sorted(re.search(r"method=(\w+)", b).group(1) for b in predicted) == sorted(one_ref)
-    assert all("date=2021-10-02" in block for block in predicted)
+    scheduled = ["2021-09-20", "2021-09-28"]  # the demo's 8-day series from 2021-03-20 now reaches 2021-10-02
+    filled = sorted(re.search(r"date=([\d-]+)", b).group(1) for name, b in jobs if name == "gapfill")
+    assert filled == [*scheduled, "2021-10-02"], filled
+    predicted = [re.search(r"method=(\w+), date=([\d-]+)", b).groups() for name, b in jobs if name == "predict"]
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    one_ref = [m for m, spec in config["methods"].items() if spec["references"] == 1]
+    series = config["sites"]["demo"]["series"]["methods"]
+    assert sorted(predicted) == sorted([(m, "2021-10-02") for m in one_ref] + [(m, d) for m in series for d in scheduled])
     # the cubes of the methods that predict the new date are assembled again, and the site's catalogue
     cubes = [re.search(r"method=(\w+)", b).group(1) for name, b in jobs if name == "series_cube"]
     assert sorted(cubes) == sorted(one_ref) and [name for name, _ in jobs].count("series_catalogue") == 1

@@ -10,6 +10,7 @@ from stfusion.ingest import table_products
 from stfusion.packaged import schema_path
 from stfusion.results_folder import check_results_folder, claim_results_folder, input_folders
 from stfusion.scenes import check_reference_counts, check_scene_table, check_sts_scenes, read_scene_table
+from stfusion.schedule import check_series
 from stfusion.truth import check_site_truths
 
 
@@ -26,6 +27,7 @@ check_results_folder(RESULTS, Path(workflow.basedir), input_folders(config["scen
 GRIDS = {site: site_grid(config, site) for site in config["sites"]}
 check_sts_scenes(config, SCENES, config["scenes"])
 check_reference_counts(config, SCENES, config["scenes"])
+check_series(config, SCENES, config["scenes"])
 PRODUCTS = table_products(SCENES, config, generated_dir=DEMO_DIR)
 check_site_truths(config, SCENES, generated_dir=DEMO_DIR)
 

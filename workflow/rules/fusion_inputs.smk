@@ -1,14 +1,17 @@
 # Input functions and parameters of the spatiotemporal fusion rules (pairing, train, predict, evaluate): each
 # method's family from the registry (stfusion.methods), the model each deep method reads (stfusion.shared_models),
-# the pairing checkpoint's groups (pairs_of), the truth of a date (truth_path) and the no-skill warning. Uses RESULTS
-# and SCENES (common.smk).
+# the pairing checkpoint's groups (pairs_of), the dates each method predicts and the coarse scenes that fill each
+# (gapfill_dates), the truth of a date (truth_path) and the no-skill warning. Uses RESULTS and SCENES (common.smk) and
+# site_scenes (scene_inputs.smk).
 import json
 
 from snakemake.logging import logger
 
 from stfusion.config import site_methods
+from stfusion.gapfill import filling_scenes
 from stfusion.methods import FUSION, fusion_method
 from stfusion.scenes import table_pair_dates
+from stfusion.schedule import method_dates
 from stfusion.shared_models import model_owners, sharing, training_settings
 from stfusion.skill import estimated_training_groups, few_groups_warning
 
@@ -102,17 +105,34 @@ def warn_before_pairing():
 warn_before_pairing()
 
 
-def prediction_outputs(site):
-    """One prediction per method and coarse date that has reference pairs."""
-    methods = site_methods(config, site)
-    if not methods:
-        return []
+def prediction_groups_of(site, method):
+    """The method's prediction groups: of the dates it predicts (every usable coarse date, and the site's schedule
+    for the schedule's methods: stfusion.schedule), those with reference pairs."""
     pairs = pairs_of(site)
+    dates = set(method_dates(config, site, method, pairs["coarse_dates"]))
+    groups = pairs["references"][str(predict_references(method))]["prediction"]
+    return [g for g in groups if g["target"] in dates]
+
+
+def prediction_outputs(site):
+    """One prediction per method and date it predicts that has reference pairs."""
     return [
         f"{RESULTS}/{site}/predictions/{method}/{group['target']}.tif"
-        for method in methods
-        for group in pairs["references"][str(predict_references(method))]["prediction"]
+        for method in site_methods(config, site)
+        for group in prediction_groups_of(site, method)
     ]
+
+
+def gapfill_dates(wildcards):
+    """The coarse dates whose matched scenes fill the date's coarse image (stfusion.gapfill.filling_scenes)."""
+    masked = pairs_of(wildcards.site)["coarse_masked"]
+    return filling_scenes(wildcards.date, masked, config["gap_filling"]["max_gap_days"],
+                          config["quality"]["coarse_usable"]["max_masked"])
+
+
+def gapfill_scenes(wildcards):
+    coarse = config["sites"][wildcards.site]["fusion"]["coarse"]
+    return [f"{RESULTS}/{wildcards.site}/matched/{coarse}/{d}.tif" for d in gapfill_dates(wildcards)]
 
 
 def truth_path(site, date):
@@ -128,8 +148,7 @@ def truth_path(site, date):
 def prediction_group(wildcards):
     """The reference group of a prediction (a parameter of the rule, not the pairing file as an input: a new scene
     changes pairs.json, and only the jobs whose own group or scenes change should run again)."""
-    groups = pairs_of(wildcards.site)["references"][str(predict_references(wildcards.method))]["prediction"]
-    return next(g for g in groups if g["target"] == wildcards.date)
+    return next(g for g in prediction_groups_of(wildcards.site, wildcards.method) if g["target"] == wildcards.date)
 
 
 def training_groups(wildcards):
@@ -161,11 +180,15 @@ def target_roles(wildcards):
 
 
 def scored_dates(site, method):
-    """Prediction dates of a method that have a truth."""
+    """Prediction dates of a method that have a truth: with ``sites.<site>.truth``, its coarse dates of the scene
+    table (stfusion.truth checks those; a scheduled date without a coarse scene has none), else its pair dates."""
     pairs = pairs_of(site)
-    groups = pairs["references"][str(predict_references(method))]["prediction"]
-    has_truth = config["sites"][site].get("truth")
-    return [g["target"] for g in groups if has_truth or g["target"] in pairs["pairs"]]
+    if config["sites"][site].get("truth"):
+        spec = config["sites"][site]
+        truths = {d for sensor, d in site_scenes(site) if sensor == spec["fusion"]["coarse"]}
+    else:
+        truths = set(pairs["pairs"])
+    return [g["target"] for g in prediction_groups_of(site, method) if g["target"] in truths]
 
 
 def evaluation_inputs(wildcards):
@@ -174,6 +197,7 @@ def evaluation_inputs(wildcards):
     return {
         "bands": f"{RESULTS}/{site}/matched/bands.json",
         "predictions": [f"{RESULTS}/{site}/predictions/{method}/{d}.tif" for d in dates],
+        "qualities": [f"{RESULTS}/{site}/predictions/{method}/{d}_quality.tif" for d in dates],
         "truths": [truth_path(site, d) for d in dates],
         "benchmarks": [f"{RESULTS}/benchmarks/{site}/predict_{method}_{d}.tsv" for d in dates],
         "training": [f"{RESULTS}/benchmarks/{site}/train_{model_of(method)}.tsv"] if is_deep(method) else [],
@@ -192,13 +216,15 @@ def training_inputs(wildcards):
 
 
 def prediction_inputs(wildcards):
-    """Weights (deep models), the pairing, and the matched scenes of the date and its references."""
+    """Weights (deep models), the gap-filled coarse image of the date with its fill info, and the matched scenes of
+    its references (kept pairs)."""
     site, method = wildcards.site, wildcards.method
     fusion = config["sites"][site]["fusion"]
     group = prediction_group(wildcards)
     matched = f"{RESULTS}/{site}/matched"
     inputs = {
-        "coarse_t1": f"{matched}/{fusion['coarse']}/{wildcards.date}.tif",
+        "coarse_t1": f"{RESULTS}/{site}/filled/{wildcards.date}.tif",
+        "fill": f"{RESULTS}/{site}/filled/{wildcards.date}_fill.tif",
         "fine_refs": [f"{matched}/{fusion['fine']}/{d}.tif" for d in group["references"]],
         "coarse_refs": [f"{matched}/{fusion['coarse']}/{d}.tif" for d in group["references"]],
     }

@@ -15,6 +15,9 @@ checkpoint pairing:
         fusion=lambda wildcards: config["sites"][wildcards.site]["fusion"],
         pairing=config["pairing"],
         seed=config["seed"],
+        max_masked=config["quality"]["coarse_usable"]["max_masked"],
+        gap_filling=config["gap_filling"],
+        series=lambda wildcards: config["sites"][wildcards.site].get("series"),
     script:
         "../scripts/pairing.py"
 

@@ -1,4 +1,5 @@
-# Prediction: every coarse date of the series that has reference pairs, in tiles.
+# Prediction: every date a method predicts (stfusion.schedule) that has reference pairs, in tiles, from the date's
+# gap-filled coarse image (gapfill.smk), with its quality COG (stfusion.quality_band).
 # Input functions: fusion_inputs.smk; RESULTS from common.smk.
 
 
@@ -6,7 +7,8 @@ rule predict:
     input:
         unpack(prediction_inputs),
     output:
-        f"{RESULTS}/{{site}}/predictions/{{method}}/{{date}}.tif",
+        prediction=f"{RESULTS}/{{site}}/predictions/{{method}}/{{date}}.tif",
+        quality=f"{RESULTS}/{{site}}/predictions/{{method}}/{{date}}_quality.tif",
     log:
         f"{RESULTS}/logs/{{site}}/predict_{{method}}_{{date}}.log",
     benchmark:

@@ -36,7 +36,7 @@ def site_raw_files(wildcards):
     return sorted({f for p in products for f in p.files} | set(p for p in rows.qa if p))
 
 
-EXPERIMENT_KEYS = ("methods", "truth", "sts", "spectral")  # what a site runs and scores, not how its scenes are read
+EXPERIMENT_KEYS = ("methods", "truth", "sts", "spectral", "series")  # what a site runs and scores, not how its scenes are read
 
 
 def site_config(wildcards):

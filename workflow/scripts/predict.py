@@ -1,5 +1,5 @@
-"""Rule predict: one fine image for one coarse date, by a trained model in tiles, a classical method or a naive
-baseline (the model's family in stfusion.methods)."""
+"""Rule predict: one fine image for one date from its gap-filled coarse image, by a trained model in tiles, a
+classical method or a naive baseline (the model's family in stfusion.methods), and its quality COG."""
 import datetime as dt
 
 import numpy as np
@@ -8,6 +8,7 @@ from stfusion.integrity import rerun_hint
 from stfusion.io import read_raster, read_stack, write_cog
 from stfusion.methods import FUSION
 from stfusion.predict import prepare_inputs, require_predicted, valid_inputs
+from stfusion.quality_band import DESCRIPTION, QUALITY_BANDS, quality_band
 from stfusion.runlog import log_to
 from stfusion.threads import use_threads
 
@@ -20,6 +21,9 @@ fine_refs = np.stack([first_ref.data] + [read_stack(p) for p in snakemake.input.
 coarse_refs = np.stack([read_stack(p) for p in snakemake.input.coarse_refs])
 coarse_t1 = read_stack(snakemake.input.coarse_t1)
 ratio = fine_refs.shape[-1] // coarse_t1.shape[-1]
+days = [abs((dt.date.fromisoformat(w.date) - dt.date.fromisoformat(d)).days) for d in group["references"]]
+fill = read_stack(snakemake.input.fill)
+quality = quality_band(fill[0], fill[1], fine_refs, days, ratio)  # from the references as read, before their filling
 entry = FUSION[method["model"]]
 valid = valid_inputs(fine_refs, coarse_refs, coarse_t1, ratio)
 if entry.family != "naive":  # PyTorch only where it is used: a naive job starts in a fraction of the time
@@ -31,7 +35,6 @@ if entry.family == "classical":  # NaN-aware themselves: they see the masks
 else:
     fine_refs, coarse_refs, coarse_t1, missing = prepare_inputs(fine_refs, coarse_refs, coarse_t1, ratio)
     if entry.family == "naive":
-        days = [abs((dt.date.fromisoformat(w.date) - dt.date.fromisoformat(d)).days) for d in group["references"]]
         prediction = entry.load()(fine_refs, coarse_refs, coarse_t1, ratio, days)
     else:
         from stfusion.artefacts import load_model
@@ -43,6 +46,7 @@ else:
                                    tiles["batch_pixels"])
     prediction = np.where(missing, np.nan, prediction)
 prediction = prediction.astype(np.float32)
+quality[:, np.isnan(prediction).all(axis=0)] = np.nan  # NaN where the prediction is: outside the data
 if entry.family == "deep":
     fix = (f"its model {snakemake.input.weights} predicts nothing (damaged, or a training that diverged): "
            f"{rerun_hint(snakemake.input.weights, 'train')}")
@@ -51,5 +55,7 @@ else:
 require_predicted(prediction, valid, f"the {w.method} prediction of {w.date}", fix)
 tags = {"site": w.site, "date": w.date, "stage": "prediction", "method": w.method, "model": method["model"],
         "reference_dates": ",".join(group["references"]), "sensor": snakemake.params.fine_sensor}
-write_cog(snakemake.output[0], prediction, first_ref.crs, first_ref.transform, first_ref.names, tags)
+write_cog(snakemake.output.prediction, prediction, first_ref.crs, first_ref.transform, first_ref.names, tags)
+write_cog(snakemake.output.quality, quality, first_ref.crs, first_ref.transform, list(QUALITY_BANDS),
+          {**tags, "stage": "quality", "bands": DESCRIPTION})
 log.info("%s %s from references %s", w.method, w.date, group["references"])

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .errors import InputDataError
 from .io import Raster
-from .metrics import CUBE_TABLE, FUSION_TABLE, evaluate, image_scores
+from .metrics import CUBE_TABLE, FUSION_TABLE, evaluate, image_scores, rmse
 
 # The columns of a method's metrics CSV (rule evaluate), and the roles of a scored date (``target_role``).
 SCORE_COLUMNS = ["site", "method", "date", "references", "role", "band", "metric", "value"]
@@ -28,6 +28,17 @@ def score_prediction(prediction: Raster, truth: Raster, matched: list[dict], pix
     red = names.index("red") if "red" in names else None
     nir = names.index("nir") if "nir" in names else None
     return evaluate(truth_bands(truth, matched), prediction.data, names, pixel_ratio, red=red, nir=nir)
+
+
+def rmse_by_coarse_state(truth: np.ndarray, prediction: np.ndarray, coarse_state: np.ndarray) -> list[dict]:
+    """Band-averaged RMSE over the pixels whose coarse value was observed (``rmse_coarse_observed``) and over those
+    whose coarse value was gap-filled (``rmse_coarse_filled``, either kind), from the prediction's quality band
+    ``coarse_state`` (stfusion.quality_band); NaN where the date has no such pixel."""
+    rows = []
+    for metric, chosen in (("rmse_coarse_observed", coarse_state == 0), ("rmse_coarse_filled", coarse_state > 0)):
+        value = float(np.nanmean(rmse(truth, np.where(chosen, prediction, np.nan)))) if chosen.any() else np.nan
+        rows.append({"band": "all", "metric": metric, "value": value})
+    return rows
 
 
 def require_scores(values, prediction: str, truth: str, rule: str) -> None:

@@ -41,6 +41,14 @@ def pair_dates(inventory: pd.DataFrame, fine: str, coarse: str) -> list[str]:
     return sorted(set(kept[kept.sensor == fine].date) & set(kept[kept.sensor == coarse].date))
 
 
+def coarse_masked(inventory: pd.DataFrame, coarse: str) -> dict[str, float]:
+    """{date: fraction of the site that is cloud, shadow or nodata} of every coarse scene (kept or not: a scene
+    dropped as a pair may still serve gap filling, stfusion.gapfill)."""
+    rows = inventory[inventory.sensor == coarse]
+    masked = rows.nodata_fraction + rows.cloud_fraction + rows.shadow_fraction  # disjoint (qa.assess)
+    return {str(d): round(float(m), 6) for d, m in zip(rows.date, masked)}
+
+
 def choose_side(target: str, pairs: Sequence[str], window_days: int, side: str) -> str | None:
     """The nearest pair date strictly before (or after) ``target`` within the window."""
     if side == "before":
@@ -63,7 +71,8 @@ def choose_references(target: str, pairs: Sequence[str], window_days: int, count
 
 
 def prediction_groups(coarse_dates: Iterable[str], pairs: Sequence[str], window_days: int, count: int) -> list[Group]:
-    """A group for every coarse date that has references; dates without any are left out."""
+    """A group for every date to predict (coarse dates and the site's schedule, stfusion.schedule) that has
+    references; dates without any are left out."""
     groups = [Group(d, choose_references(d, pairs, window_days, count)) for d in sorted(coarse_dates)]
     return [g for g in groups if g.references]
 
