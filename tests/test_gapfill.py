@@ -128,3 +128,19 @@ def test_rmse_of_observed_and_of_filled_coarse_pixels_apart():
     assert scores["rmse_coarse_filled"] == pytest.approx(np.sqrt((0.09 + 0.16) / 2))
     none = rmse_by_coarse_state(truth, prediction, np.zeros((1, 3), dtype=np.float32))
     assert np.isnan(none[1]["value"])
+
+
+def test_pixels_a_classical_method_leaves_empty_take_the_coarse_image_not_nan():
+    """Under a cloud of its fine reference ESTARFM has no clear fine pixel to read: the prediction there is the
+    date's coarse image upsampled (known answer: a constant coarse image gives that constant), NaN only where the
+    coarse pixel itself is missing."""
+    from stfusion.predict import fill_from_coarse
+
+    coarse = np.full((2, 4, 4), 0.3, dtype=np.float32)
+    coarse[:, 3, 3] = np.nan  # outside the data
+    prediction = np.full((2, 8, 8), 0.1, dtype=np.float32)
+    prediction[:, :2, :2] = np.nan  # under the reference's cloud
+    prediction[:, 6:, 6:] = np.nan  # where the coarse pixel is missing
+    filled, from_coarse = fill_from_coarse(prediction, coarse, 2)
+    np.testing.assert_allclose(filled[:, :2, :2], 0.3, rtol=1e-6)
+    assert from_coarse.sum() == 4 and np.isnan(filled[:, 6:, 6:]).all() and np.isfinite(filled[:, :6, :6]).all()

@@ -7,8 +7,8 @@ import numpy as np
 from stfusion.integrity import rerun_hint
 from stfusion.io import read_raster, read_stack, write_cog
 from stfusion.methods import FUSION
-from stfusion.predict import prepare_inputs, require_predicted, valid_inputs
-from stfusion.quality_band import DESCRIPTION, QUALITY_BANDS, quality_band
+from stfusion.predict import fill_from_coarse, prepare_inputs, require_predicted, valid_inputs
+from stfusion.quality_band import DESCRIPTION, NO_CLEAR_REFERENCE, QUALITY_BANDS, quality_band
 from stfusion.runlog import log_to
 from stfusion.threads import use_threads
 
@@ -53,6 +53,11 @@ if entry.family == "deep":
 else:
     fix = f"the method gives no value there: check its options, `methods.{w.method}` in the config"
 require_predicted(prediction, valid, f"the {w.method} prediction of {w.date}", fix)
+if entry.family == "classical":  # NaN only outside the data: the coarse image where the method reads no fine pixel
+    prediction, from_coarse = fill_from_coarse(prediction, coarse_t1, ratio)
+    quality[2, from_coarse] = NO_CLEAR_REFERENCE
+    log.info("%s %s: %d pixels without a usable fine reference take the coarse image", w.method, w.date,
+             int(from_coarse.sum()))
 tags = {"site": w.site, "date": w.date, "stage": "prediction", "method": w.method, "model": method["model"],
         "reference_dates": ",".join(group["references"]), "sensor": snakemake.params.fine_sensor}
 write_cog(snakemake.output.prediction, prediction, first_ref.crs, first_ref.transform, first_ref.names, tags)

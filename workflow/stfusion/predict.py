@@ -45,6 +45,18 @@ def require_predicted(prediction: np.ndarray, valid: np.ndarray, what: str, fix:
         raise InputDataError(f"{what} is NaN at all {int(valid.sum())} pixels where its inputs are valid: {fix}")
 
 
+def fill_from_coarse(prediction: np.ndarray, coarse_t1: np.ndarray, ratio: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels that a classical method leaves NaN although the date's coarse pixel is known (every similar pixel or a
+    reference is masked there: STARFM, ESTARFM and FSDAF read only clear fine pixels) take the date's coarse image,
+    upsampled bilinearly (the ``coarse_upsampled`` baseline), so a prediction is NaN only outside the data. Returns
+    the prediction and the (rows, cols) mask of the pixels so filled (``reference_days`` -1 in the quality COG)."""
+    holes = np.isnan(prediction).any(axis=0) & ~upsample_nearest(np.isnan(coarse_t1).any(axis=0), ratio)
+    if not holes.any():
+        return prediction, holes
+    upsampled = coarse_upsampled(None, None, _fill_band_mean(coarse_t1), ratio, [])
+    return np.where(holes, upsampled, prediction).astype(prediction.dtype), holes
+
+
 # The naive baselines take the NaN-free inputs (prepare_inputs) and ``target_days``, |t1 - tk| per reference.
 
 

@@ -7,8 +7,9 @@ prediction is NaN (no clear coarse observation within ``gap_filling.max_gap_days
   (stfusion.gapfill);
 - ``coarse_days_to_clear``: days from the date to the nearest clear coarse observation used (0 observed);
 - ``reference_days``: days from the date to the nearest reference pair whose fine pixel is clear; -1 where the fine
-  pixel of every reference is cloud, shadow or nodata (the methods take the coarse reference there,
-  stfusion.predict.prepare_inputs).
+  pixel of every reference is cloud, shadow or nodata (the deep and naive methods take the coarse reference there,
+  stfusion.predict.prepare_inputs), or where a classical method can use no fine pixel and the prediction is the
+  date's coarse image upsampled (stfusion.predict.fill_from_coarse).
 """
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ QUALITY_BANDS = ("coarse_state", "coarse_days_to_clear", "reference_days")
 NO_CLEAR_REFERENCE = -1.0
 DESCRIPTION = ("coarse_state: 0 observed, 1 filled linear in time between clear observations, 2 filled from one side "
                "(nearest clear observation held); coarse_days_to_clear: days to the nearest clear coarse observation "
-               "used; reference_days: days to the nearest reference pair clear at the pixel, -1 none; NaN outside the "
-               "data")
+               "used; reference_days: days to the nearest reference pair clear at the pixel, -1 none (or none a classical "
+               "method could use: the coarse image upsampled); NaN outside the data")
 
 
 def quality_band(state: np.ndarray, days_to_clear: np.ndarray, fine_refs: np.ndarray, reference_days: Sequence[int],
