@@ -241,3 +241,84 @@ def test_learning_curves_draw_losses_of_exactly_zero():
     some = zero.assign(train_loss=[0.2, 0.1, 0.0])
     for histories in ({"edcstfn": zero}, {"edcstfn": some}):
         assert learning_curves(histories).startswith(b"\x89PNG")
+
+
+def quadrants(seed):
+    """Four land covers (blue, green, red, nir), one per 8 x 8 quadrant of a 16 x 16 scene, with a little noise."""
+    covers = np.array([[0.05, 0.08, 0.06, 0.45], [0.10, 0.12, 0.15, 0.25], [0.02, 0.03, 0.02, 0.01],
+                       [0.20, 0.25, 0.30, 0.35]], dtype="float32")
+    image = np.repeat(np.repeat(covers.T.reshape(4, 2, 2), 8, axis=1), 8, axis=2)
+    return image + np.random.default_rng(seed).normal(0, 0.002, image.shape).astype("float32")
+
+
+@pytest.fixture
+def series_files(fake_run, tmp_path):
+    """The series files of the fake site: the two methods' predictions, fine scenes on both dates (four land
+    covers), and on three dates the gap-filled coarse image and its fill info (states 0, 1, 2 and NaN)."""
+    fusion = fake_run["fuse"]["fusion"]
+    names = ["blue", "green", "red", "nir"]
+    files = {"predictions": fusion["predictions"], "fine": {}, "coarse": {}, "fill": {}, "seed": 7}
+    for k, date in enumerate(fusion["truths"]):
+        files["fine"][date] = str(tmp_path / f"fine/{date}.tif")
+        write_cog(files["fine"][date], quadrants(k), CRS, TRANSFORM, names)
+    for k, date in enumerate(["2021-01-01", "2021-01-09", "2021-02-01"]):
+        files["coarse"][date] = str(tmp_path / f"filled/{date}.tif")
+        raster(files["coarse"][date], 4, names, 10 + k, date)
+        state = np.random.default_rng(k).choice(np.array([0, 1, 2, np.nan], dtype="float32"), (16, 16))
+        files["fill"][date] = str(tmp_path / f"filled/{date}_fill.tif")
+        write_cog(files["fill"][date], np.stack([state, np.where(state > 0, 4, 0).astype("float32")]), CRS,
+                  TRANSFORM, ["coarse_state", "coarse_days_to_clear"])
+    return {**fake_run, "fuse": {**fake_run["fuse"], "fusion": {**fusion, "series": files}}}
+
+
+def test_sample_pixels_are_one_per_land_cover(tmp_path):
+    from stfusion.report.series import sample_pixels
+
+    path = str(tmp_path / "fine.tif")
+    write_cog(path, quadrants(0), CRS, TRANSFORM, ["blue", "green", "red", "nir"])
+    pixels = sample_pixels(path, 4, seed=3)
+    assert sample_pixels(path, 4, seed=3) == pixels  # seeded
+    assert sorted((r // 8, c // 8) for r, c in pixels) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert (pixels[0][0] // 8, pixels[0][1] // 8) == (1, 0)  # the darkest cover first
+
+
+def test_the_series_are_the_cogs_values_at_the_sample_pixels_and_the_filled_share_the_fill_masks_mean(series_files):
+    from stfusion.io import read_stack
+    from stfusion.report.series import load_series
+    from stfusion.report.series_view import curves, quantities
+
+    files = series_files["fuse"]["fusion"]["series"]
+    series = load_series(files, ["blue", "green", "red", "nir"], [482, 561, 655, 865])
+    rows, cols = map(list, zip(*series.pixels))
+    assert len(series.pixels) == 4
+    for method, dates in files["predictions"].items():
+        assert series.methods[method].dates == sorted(dates)
+        for k, date in enumerate(series.methods[method].dates):
+            np.testing.assert_array_equal(series.methods[method].values[k], read_stack(dates[date])[:, rows, cols].T)
+    for k, date in enumerate(sorted(files["coarse"])):
+        stack, state = read_stack(files["coarse"][date]), read_stack(files["fill"][date])[0]
+        np.testing.assert_array_equal(series.coarse.values[k], stack[:, rows, cols].T)
+        np.testing.assert_array_equal(series.coarse_state[k], state[rows, cols])
+        between, one_side = series.filled[date]
+        assert between == np.mean(state == 1) and one_side == np.mean(state == 2) and 0 < between + one_side < 1
+    shown = quantities(series.names, series.centres_nm)
+    assert list(shown) == ["NDVI", "nir (865 nm)"]
+    plotted = curves(series, shown["NDVI"])
+    dates, ndvi = plotted["methods"]["classic"]
+    image = read_stack(files["predictions"]["classic"][dates[0]])
+    np.testing.assert_allclose(ndvi[0], ndvi_map(image, (2, 3))[rows, cols])
+    nir = curves(series, shown["nir (865 nm)"])
+    observed, filled = nir["observed"][1], nir["filled"][1]
+    state = series.coarse_state
+    np.testing.assert_array_equal(np.isfinite(observed), state == 0)  # observed: filled markers
+    np.testing.assert_array_equal(np.isfinite(filled), (state == 1) | (state == 2))  # filled in time: hollow ones
+    np.testing.assert_array_equal(np.where(state == 0, observed, filled)[np.isfinite(state)],
+                                  series.coarse.values[..., 3][np.isfinite(state)])
+    np.testing.assert_array_equal(nir["fine"][1], series.fine.values[..., 3])
+
+
+def test_the_page_shows_the_time_series_and_the_filled_shares(series_files):
+    fuse = section(build_report(series_files), "fuse")
+    assert "<h4>Time series</h4>" in fuse and "as NDVI and nir (865 nm)" in fuse
+    assert "Share of the site&#x27;s coarse pixels filled in time" in fuse
+    assert fuse.count("data:image/png;base64,") == 5 + 2

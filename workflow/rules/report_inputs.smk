@@ -1,6 +1,7 @@
 # Input functions of the report (report.smk): every file the page is made from, per site and experiment. Uses
 # RESULTS and SCENES (common.smk), the spatiotemporal experiment's functions (fusion_inputs.smk: prediction_outputs,
-# scored_dates, truth_path, is_deep, family, model_of), the spatio-temporal-spectral one's (sts_inputs.smk: sts_plan,
+# scored_dates, truth_path, is_deep, family, model_of, pairs_of), the fused series' (series_inputs.smk:
+# series_predictions), the spatio-temporal-spectral one's (sts_inputs.smk: sts_plan,
 # sts_truth, sts_trained, sts_model) and the rules' benchmark files (`rules`, known when the report job is planned).
 import os
 
@@ -33,6 +34,24 @@ def fusion_report_files(site):
         "histories": histories,
         "benchmarks": benchmarks,
         "naive": [m for m in methods if family(m) == "naive"],
+        "series": series_report_files(site),
+    }
+
+
+def series_report_files(site):
+    """The files of a site's time-series figures (stfusion.report.series): every prediction, the kept fine scenes
+    (pair dates, matched), the gap-filled coarse image and fill info of each predicted date, and the seed of the
+    choice of sample pixels. Only files the figures show: the report runs again when one of them changes."""
+    folder = f"{RESULTS}/{site}"
+    predictions = series_predictions(site)
+    dates = sorted({d for by_date in predictions.values() for d in by_date})
+    fine = config["sites"][site]["fusion"]["fine"]
+    return {
+        "predictions": predictions,
+        "fine": {d: f"{folder}/matched/{fine}/{d}.tif" for d in pairs_of(site)["pairs"]},
+        "coarse": {d: f"{folder}/filled/{d}.tif" for d in dates},
+        "fill": {d: f"{folder}/filled/{d}_fill.tif" for d in dates},
+        "seed": config["seed"],
     }
 
 
@@ -86,9 +105,9 @@ def report_files():
 
 
 def paths_in(files):
-    """Every path in a nested mapping of files (the report rule's inputs); the key `sensor` names a sensor and
-    `naive` the naive baselines among the methods."""
+    """Every path in a nested mapping of files (the report rule's inputs); the key `sensor` names a sensor,
+    `naive` the naive baselines among the methods and `seed` the config's seed."""
     if isinstance(files, str):
         return [files]
-    values = [v for k, v in files.items() if k not in ("sensor", "naive")] if isinstance(files, dict) else files or []
+    values = [v for k, v in files.items() if k not in ("sensor", "naive", "seed")] if isinstance(files, dict) else files or []
     return [path for value in values for path in paths_in(value)]

@@ -15,6 +15,7 @@ from ..evaluation import HELD_OUT, common_held_out_dates, truth_bands
 from ..io import read_raster
 from ..sensors import load_sensor
 from .marks import PRIMARY, worse_marks
+from .series import SiteSeries, load_series
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Experiment:
     kept_start: set[str] = field(default_factory=set)  # deep methods whose training kept its start
     mean_dates: list[str] | None = None  # the dates of ``mean`` where they are listed (spatiotemporal fusion)
     own_dates: pd.DataFrame | None = None  # (method, role) x metrics: each method over its own dates, not ranked
+    series: SiteSeries | None = None  # the fused time series at a few sample pixels (spatiotemporal fusion)
 
 
 def read_scores(paths: Mapping[str, str]) -> pd.DataFrame:
@@ -92,8 +94,8 @@ def readers_of(histories: Mapping[str, str]) -> dict[str, list[str]]:
 
 def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
     """The spatiotemporal experiment: summary.tsv (means over the dates every method holds out),
-    summary_own_dates.tsv (each method over its own dates), the tidy metrics per held-out date, and the truth and
-    predictions of the middle date held out by every method."""
+    summary_own_dates.tsv (each method over its own dates), the tidy metrics per held-out date, the truth and
+    predictions of the middle date held out by every method, and the fused series at a few pixels (``series``)."""
     mean = pd.read_csv(files["summary"], sep="\t", index_col="method")
     metrics = [c for c in mean.columns if c != "dates"]
     own = pd.read_csv(files["own_dates"], sep="\t", index_col=["method", "role"])
@@ -113,11 +115,12 @@ def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
                              "dates."]
     images = None
     bands = json.loads(Path(files["bands"]).read_text())
+    centres = centres_of(bands["fine"], [pair["fine"] for pair in bands["bands"]], sensors)
     if date:
         truth = truth_bands(read_raster(files["truths"][date]), bands["bands"])
         predictions = {m: read_raster(files["predictions"][m][date]).data for m in methods}
-        centres = centres_of(bands["fine"], [pair["fine"] for pair in bands["bands"]], sensors)
         images = Images(date, truth, predictions, centres)
+    series = load_series(files["series"], [pair["name"] for pair in bands["bands"]], centres) if files.get("series") else None
     readers = readers_of(files["histories"])
     frames = {path: pd.read_csv(path) for path in readers}
     histories = {method: frames[path] for method, path in files["histories"].items()}
@@ -127,7 +130,7 @@ def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
               for names in readers.values() if len(names) > 1]
     return Experiment(f"Spatiotemporal fusion ({bands['fine']} from {bands['coarse']})", mean, per_date, images,
                       curves, read_runtimes(files["benchmarks"]), notes, files["naive"], worse,
-                      kept_start=kept_starts(histories), mean_dates=shared, own_dates=own)
+                      kept_start=kept_starts(histories), mean_dates=shared, own_dates=own, series=series)
 
 
 def load_sts(files: Mapping, sensors: Mapping | None) -> Experiment:

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter  # noqa: E402
 
 PANEL_INCHES = 2.6
 DPI = 90
@@ -106,4 +107,53 @@ def learning_curves(histories: Mapping[str, pd.DataFrame]) -> bytes:
             ax.minorticks_off()
         ax.title.set_fontsize(10)
     axes[0].legend(fontsize=8)
+    return to_png(fig)
+
+
+Curve = tuple[list[str], np.ndarray]  # ISO dates, values (dates, pixels)
+
+
+def _days(dates: list[str]) -> pd.DatetimeIndex:
+    return pd.to_datetime(dates)
+
+
+def pixel_series(pixels: list[str], quantities: Mapping[str, Mapping[str, object]]) -> bytes:
+    """One row of panels per sample pixel (``pixels``: their labels), one column per quantity (NDVI, a band):
+    each method's fused series as a line, the fine observations as black diamonds and the gap-filled coarse images'
+    values as grey circles, filled where the coarse pixel was observed and hollow where it was filled.
+    ``quantities``: per quantity {"methods": {method: Curve}, "fine": Curve, "observed": Curve, "filled": Curve}."""
+    columns = len(quantities)
+    fig, axes = plt.subplots(len(pixels), columns, figsize=(5.2 * columns, 2.2 * len(pixels) + 0.6), squeeze=False,
+                             sharex=True, layout="constrained")
+    for column, (quantity, curves) in enumerate(quantities.items()):
+        for row, label in enumerate(pixels):
+            ax = axes[row, column]
+            for method, (dates, values) in curves["methods"].items():
+                ax.plot(_days(dates), values[:, row], linewidth=1.2, label=method)
+            for key, style in (("observed", dict(facecolors="0.45")), ("filled", dict(facecolors="none"))):
+                dates, values = curves[key]
+                ax.scatter(_days(dates), values[:, row], s=18, edgecolors="0.45", zorder=3,
+                           label=f"coarse, {key}", **style)
+            dates, values = curves["fine"]
+            ax.scatter(_days(dates), values[:, row], marker="D", s=22, color="black", zorder=4, label="fine")
+            ax.set_ylabel(quantity if column else f"{label}\n{quantity}", fontsize=9)
+            ax.tick_params(labelsize=8)
+        locator = AutoDateLocator(maxticks=8)
+        axes[-1, column].xaxis.set(major_locator=locator, major_formatter=ConciseDateFormatter(locator))
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=len(labels), fontsize=8, frameon=False)
+    return to_png(fig)
+
+
+def filled_shares(dates: list[str], between: np.ndarray, one_side: np.ndarray) -> bytes:
+    """Per date the share (%) of the coarse pixels filled between two clear observations and from one side,
+    stacked bars."""
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.18 * len(dates) + 1.5), 2.6), layout="constrained")
+    positions = np.arange(len(dates))
+    ax.bar(positions, 100 * between, color="#2b6cb0", label="filled between")
+    ax.bar(positions, 100 * one_side, bottom=100 * between, color="#d69e2e", label="filled from one side")
+    step = max(1, len(dates) // 12)
+    ax.set_xticks(positions[::step], dates[::step], rotation=45, ha="right", fontsize=8)
+    ax.set(ylabel="coarse pixels (%)", ylim=(0, 100))
+    ax.legend(fontsize=8)
     return to_png(fig)

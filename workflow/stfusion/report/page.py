@@ -13,6 +13,7 @@ from .comparison import comparison_html
 from .experiments import Experiment, load_fusion, load_spectral, load_sts
 from .markup import details, figure, note
 from .marks import MEAN, marked, marks_legend
+from .series_view import series_html
 from .tables import inventory_table, metric_legend, metric_table, own_dates_table, runtime_table
 
 INVENTORY_OPEN_ROWS = 40  # longer inventories start folded
@@ -86,7 +87,7 @@ def mean_heading(dates: list[str] | None) -> str:
 def experiment_html(experiment: Experiment) -> str:
     """An experiment: the held-out mean table, the per-date tables and each method's own dates (folded), the images
     of one held-out date,
-    learning curves and run times; methods marked where worse than the best naive baseline or kept their start."""
+    the time series, learning curves and run times; methods marked where worse than the best naive baseline or kept their start."""
     def table(frame: pd.DataFrame, key: str, caption: str = "") -> str:
         return metric_table(marked(frame, experiment.worse.get(key, set()), experiment.kept_start), caption)
 
@@ -107,6 +108,8 @@ def experiment_html(experiment: Experiment) -> str:
     parts += [note(text) for text in experiment.notes]
     if experiment.images is not None:
         parts += [f"<h4>Images of {escape(experiment.images.date)} (held out)</h4>", comparison_html(experiment.images)]
+    if experiment.series is not None:
+        parts.append(series_html(experiment.series))
     if experiment.histories:
         parts += ["<h4>Learning curves</h4>",
                   figure(figures.learning_curves(experiment.histories), "Training and validation loss per epoch (log scale).")]
