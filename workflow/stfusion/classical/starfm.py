@@ -153,7 +153,7 @@ def date_terms(fine: Tensor, coarse: Tensor, dates: Tensor, spectral: Tensor, te
 def starfm_block(fine: Tensor, coarse: Tensor, dates: Tensor, thresholds: np.ndarray, half: int, distance_scale: float,
                  core: tuple[slice, slice], spectral_uncertainty: float, temporal_uncertainty: float,
                  sums: Callable[..., tuple[Tensor, Tensor]]) -> Tensor:
-    """STARFM on one block: fine, coarse (K, C, h, w) and n dates (n, C, h, w), on the fine grid -> the core (n, C, ., .).
+    """STARFM on one block: fine, coarse (K, C, h, w) and n dates (n, C, h, w), fine grid -> core (n, C, ., .).
 
     A neighbour is a candidate for the central pixel in pair k and band b when it is valid, spectrally
     similar (|L_k(q) - L_k(p)| <= 2 sigma_kb / m, ``thresholds`` (K, C)) and passes the sample filtering of
