@@ -18,6 +18,8 @@ import numpy as np
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 # pixels of a row per job of the ESTARFM kernel: its masks (window x CHUNK) and sums stay in the L1/L2 caches
 CHUNK = 64
+# floats per SIMD vector the STARFM kernel pads its window rows to (AVX2: 8; a multiple of 8 suits AVX-512 too)
+LANES = 8
 
 
 def offset_weights(half: int, distance_scale: float, dtype: type = np.float32) -> np.ndarray:
@@ -31,10 +33,10 @@ def starfm_sums(centre, spectral, temporal, inverse, inverse_value, thresholds, 
                 weights, top, left, weight_sum, weighted_value):
     """Sum_k,q 1 / C and (1 / C) x (the candidate's term of Eq. 5) over STARFM's candidates, per date, band and pixel.
 
-    The references' planes (K, C, h + 2 half, w + 2 half), padded: ``centre`` (fine references) and ``spectral``
+    The references' planes (K, C, h + 2 half, w + 2 half + extra), padded: ``centre`` (fine references) and ``spectral``
     S; each date's, (n, K, C, .., ..), padded: ``temporal`` T, ``inverse`` 1 / (S T) and ``inverse_value``;
     ``thresholds`` (K, C); the sample-filter limits, S (C, h, w) and T (n, C, h, w); ``weights`` 1 / D per
-    offset; out: ``weight_sum`` and ``weighted_value`` (n, C, rows, cols) of the core. A neighbour q is a
+    offset, (span, span + extra) with columns of 0 to a multiple of ``LANES``; out: ``weight_sum`` and ``weighted_value`` (n, C, rows, cols) of the core. A neighbour q is a
     candidate of p in pair k when |L_k(q) - L_k(p)| <= threshold, S_k(q) <= S limit(p) and T_k(q) <= T
     limit(p) (Gao et al. 2006, Eqs. 15-16). The first two tests and 1 / D depend on the references only: for
     each window row of an output row they are found once, as 1 / D or 0 per pixel and offset, and serve all
@@ -43,11 +45,11 @@ def starfm_sums(centre, spectral, temporal, inverse, inverse_value, thresholds, 
     """
     dates, pairs, bands = temporal.shape[0], centre.shape[0], centre.shape[1]
     rows, cols = weight_sum.shape[2], weight_sum.shape[3]
-    span = weights.shape[0]
+    span, lanes = weights.shape  # lanes: the window's width, padded with weights 0 to whole SIMD vectors
     half = span // 2
     for job in numba.prange(bands * rows):
         band, y = job // rows, job % rows
-        passed = np.empty((cols, span), np.float32)  # 1 / D where the reference tests pass, else 0
+        passed = np.empty((cols, lanes), np.float32)  # 1 / D where the reference tests pass, else 0
         weight_sum[:, band, y] = 0.0
         weighted_value[:, band, y] = 0.0
         s_limit = spectral_limit[band, top + y, left : left + cols]
@@ -59,8 +61,8 @@ def starfm_sums(centre, spectral, temporal, inverse, inverse_value, thresholds, 
                 fine_q, s_q, weight = centre[k, band, row, left:], spectral[k, band, row, left:], weights[dy]
                 for x in range(cols):  # each pixel's window row: contiguous neighbours, vectorised over dx
                     centre_p, s_limit_p, passed_p = centre_row[x], s_limit[x], passed[x]
-                    fine_p, s_p = fine_q[x : x + span], s_q[x : x + span]
-                    for dx in range(span):
+                    fine_p, s_p = fine_q[x : x + lanes], s_q[x : x + lanes]
+                    for dx in range(lanes):
                         similar = (abs(fine_p[dx] - centre_p) <= threshold) & (s_p[dx] <= s_limit_p)
                         passed_p[dx] = weight[dx] if similar else np.float32(0.0)
                 for d in range(dates):
@@ -69,11 +71,11 @@ def starfm_sums(centre, spectral, temporal, inverse, inverse_value, thresholds, 
                     inverse_value_q = inverse_value[d, k, band, row, left:]
                     sums, values = weight_sum[d, band, y], weighted_value[d, band, y]
                     for x in range(cols):
-                        t_p, inverse_p = t_q[x : x + span], inverse_q[x : x + span]
-                        inverse_value_p = inverse_value_q[x : x + span]
+                        t_p, inverse_p = t_q[x : x + lanes], inverse_q[x : x + lanes]
+                        inverse_value_p = inverse_value_q[x : x + lanes]
                         passed_p, t_limit_p = passed[x], t_limit[x]
                         total, value = np.float32(0.0), np.float32(0.0)
-                        for dx in range(span):
+                        for dx in range(lanes):
                             w = passed_p[dx] if t_p[dx] <= t_limit_p else np.float32(0.0)
                             total += inverse_p[dx] * w
                             value += inverse_value_p[dx] * w

@@ -15,9 +15,10 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
-from .kernels import offset_weights, starfm_sums
+from .kernels import LANES, offset_weights, starfm_sums
 from .similar import check_inputs, check_window, pad, row_strips, run_in_blocks, similarity_thresholds, window_views
 
 # S * T below this counts as zero (both differences under 1e-6 reflectance, float32 noise). The weights
@@ -183,13 +184,16 @@ def compiled_sums(references: References, terms: Dates, thresholds: np.ndarray, 
                   core: tuple[slice, slice]) -> tuple[Tensor, Tensor]:
     """The sums over the candidates of each core pixel, summed over the pairs (n, C, ., .): the CPU kernel."""
     inverse, inverse_value = inverse_terms(terms)
-    padded = [pad(x, half, v).numpy() for x, v in ((references.centre, math.nan), (references.spectral, math.nan),
-                                                   (terms.temporal, math.nan), (inverse, 0.0), (inverse_value, 0.0))]
+    weights = offset_weights(half, distance_scale)
+    extra = -weights.shape[1] % LANES  # zero-weight columns: each window row a whole number of SIMD vectors
+    padded = [F.pad(x, (half, half + extra, half, half), value=v).numpy()
+              for x, v in ((references.centre, math.nan), (references.spectral, math.nan), (terms.temporal, math.nan),
+                           (inverse, 0.0), (inverse_value, 0.0))]
     rows, cols = core
     shape = (*terms.temporal_limit.shape[:2], rows.stop - rows.start, cols.stop - cols.start)
     weight_sum, weighted_value = np.empty(shape, np.float32), np.empty(shape, np.float32)
     starfm_sums(*padded, thresholds, references.spectral_limit.numpy(), terms.temporal_limit.numpy(),
-                offset_weights(half, distance_scale), rows.start, cols.start, weight_sum, weighted_value)
+                np.pad(weights, ((0, 0), (0, extra))), rows.start, cols.start, weight_sum, weighted_value)
     return torch.from_numpy(weight_sum), torch.from_numpy(weighted_value)
 
 
