@@ -33,15 +33,16 @@ def starfm_sums(centre, spectral, temporal, inverse, inverse_value, thresholds, 
                 weights, top, left, weight_sum, weighted_value):
     """Sum_k,q 1 / C and (1 / C) x (the candidate's term of Eq. 5) over STARFM's candidates, per date, band and pixel.
 
-    The references' planes (K, C, h + 2 half, w + 2 half + extra), padded: ``centre`` (fine references) and ``spectral``
-    S; each date's, (n, K, C, .., ..), padded: ``temporal`` T, ``inverse`` 1 / (S T) and ``inverse_value``;
-    ``thresholds`` (K, C); the sample-filter limits, S (C, h, w) and T (n, C, h, w); ``weights`` 1 / D per
-    offset, (span, span + extra) with columns of 0 to a multiple of ``LANES``; out: ``weight_sum`` and ``weighted_value`` (n, C, rows, cols) of the core. A neighbour q is a
-    candidate of p in pair k when |L_k(q) - L_k(p)| <= threshold, S_k(q) <= S limit(p) and T_k(q) <= T
+    The references' planes (K, C, h + 2 half, w + 2 half + extra), padded: ``centre`` (fine references) and
+    ``spectral`` S; each date's, (n, K, C, .., ..), padded: ``temporal`` T, ``inverse`` 1 / (S T) and
+    ``inverse_value``; ``thresholds`` (K, C); the sample-filter limits, S (C, h, w) and T (n, C, h, w);
+    ``weights`` 1 / D per offset, (span, span + extra) with columns of 0 up to a multiple of ``LANES``; out:
+    ``weight_sum`` and ``weighted_value`` (n, C, rows, cols) of the core. A neighbour q is a candidate of p in
+    pair k when |L_k(q) - L_k(p)| <= threshold, S_k(q) <= S limit(p) and T_k(q) <= T
     limit(p) (Gao et al. 2006, Eqs. 15-16). The first two tests and 1 / D depend on the references only: for
     each window row of an output row they are found once, as 1 / D or 0 per pixel and offset, and serve all
     n dates, whose own work is the T test and the two sums, each a reduction over a pixel's window row (the
-    neighbours contiguous, the sums in registers). A further date costs about 0.4 of a lone one.
+    neighbours contiguous, the sums in registers). A further date costs about half a lone one.
     """
     dates, pairs, bands = temporal.shape[0], centre.shape[0], centre.shape[1]
     rows, cols = weight_sum.shape[2], weight_sum.shape[3]

@@ -26,7 +26,7 @@ from .similar import check_inputs, check_window, pad, row_strips, run_in_blocks,
 # inverse proportion to D.
 ZERO_CLOSENESS = 1e-12
 # dates per sweep of a block in ``predict_starfm_dates``: each holds about 9 planes of the block's size per pair
-# and band (150 MB for 2 pairs, 6 bands and blocks of 512 with their halo)
+# and band (about 200 MB for 2 pairs, 6 bands and a block of 512: 1.9 GB peak for 8 dates, bench/series.py)
 DATES_PER_SWEEP = 8
 
 
