@@ -206,3 +206,23 @@ def test_prepared_references_refuse_a_date_of_another_shape() -> None:
     state = starfm_module.prepare_starfm(fine[:1], coarse[:1], 4, window=5)
     with pytest.raises(ValueError, match="coarse_t1 of shape"):
         starfm_module.predict_starfm(state, coarse[2][:, :2])
+
+
+@pytest.mark.parametrize("sums", ["compiled_sums", "swept_sums"])
+def test_starfm_dates_in_one_sweep_equal_each_date_alone(sums, monkeypatch) -> None:
+    """``predict_starfm_dates`` shares each window's reference tests among dates (two per sweep here, so three
+    dates take two sweeps): every date, one with a gap in its coarse image among them, equals its own prediction."""
+    monkeypatch.setattr(starfm_module, "DATES_PER_SWEEP", 2)
+    fine, coarse = with_gaps(*landscape(24, 28, 3, 4, seed=5))
+    gap = coarse[2].copy()
+    gap[:, 1, 2] = np.nan
+    dates = np.stack([coarse[2], gap, 1.1 * coarse[0]])
+    monkeypatch.setattr(starfm_module, "compiled_sums", getattr(starfm_module, sums))
+    state = starfm_module.prepare_starfm(fine[:2], coarse[:2], 4, window=7, block=12)
+    together = starfm_module.predict_starfm_dates(state, dates)
+    for date, predicted in zip(dates, together):
+        alone = starfm_module.predict_starfm(state, date)
+        np.testing.assert_array_equal(np.isnan(predicted), np.isnan(alone))
+        np.testing.assert_allclose(predicted, alone, atol=1e-5, equal_nan=True)
+    with pytest.raises(ValueError, match=r"coarse_dates must be \(n, C"):
+        starfm_module.predict_starfm_dates(state, dates[0])

@@ -18,6 +18,8 @@ import numpy as np
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 # pixels of a row per job of the ESTARFM kernel: its masks (window x CHUNK) and sums stay in the L1/L2 caches
 CHUNK = 64
+# floats per SIMD vector the STARFM kernel pads its window rows to (AVX2: 8; a multiple of 8 suits AVX-512 too)
+LANES = 8
 
 
 def offset_weights(half: int, distance_scale: float, dtype: type = np.float32) -> np.ndarray:
@@ -29,42 +31,57 @@ def offset_weights(half: int, distance_scale: float, dtype: type = np.float32) -
 @numba.njit(parallel=True, fastmath=FASTMATH, cache=True)
 def starfm_sums(centre, spectral, temporal, inverse, inverse_value, thresholds, spectral_limit, temporal_limit,
                 weights, top, left, weight_sum, weighted_value):
-    """Sum_k,q 1 / C and (1 / C) x (the candidate's term of Eq. 5) over STARFM's candidates, per band and pixel.
+    """Sum_k,q 1 / C and (1 / C) x (the candidate's term of Eq. 5) over STARFM's candidates, per date, band and pixel.
 
-    ``centre`` (fine references), ``spectral`` S, ``temporal`` T, ``inverse`` 1 / (S T) and ``inverse_value``
-    (K, C, h + 2 half, w + 2 half), padded; ``thresholds`` (K, C); the sample-filter limits (C, h, w);
-    ``weights`` 1 / D per offset; out: ``weight_sum`` and ``weighted_value`` (C, rows, cols) of the core.
-    A neighbour q is a candidate of p in pair k when |L_k(q) - L_k(p)| <= threshold, S_k(q) <= S limit(p)
-    and T_k(q) <= T limit(p) (Gao et al. 2006, Eqs. 15-16).
+    The references' planes (K, C, h + 2 half, w + 2 half + extra), padded: ``centre`` (fine references) and
+    ``spectral`` S; each date's, (n, K, C, .., ..), padded: ``temporal`` T, ``inverse`` 1 / (S T) and
+    ``inverse_value``; ``thresholds`` (K, C); the sample-filter limits, S (C, h, w) and T (n, C, h, w);
+    ``weights`` 1 / D per offset, (span, span + extra) with columns of 0 up to a multiple of ``LANES``; out:
+    ``weight_sum`` and ``weighted_value`` (n, C, rows, cols) of the core. A neighbour q is a candidate of p in
+    pair k when |L_k(q) - L_k(p)| <= threshold, S_k(q) <= S limit(p) and T_k(q) <= T
+    limit(p) (Gao et al. 2006, Eqs. 15-16). The first two tests and 1 / D depend on the references only: for
+    each window row of an output row they are found once, as 1 / D or 0 per pixel and offset, and serve all
+    n dates, whose own work is the T test and the two sums, each a reduction over a pixel's window row (the
+    neighbours contiguous, the sums in registers). A further date costs about half a lone one.
     """
-    pairs, bands = centre.shape[0], centre.shape[1]
-    rows, cols = weight_sum.shape[1], weight_sum.shape[2]
-    span = weights.shape[0]
+    dates, pairs, bands = temporal.shape[0], centre.shape[0], centre.shape[1]
+    rows, cols = weight_sum.shape[2], weight_sum.shape[3]
+    span, lanes = weights.shape  # lanes: the window's width, padded with weights 0 to whole SIMD vectors
     half = span // 2
     for job in numba.prange(bands * rows):
         band, y = job // rows, job % rows
-        sums, values = weight_sum[band, y], weighted_value[band, y]
-        sums[:] = 0.0
-        values[:] = 0.0
+        passed = np.empty((cols, lanes), np.float32)  # 1 / D where the reference tests pass, else 0
+        weight_sum[:, band, y] = 0.0
+        weighted_value[:, band, y] = 0.0
         s_limit = spectral_limit[band, top + y, left : left + cols]
-        t_limit = temporal_limit[band, top + y, left : left + cols]
         for k in range(pairs):
             threshold = thresholds[k, band]
             centre_row = centre[k, band, top + y + half, left + half : left + half + cols]
             for dy in range(span):
-                row = top + y + dy  # the neighbours' rows from the core's first column on (an index
-                # with a run-time offset inside the loop keeps LLVM from vectorising it)
-                fine_q, s_q, t_q = centre[k, band, row, left:], spectral[k, band, row, left:], temporal[k, band, row, left:]
-                inverse_q, inverse_value_q = inverse[k, band, row, left:], inverse_value[k, band, row, left:]
-                for dx in range(span):
-                    weight = weights[dy, dx]
+                row = top + y + dy
+                fine_q, s_q, weight = centre[k, band, row, left:], spectral[k, band, row, left:], weights[dy]
+                for x in range(cols):  # each pixel's window row: contiguous neighbours, vectorised over dx
+                    centre_p, s_limit_p, passed_p = centre_row[x], s_limit[x], passed[x]
+                    fine_p, s_p = fine_q[x : x + lanes], s_q[x : x + lanes]
+                    for dx in range(lanes):
+                        similar = (abs(fine_p[dx] - centre_p) <= threshold) & (s_p[dx] <= s_limit_p)
+                        passed_p[dx] = weight[dx] if similar else np.float32(0.0)
+                for d in range(dates):
+                    t_limit = temporal_limit[d, band, top + y, left : left + cols]
+                    t_q, inverse_q = temporal[d, k, band, row, left:], inverse[d, k, band, row, left:]
+                    inverse_value_q = inverse_value[d, k, band, row, left:]
+                    sums, values = weight_sum[d, band, y], weighted_value[d, band, y]
                     for x in range(cols):
-                        q = x + dx
-                        chosen = (abs(fine_q[q] - centre_row[x]) <= threshold) & (s_q[q] <= s_limit[x]) & \
-                            (t_q[q] <= t_limit[x])
-                        w = weight if chosen else np.float32(0.0)
-                        sums[x] += inverse_q[q] * w
-                        values[x] += inverse_value_q[q] * w
+                        t_p, inverse_p = t_q[x : x + lanes], inverse_q[x : x + lanes]
+                        inverse_value_p = inverse_value_q[x : x + lanes]
+                        passed_p, t_limit_p = passed[x], t_limit[x]
+                        total, value = np.float32(0.0), np.float32(0.0)
+                        for dx in range(lanes):
+                            w = passed_p[dx] if t_p[dx] <= t_limit_p else np.float32(0.0)
+                            total += inverse_p[dx] * w
+                            value += inverse_value_p[dx] * w
+                        sums[x] += total
+                        values[x] += value
 
 
 @numba.njit(parallel=True, fastmath=FASTMATH, cache=True)

@@ -109,7 +109,8 @@ def run_in_blocks(block_function: BlockFunction, fine_refs: np.ndarray, coarse_r
     """The whole scene, block by block (``predict_in_blocks``), each block on ``device`` as float32 tensors.
 
     The coarse images are resampled to the fine grid inside each block (``upsample_bilinear``); the halo
-    is the window's half-width plus one coarse pixel for the resampling.
+    is the window's half-width plus one coarse pixel for the resampling. ``coarse_t1`` may carry a leading
+    axis of dates (n, C, h, w) for a ``block_function`` that takes them.
     """
     device = torch.device(device)
 
