@@ -21,6 +21,7 @@ from stfusion.report.tables import best_mask, metric_table
 from stfusion.sensors import load_sensor
 
 CRS, TRANSFORM = "EPSG:32650", Affine(30, 0, 500000, 0, -30, 4000000)
+COARSE_RATIO = 4
 
 
 def test_the_best_value_of_each_metric_is_bold():
@@ -261,13 +262,15 @@ def series_files(fake_run, tmp_path):
     for k, date in enumerate(fusion["truths"]):
         files["fine"][date] = str(tmp_path / f"fine/{date}.tif")
         write_cog(files["fine"][date], quadrants(k), CRS, TRANSFORM, names)
+    coarse = TRANSFORM * Affine.scale(COARSE_RATIO)  # the gap-filled images and their fill COGs: the coarse grid
     for k, date in enumerate(["2021-01-01", "2021-01-09", "2021-02-01"]):
         files["coarse"][date] = str(tmp_path / f"filled/{date}.tif")
-        raster(files["coarse"][date], 4, names, 10 + k, date)
-        state = np.random.default_rng(k).choice(np.array([0, 1, 2, np.nan], dtype="float32"), (16, 16))
+        data = (0.05 + 0.4 * np.random.default_rng(10 + k).random((4, 4, 4))).astype("float32")
+        write_cog(files["coarse"][date], data, CRS, coarse, names, {"date": date})
+        state = np.random.default_rng(k).choice(np.array([0, 1, 2, np.nan], dtype="float32"), (4, 4))
         files["fill"][date] = str(tmp_path / f"filled/{date}_fill.tif")
         write_cog(files["fill"][date], np.stack([state, np.where(state > 0, 4, 0).astype("float32")]), CRS,
-                  TRANSFORM, ["coarse_state", "coarse_days_to_clear"])
+                  coarse, ["coarse_state", "coarse_days_to_clear"])
     return {**fake_run, "fuse": {**fake_run["fuse"], "fusion": {**fusion, "series": files}}}
 
 
@@ -295,10 +298,11 @@ def test_the_series_are_the_cogs_values_at_the_sample_pixels_and_the_filled_shar
         assert series.methods[method].dates == sorted(dates)
         for k, date in enumerate(series.methods[method].dates):
             np.testing.assert_array_equal(series.methods[method].values[k], read_stack(dates[date])[:, rows, cols].T)
-    for k, date in enumerate(sorted(files["coarse"])):
+    coarse_rows, coarse_cols = [r // COARSE_RATIO for r in rows], [c // COARSE_RATIO for c in cols]
+    for k, date in enumerate(sorted(files["coarse"])):  # the coarse pixel that holds each sample pixel
         stack, state = read_stack(files["coarse"][date]), read_stack(files["fill"][date])[0]
-        np.testing.assert_array_equal(series.coarse.values[k], stack[:, rows, cols].T)
-        np.testing.assert_array_equal(series.coarse_state[k], state[rows, cols])
+        np.testing.assert_array_equal(series.coarse.values[k], stack[:, coarse_rows, coarse_cols].T)
+        np.testing.assert_array_equal(series.coarse_state[k], state[coarse_rows, coarse_cols])
         between, one_side = series.filled[date]
         assert between == np.mean(state == 1) and one_side == np.mean(state == 2) and 0 < between + one_side < 1
     shown = quantities(series.names, series.centres_nm)

@@ -11,6 +11,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import rasterio
+from affine import Affine
 from rasterio.enums import Resampling
 from rasterio.windows import Window
 from scipy.cluster.vq import kmeans2
@@ -68,17 +69,21 @@ def sample_pixels(path: str, clusters: int, seed: int) -> list[tuple[int, int]]:
     return list(chosen)
 
 
-def pixel_values(path: str, pixels: Sequence[tuple[int, int]]) -> np.ndarray:
-    """The bands of a raster at each pixel (row, col), (pixels, bands), nodata as NaN; one-pixel windows."""
+def pixel_values(path: str, pixels: Sequence[tuple[int, int]], fine: Affine) -> np.ndarray:
+    """The bands of a raster at each fine pixel (row, col) of the fine grid ``fine`` (its transform), (pixels, bands),
+    nodata as NaN: one-pixel windows of the raster's own pixel that holds the fine pixel's centre (a coarse raster's,
+    such as a filled coarse image or its fill COG, holds ratio x ratio fine pixels)."""
     with rasterio.open(path) as src:
-        return np.stack([src.read(window=Window(col, row, 1, 1), masked=True).astype("float32").filled(np.nan)[:, 0, 0]
-                         for row, col in pixels])
+        at = [src.index(*(fine * (col + 0.5, row + 0.5))) for row, col in pixels]
+        return np.stack([src.read(window=Window(c, r, 1, 1), masked=True).astype("float32").filled(np.nan)[:, 0, 0]
+                         for r, c in at])
 
 
-def observations(paths: Mapping[str, str], pixels: Sequence[tuple[int, int]], bands: int) -> Observations:
+def observations(paths: Mapping[str, str], pixels: Sequence[tuple[int, int]], bands: int, fine: Affine) -> Observations:
     """The sample pixels' values of each date's raster (``paths``: date -> path)."""
     dates = sorted(paths)
-    values = np.stack([pixel_values(paths[d], pixels) for d in dates]) if dates else np.empty((0, len(pixels), bands))
+    values = (np.stack([pixel_values(paths[d], pixels, fine) for d in dates]) if dates
+              else np.empty((0, len(pixels), bands)))
     return Observations(dates, values)
 
 
@@ -93,9 +98,12 @@ def filled_shares(path: str) -> tuple[float, float]:
 def load_series(files: Mapping, names: list[str], centres_nm: list[float]) -> SiteSeries:
     """The series of a site from ``files`` (workflow/rules/report_inputs.smk: ``predictions`` method -> date -> COG,
     ``fine`` and ``coarse`` and ``fill`` date -> COG, ``seed``); ``names`` and ``centres_nm``: the matched bands' names and centres."""
-    pixels = sample_pixels(files["fine"][min(files["fine"])], CLUSTERS, files["seed"])
-    methods = {m: observations(dates, pixels, len(names)) for m, dates in files["predictions"].items()}
-    state = observations(files["fill"], pixels, 2)
-    return SiteSeries(pixels, names, centres_nm, methods, observations(files["fine"], pixels, len(names)),
-                      observations(files["coarse"], pixels, len(names)), state.values[:, :, 0],
+    first = files["fine"][min(files["fine"])]
+    pixels = sample_pixels(first, CLUSTERS, files["seed"])
+    with rasterio.open(first) as src:
+        fine = src.transform
+    methods = {m: observations(dates, pixels, len(names), fine) for m, dates in files["predictions"].items()}
+    state = observations(files["fill"], pixels, 2, fine)
+    return SiteSeries(pixels, names, centres_nm, methods, observations(files["fine"], pixels, len(names), fine),
+                      observations(files["coarse"], pixels, len(names), fine), state.values[:, :, 0],
                       {d: filled_shares(path) for d, path in sorted(files["fill"].items())})
