@@ -14,7 +14,9 @@ import yaml
 from .classical import check_options
 from .errors import ConfigError, StfusionError
 from .grid import SiteGrid, build_site_grid
-from .methods import FUSION, REGISTRIES, Method, fusion_method
+from .ensemble.members import FAMILY as ENSEMBLE
+from .ensemble.members import check_members, is_ensemble
+from .methods import FUSION, REGISTRIES, Method, fusion_method, of_family
 from .packaged import schema_defaults
 from .qa import QA_KINDS
 from .sensors import Sensor, load_sensor
@@ -107,14 +109,21 @@ def check_schema(config: Mapping, schema_path: str | Path) -> None:
 
 def check_config(config: Mapping) -> None:
     """Cross-key checks: sensors exist, fusion roles fit the ratios, the patches fit the site, classical methods get
-    only their published parameters and naive baselines none, simulate entries name real things."""
+    only their published parameters and naive baselines and ensembles none, only ensembles have members and those
+    are two or more other methods of each of their sites (stfusion.ensemble.members), simulate entries name real
+    things."""
     for name, method in config.get("methods", {}).items():
         family = FUSION[method["model"]].family
         if family == "classical":
             check_options(name, method["model"], method.get("options", {}))
-        elif family == "naive" and method.get("options"):
-            raise ConfigError(f"methods.{name}.options: {method['model']} is a naive baseline and takes no options "
+        elif family in ("naive", ENSEMBLE) and method.get("options"):
+            kind = "a naive baseline" if family == "naive" else "an ensemble of other methods"
+            raise ConfigError(f"methods.{name}.options: {method['model']} is {kind} and takes no options "
                               f"(it would ignore {sorted(method['options'])}): remove them")
+        if family != ENSEMBLE and "members" in method:
+            raise ConfigError(f"methods.{name}.members: {method['model']} is not an ensemble (models "
+                              f"{', '.join(of_family(FUSION, ENSEMBLE))}) and would ignore them: remove them, or set "
+                              f"methods.{name}.model to one of those")
     for site, spec in config["sites"].items():
         key = f"sites.{site}"
         try:
@@ -134,6 +143,9 @@ def check_config(config: Mapping) -> None:
         for method in spec.get("methods", []):
             if method not in config.get("methods", {}):
                 raise ConfigError(f"{key}.methods names {method!r}, which is not a key of `methods` ({', '.join(config.get('methods', {}))})")
+        for method in site_methods(config, site):
+            if is_ensemble(config["methods"], method):
+                check_members(config["methods"], method, site, site_methods(config, site))
         _check_sts(config, site)
         _check_spectral(config, site)
         if spec.get("band_mapping") and not fusion:

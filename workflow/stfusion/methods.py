@@ -12,6 +12,8 @@ Families:
 - ``deep``: a network trained per site (rule train), then applied in tiles (rule predict).
 - ``classical``: a published algorithm applied to the references as they are (no training).
 - ``naive``: a baseline every other method must beat to have skill; the report marks the methods that do not.
+- ``ensemble``: a combination of other methods' predictions of the same date (``methods.<name>.members``), fitted on
+  their cross-validated predictions (stfusion.ensemble): no training, no reference pairs of its own.
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from typing import Any, Mapping
 
 @dataclass(frozen=True)
 class Method:
-    """One method. ``implementation``: ``"module:attribute"`` of its class or function; ``gpu``: its jobs ask for
+    """One method. ``implementation``: ``"module:attribute"`` of its class or function (an ensemble's: the function that
+    fits its weights, applied with ``stfusion.ensemble.stacking.combine``); ``gpu``: its jobs ask for
     one (and use it when there is one); ``pretrained``: artefacts trained for it first (``"autoencoder"``: EDCSTFN's
     feature extractor, Tan et al. 2019, section 2.2); ``references``: the reference-pair counts it accepts;
     ``default_init`` and ``groups_for_skill`` (deep models): the constructor's ``init`` and the fewest training groups
@@ -59,6 +62,8 @@ FUSION: dict[str, Method] = {  # spatiotemporal fusion: `methods.<name>.model`
     "fsdaf": Method("classical", "stfusion.classical.fsdaf:fsdaf", references=(1,)),
     "nearest_reference": Method("naive", "stfusion.predict:nearest_reference", gpu=False),
     "coarse_upsampled": Method("naive", "stfusion.predict:coarse_upsampled", gpu=False),
+    "ensemble": Method("ensemble", "stfusion.ensemble.stacking:leave_one_date_out", gpu=False),
+    "best": Method("ensemble", "stfusion.ensemble.best:leave_one_date_out_best", gpu=False),
 }
 
 
