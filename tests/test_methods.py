@@ -9,6 +9,8 @@ import yaml
 
 from conftest import REPO, training_losses
 from stfusion.config import check_config, check_schema, with_method_names
+from stfusion.ensemble.best import leave_one_date_out_best
+from stfusion.ensemble.stacking import leave_one_date_out
 from stfusion.errors import ConfigError
 from stfusion.methods import FUSION, REGISTRIES, SPECTRAL, STS, Method, of_family
 from stfusion.models import build_model
@@ -25,7 +27,7 @@ def demo_config() -> dict:
 @pytest.mark.parametrize("registry", [FUSION, STS, SPECTRAL], ids=["fusion", "sts", "spectral"])
 def test_every_method_loads_and_has_a_known_family(registry):
     for name, method in registry.items():
-        assert method.family in ("deep", "classical", "naive"), name
+        assert method.family in ("deep", "classical", "naive", "ensemble"), name
         assert callable(method.load()), name
         assert method.gpu or method.family != "deep", name  # a network asks for a GPU
 
@@ -42,6 +44,8 @@ def test_the_fusion_families_have_their_interfaces():
     nearest, upsampled = (FUSION[n].load()(fine_refs, coarse_refs, coarse_t1, 2, [30, 10]) for n in of_family(FUSION, "naive"))
     np.testing.assert_array_equal(nearest, fine_refs[1])  # 10 days from the target: the second reference
     np.testing.assert_allclose(upsampled, np.full((2, 4, 4), 0.2))
+    # the ensembles' fitters (stfusion.ensemble): tested in test_ensemble.py
+    assert [FUSION[n].load() for n in of_family(FUSION, "ensemble")] == [leave_one_date_out, leave_one_date_out_best]
 
 
 def test_the_schema_names_exactly_the_registered_methods():
