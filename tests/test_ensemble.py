@@ -111,13 +111,25 @@ def test_leave_one_date_out_weights_never_see_their_date():
     truth = {"2021-04-03": p["2021-04-03"][0], "2021-05-01": p["2021-05-01"][0], "2021-06-26": p["2021-06-26"][1]}
     weights = leave_one_date_out({d: moments(p[d], truth[d]) for d in p}, BANDS)
     np.testing.assert_allclose(weights.of("2021-06-26"), [[1, 0]] * 2, atol=1e-12)  # fitted on the two others
-    both = np.concatenate([p["2021-04-03"], p["2021-06-26"]], axis=-1)
-    np.testing.assert_allclose(weights.of("2021-05-01"), stacking_weights(both, np.concatenate(
-        [truth["2021-04-03"], truth["2021-06-26"]], axis=-1), BANDS), atol=1e-12)
+    others = [moments(p[d], truth[d]).relative() for d in ("2021-04-03", "2021-06-26")]
+    np.testing.assert_allclose(weights.of("2021-05-01"), simplex_weights(others[0] + others[1], BANDS), atol=1e-12)
     assert 0 < weights.all_dates[0, 1] < 1
     np.testing.assert_array_equal(weights.of("2021-07-24"), weights.all_dates)  # not a fitting date: all of them
     with pytest.raises(ValueError, match="needs 2 fitting dates or more"):
         leave_one_date_out({"2021-04-03": moments(p["2021-04-03"], truth["2021-04-03"])}, BANDS)
+
+
+def test_a_date_with_large_errors_does_not_decide_the_weights_of_the_others():
+    """The first member is twice as precise on one date, the second on the other, whose errors are ten times larger:
+    pooled pixels follow that date (weights 1/s^2: 0.2, 0.8); relative to each date's scale, both weigh alike."""
+    rng = np.random.default_rng(3)
+    truth = {d: rng.uniform(0, 0.5, (2, 100_000)) for d in ("2021-04-03", "2021-05-01")}
+    noise = {"2021-04-03": (0.01, 0.02), "2021-05-01": (0.2, 0.1)}
+    p = {d: np.stack([truth[d] + rng.normal(0, s, truth[d].shape) for s in noise[d]]) for d in truth}
+    pooled = stacking_weights(np.concatenate(list(p.values()), -1), np.concatenate(list(truth.values()), -1), BANDS)
+    np.testing.assert_allclose(pooled, [[0.2, 0.8]] * 2, atol=0.01)
+    weights = leave_one_date_out({d: moments(p[d], truth[d]) for d in p}, BANDS)
+    np.testing.assert_allclose(weights.all_dates, [[0.5, 0.5]] * 2, atol=0.02)
 
 
 def test_the_combination_renormalises_over_the_members_with_a_value():

@@ -44,6 +44,16 @@ class Moments:
         return Moments(self.gram - other.gram, self.cross - other.cross, self.energy - other.energy,
                        self.count - other.count)
 
+    def relative(self) -> Moments:
+        """These moments divided, per band, by the squared error of the members' plain mean (equal weights): the
+        squared errors of any weights relative to that one's, so that a date weighs in a fit over several dates by
+        how much better or worse the weights do there, not by how large its errors are."""
+        members = self.cross.shape[1]
+        plain = np.full(members, 1.0 / members)
+        error = np.einsum("m,bmk,k->b", plain, self.gram, plain) - 2 * self.cross @ plain + self.energy
+        scale = np.maximum(error, np.finfo(float).tiny)
+        return Moments(self.gram / scale[:, None, None], self.cross / scale[:, None], self.energy / scale, self.count)
+
 
 def moments(predictions: np.ndarray, truth: np.ndarray) -> Moments:
     """The ``Moments`` of the members' ``predictions`` (members, bands, ...) against ``truth`` (bands, ...), in float64;
@@ -120,13 +130,18 @@ class DateWeights(NamedTuple):
 def leave_one_date_out(by_date: Mapping[str, Moments], bands: Sequence[str]) -> DateWeights:
     """Stacking weights fitted on all the dates of ``by_date`` (date -> ``Moments`` of the members' predictions of it)
     and, for each, on the others only (leave-one-date-out). At least ``MIN_FITTING_DATES`` dates: with one, the
-    weights of its prediction would be fitted on itself (``members.check_fitting_dates`` says so at DAG build)."""
+    weights of its prediction would be fitted on itself (``members.check_fitting_dates`` says so at DAG build).
+
+    Each date enters by its ``Moments.relative``: the score to beat is the mean over dates of each date's RMSE
+    (summary.tsv), and pooled pixels would let the dates with the largest errors (those far from their references)
+    decide the weights of all the others."""
     if len(by_date) < MIN_FITTING_DATES:
         raise ValueError(f"leave-one-date-out needs {MIN_FITTING_DATES} fitting dates or more, got {sorted(by_date)}: "
                          "check them first with members.check_fitting_dates")
-    total = reduce(add, by_date.values())
+    relative = {date: day.relative() for date, day in by_date.items()}
+    total = reduce(add, relative.values())
     return DateWeights(simplex_weights(total, bands),
-                       {date: simplex_weights(total - day, bands) for date, day in by_date.items()})
+                       {date: simplex_weights(total - day, bands) for date, day in relative.items()})
 
 
 def combine(predictions: np.ndarray, weights: np.ndarray) -> np.ndarray:
