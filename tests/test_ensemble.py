@@ -89,7 +89,7 @@ def test_an_empty_band_names_it():
     p = members(2)
     truth = p[0].copy()
     truth[1] = np.nan
-    with pytest.raises(InputDataError, match="band nir: no pixel of the fitting dates where the truth and every member"):
+    with pytest.raises(InputDataError, match="band nir: no pixel of the fitting dates where the truth and every"):
         stacking_weights(p, truth, BANDS)
 
 

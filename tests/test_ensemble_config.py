@@ -71,8 +71,8 @@ def test_too_few_common_held_out_dates_name_the_ensemble_and_the_fix():
     held_out = {"fsdaf": ["2021-04-03", "2021-05-01", "2021-06-26"], "edcstfn_2ref": ["2021-05-01", "2021-06-26"]}
     assert check_fitting_dates("stack", "demo", held_out) == ["2021-05-01", "2021-06-26"]
     held_out["edcstfn_2ref"] = ["2021-06-26", "2021-08-07"]
-    with pytest.raises(ConfigError, match=r"methods.stack: at site demo its members \(fsdaf, edcstfn_2ref\) hold out 1 "
-                                          r"common date\(s\) \(2021-06-26\), .* needs 2 or more: add fine\+coarse pairs "
-                                          r"to the scene table, leave out of methods.stack.members the deep methods "
-                                          r".* or remove stack from sites.demo.methods"):
+    message = (r"methods.stack: at site demo its members \(fsdaf, edcstfn_2ref\) hold out 1 common date\(s\) "
+               r"\(2021-06-26\), .* needs 2 or more: add fine\+coarse pairs to the scene table, leave out of "
+               r"methods.stack.members the deep methods .* or remove stack from sites.demo.methods")
+    with pytest.raises(ConfigError, match=message):
         check_fitting_dates("stack", "demo", held_out)
