@@ -37,8 +37,8 @@ def check_members(methods: Mapping[str, Mapping], name: str, site: str, site_met
                               f"add it there, or remove it from {key}")
         if is_ensemble(methods, member):
             raise ConfigError(f"{key} names {member!r}, which is itself an ensemble (model "
-                              f"{methods[member]['model']}): its members' predictions are fitted on the same dates; "
-                              f"list the fusion methods themselves in {key}")
+                              f"{methods[member]['model']}) whose weights are fitted on the same dates, so no date would be "
+                              f"held out from the combined fit: list the fusion methods themselves in {key}")
     if len(members) < 2:
         given = f"{key} lists" if "members" in methods[name] else f"site {site} has, as {key} by default,"
         raise ConfigError(f"{given} {len(members)} method(s) ({', '.join(members) or 'none'}): an ensemble combines or "
