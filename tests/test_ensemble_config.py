@@ -42,7 +42,7 @@ def test_an_ensemble_and_a_best_of_the_sites_methods_are_valid():
      r"methods.stack.members names 'starfm', which is not a method of site demo \(not in `sites.demo.methods` "
      r"\(fsdaf, estarfm, stack\)\): add it there"),
     ({"stack": {"model": "ensemble", "members": ["fsdaf", "pick"]}, "pick": {"model": "best"}}, None,
-     r"methods.stack.members names 'pick', which is itself an ensemble \(model best\): .* list the fusion methods "
+     r"methods.stack.members names 'pick', which is itself an ensemble \(model best\) .* list the fusion methods "
      r"themselves in methods.stack.members"),
     ({"fsdaf": {"model": "fsdaf", "references": 1, "members": ["starfm", "estarfm"]}}, None,
      r"methods.fsdaf.members: fsdaf is not an ensemble \(models ensemble, best\) and would ignore them: remove them, "
