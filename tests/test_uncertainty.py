@@ -147,6 +147,6 @@ def test_pixels_are_sampled_where_the_residual_and_the_quality_band_are_finite()
                               quality, ratio=2)
     residual = np.zeros((1, 4, 4), np.float32)
     residual[0, 3, 3] = NAN
-    drawn = sample_pixels(features, residual, "2021-05-01", 100, np.random.default_rng(0))
+    drawn = sample_pixels(features, residual, "2021-05-01", np.random.default_rng(0), 100)
     assert len(drawn.dates) == 14 and np.isfinite(drawn.residuals).all()
-    assert len(sample_pixels(features, residual, "2021-05-01", 5, np.random.default_rng(0)).dates) == 5
+    assert len(sample_pixels(features, residual, "2021-05-01", np.random.default_rng(0), 5).dates) == 5
