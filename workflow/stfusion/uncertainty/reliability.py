@@ -36,8 +36,9 @@ def leave_one_date_out(samples: Samples, bands: Sequence[str], what: str, levels
     calibration data in errors. InputDataError with fewer than two dates."""
     dates = sorted(set(map(str, samples.dates)))
     if len(dates) < 2:
-        raise InputDataError(f"{what} has calibration residuals on {len(dates)} date(s) ({', '.join(dates) or 'none'}): "
-                             "leaving one date out needs at least two. Hold out more dates")
+        raise InputDataError(f"{what} has calibration residuals on {len(dates)} date(s) "
+                             f"({', '.join(dates) or 'none'}): leaving one date out needs at least two. Hold out more "
+                             "dates")
     parts = []
     for date in dates:
         left_out = samples.dates == date
