@@ -1,0 +1,130 @@
+"""One prediction job per reference group (issue 28): stfusion.predict_group predicts each date as the method does
+alone, stfusion.links exposes each date under its path of before, and evaluate charges a date its share of the job."""
+from __future__ import annotations
+
+import dataclasses
+import errno
+import os
+import time
+
+import numpy as np
+import pytest
+
+from stfusion.benchmarks import date_usage
+from stfusion.classical import starfm as starfm_module
+from stfusion.errors import InputDataError
+from stfusion.links import expose
+from stfusion.methods import FUSION, of_family
+from stfusion.predict import nearest_reference
+from stfusion.predict_group import DateInputs, Group, chunks, predict_group
+from test_starfm_estarfm import landscape, with_gaps
+
+RATIO = 4
+REFERENCES = ["2021-06-01", "2021-06-17"]
+DATES = ["2021-06-05", "2021-06-09", "2021-06-13"]
+OPTIONS = {"starfm": {"window": 7}, "estarfm": {"window": 7}, "fsdaf": {"half_window": 4, "n_similar": 6}}
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.one_thread
+
+
+def scene(pairs: int):
+    """A group's reference pairs (with gaps) and three dates' coarse images, each with its own change, and their
+    fill info (observed everywhere)."""
+    fine, coarse = with_gaps(*landscape(24, 28, 3, RATIO, seed=5))
+    dates = [coarse[2], 1.05 * coarse[2], coarse[0] + 0.02]
+    fill = np.zeros((2, *coarse.shape[-2:]), np.float32)
+    return fine[:pairs], coarse[:pairs], {d: DateInputs(t1, fill) for d, t1 in zip(DATES, dates)}
+
+
+def test_every_classical_method_has_its_prepared_form():
+    assert of_family(FUSION, "classical") == tuple(OPTIONS)
+    for name in OPTIONS:
+        prepare, predict = FUSION[name].load_prepared()
+        assert prepare.__name__ == f"prepare_{name}" and predict.__module__ == prepare.__module__
+    assert FUSION["starfm"].dates_at_once == starfm_module.DATES_PER_SWEEP
+
+
+@pytest.mark.parametrize("model", list(OPTIONS))
+def test_a_group_predicts_each_date_as_the_method_does_alone(model, monkeypatch):
+    """The preparation once, then the dates (STARFM two per call here, so three dates take two calls): each equals
+    the one-shot function on that date, to 1e-5, and the NaN it leaves takes the coarse image."""
+    monkeypatch.setitem(FUSION, "starfm", dataclasses.replace(FUSION["starfm"], dates_at_once=2))
+    pairs = FUSION[model].references[-1]
+    fine, coarse, inputs = scene(pairs)
+    group = Group("mine", {"model": model, "options": OPTIONS[model]}, fine, coarse, REFERENCES[:pairs])
+    done = list(predict_group(group, DATES, inputs.__getitem__, prediction={"block": 12}))
+    assert [d.date for d in done] == DATES
+    alone_function = FUSION[model].load()
+    for date in done:
+        alone = alone_function(fine, coarse, inputs[date.date].coarse_t1, RATIO, block=12, **OPTIONS[model])
+        np.testing.assert_allclose(date.prediction[:, ~np.isnan(alone).any(axis=0)], alone[:, ~np.isnan(alone).any(axis=0)],
+                                   atol=1e-5)
+        assert np.isfinite(date.prediction).all() and date.from_coarse == np.isnan(alone).any(axis=0).sum()
+        assert (date.quality[2][np.isnan(alone).any(axis=0)] == -1).all()
+
+
+def test_a_naive_group_gives_each_date_its_reference_days_and_quality():
+    fine, coarse, inputs = scene(2)
+    group = Group("nearest", {"model": "nearest_reference"}, fine, coarse, REFERENCES)
+    done = list(predict_group(group, DATES, inputs.__getitem__, prediction={}))
+    # 2021-06-13 is 4 days from the second reference: its fine image, where the first reference's cloud is not
+    clear = np.isfinite(fine[1]).all(axis=0)
+    np.testing.assert_array_equal(done[2].prediction[:, clear], fine[1][:, clear])
+    assert np.unique(done[2].quality[2][clear & np.isfinite(fine[0]).all(axis=0)]).tolist() == [4.0]
+    assert np.unique(done[0].quality[2][clear & np.isfinite(fine[0]).all(axis=0)]).tolist() == [4.0]  # 06-05
+    np.testing.assert_array_equal(done[0].prediction[:, np.isfinite(fine[0]).all(axis=0)],
+                                  nearest_reference(fine, None, None, RATIO, [4, 12])[:, np.isfinite(fine[0]).all(axis=0)])
+
+
+def test_a_group_stops_at_a_date_the_method_leaves_empty(monkeypatch):
+    """A method that gives NaN wherever the inputs are valid stops the job, naming the method, the date and the fix."""
+    fine, coarse, inputs = scene(2)
+    monkeypatch.setattr("stfusion.predict.nearest_reference", lambda fine_refs, *args: np.full_like(fine_refs[0], np.nan))
+    group = Group("nearest", {"model": "nearest_reference"}, fine, coarse, REFERENCES)
+    with pytest.raises(InputDataError, match=r"the nearest prediction of 2021-06-05 is NaN at all \d+ pixels where its "
+                                             r"inputs are valid: .*check its options, `methods.nearest` in the config"):
+        list(predict_group(group, DATES, inputs.__getitem__, prediction={}))
+
+
+def test_chunks_keep_the_order_and_the_rest():
+    assert list(chunks(iter(range(5)), 2)) == [[0, 1], [2, 3], [4]]
+
+
+def test_a_date_is_a_hard_link_to_its_group_file_dated_now(tmp_path):
+    source = tmp_path / "by_references/2021-06-01/2021-06-09.tif"
+    source.parent.mkdir(parents=True)
+    source.write_bytes(b"prediction")
+    os.utime(source, (1, 1))
+    target = tmp_path / "2021-06-09.tif"
+    target.write_bytes(b"the prediction of an earlier run")
+    before = time.time()
+    expose(source, target)
+    assert target.stat().st_ino == source.stat().st_ino and target.read_bytes() == b"prediction"
+    assert target.stat().st_mtime >= before - 1
+    assert not list(tmp_path.glob(".*.part"))  # made under a temporary name, renamed
+
+
+def test_a_date_is_a_copy_where_the_file_system_refuses_hard_links(tmp_path, monkeypatch):
+    source, target = tmp_path / "group.tif", tmp_path / "date.tif"
+    source.write_bytes(b"prediction")
+
+    def refuse(*args):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", refuse)
+    expose(source, target)
+    assert target.read_bytes() == b"prediction" and target.stat().st_ino != source.stat().st_ino
+
+
+def test_a_date_missing_from_its_group_folder_names_the_folder_and_the_fix(tmp_path):
+    source = tmp_path / "by_references/2021-06-01/2021-06-09.tif"
+    with pytest.raises(InputDataError, match=r"2021-06-09.tif is missing from its folder .*by_references/2021-06-01 "
+                                             r".*rerun the rule predict"):
+        expose(source, tmp_path / "2021-06-09.tif")
+    assert not (tmp_path / "2021-06-09.tif").exists()
+
+
+def test_a_date_is_charged_its_share_of_its_group_job(tmp_path):
+    benchmark = tmp_path / "predict.tsv"
+    benchmark.write_text("s\th:m:s\tmax_rss\tmax_vms\n12.0\t0:00:12\t300.0\t900.0\n")
+    assert date_usage(benchmark, 3) == {"job_seconds": 4.0, "job_max_rss_mb": 300.0}
