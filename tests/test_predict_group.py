@@ -57,10 +57,10 @@ def test_a_group_predicts_each_date_as_the_method_does_alone(model, monkeypatch)
     alone_function = FUSION[model].load()
     for date in done:
         alone = alone_function(fine, coarse, inputs[date.date].coarse_t1, RATIO, block=12, **OPTIONS[model])
-        np.testing.assert_allclose(date.prediction[:, ~np.isnan(alone).any(axis=0)], alone[:, ~np.isnan(alone).any(axis=0)],
-                                   atol=1e-5)
-        assert np.isfinite(date.prediction).all() and date.from_coarse == np.isnan(alone).any(axis=0).sum()
-        assert (date.quality[2][np.isnan(alone).any(axis=0)] == -1).all()
+        holes = np.isnan(alone).any(axis=0)
+        np.testing.assert_allclose(date.prediction[:, ~holes], alone[:, ~holes], atol=1e-5)
+        assert np.isfinite(date.prediction).all() and date.from_coarse == holes.sum()
+        assert (date.quality[2][holes] == -1).all()
 
 
 def test_a_naive_group_gives_each_date_its_reference_days_and_quality():
@@ -68,18 +68,19 @@ def test_a_naive_group_gives_each_date_its_reference_days_and_quality():
     group = Group("nearest", {"model": "nearest_reference"}, fine, coarse, REFERENCES)
     done = list(predict_group(group, DATES, inputs.__getitem__, prediction={}))
     # 2021-06-13 is 4 days from the second reference: its fine image, where the first reference's cloud is not
-    clear = np.isfinite(fine[1]).all(axis=0)
-    np.testing.assert_array_equal(done[2].prediction[:, clear], fine[1][:, clear])
-    assert np.unique(done[2].quality[2][clear & np.isfinite(fine[0]).all(axis=0)]).tolist() == [4.0]
-    assert np.unique(done[0].quality[2][clear & np.isfinite(fine[0]).all(axis=0)]).tolist() == [4.0]  # 06-05
-    np.testing.assert_array_equal(done[0].prediction[:, np.isfinite(fine[0]).all(axis=0)],
-                                  nearest_reference(fine, None, None, RATIO, [4, 12])[:, np.isfinite(fine[0]).all(axis=0)])
+    first, second = (np.isfinite(fine[k]).all(axis=0) for k in (0, 1))
+    np.testing.assert_array_equal(done[2].prediction[:, second], fine[1][:, second])
+    assert np.unique(done[2].quality[2][first & second]).tolist() == [4.0]
+    # 2021-06-05 is 4 days from the first reference: its fine image where it is clear
+    assert np.unique(done[0].quality[2][first & second]).tolist() == [4.0]
+    nearest = nearest_reference(fine, None, None, RATIO, [4, 12])
+    np.testing.assert_array_equal(done[0].prediction[:, first], nearest[:, first])
 
 
 def test_a_group_stops_at_a_date_the_method_leaves_empty(monkeypatch):
     """A method that gives NaN wherever the inputs are valid stops the job, naming the method, the date and the fix."""
     fine, coarse, inputs = scene(2)
-    monkeypatch.setattr("stfusion.predict.nearest_reference", lambda fine_refs, *args: np.full_like(fine_refs[0], np.nan))
+    monkeypatch.setattr("stfusion.predict.nearest_reference", lambda fine, *args: np.full_like(fine[0], np.nan))
     group = Group("nearest", {"model": "nearest_reference"}, fine, coarse, REFERENCES)
     with pytest.raises(InputDataError, match=r"the nearest prediction of 2021-06-05 is NaN at all \d+ pixels where its "
                                              r"inputs are valid: .*check its options, `methods.nearest` in the config"):

@@ -34,7 +34,8 @@ for prediction, quality, truth in zip(snakemake.input.predictions, snakemake.inp
     scores += rmse_by_coarse_state(truth_bands(truth_raster, matched), predicted.data, read_raster(quality).data[0])
     # the run time and peak memory of the job that made the prediction: the date's share of its group's job time
     benchmark, dates = snakemake.params.benchmark_of[tags["date"]]
-    scores += [{"band": "all", "metric": metric, "value": value} for metric, value in date_usage(benchmark, dates).items()]
+    scores += [{"band": "all", "metric": metric, "value": value}
+               for metric, value in date_usage(benchmark, dates).items()]
     role = target_role(tags["date"], roles["training"], roles["validation"])
     rows += [{"site": w.site, "method": w.method, "date": tags["date"], "references": tags["reference_dates"],
               "role": role, **row} for row in scores]

@@ -14,8 +14,9 @@ log = log_to(snakemake.log[0])
 w, params = snakemake.wildcards, snakemake.params
 use_threads(snakemake.threads)
 first_ref = read_raster(snakemake.input.fine_refs[0])
-group = Group(w.method, params.method, np.stack([first_ref.data] + [read_stack(p) for p in snakemake.input.fine_refs[1:]]),
-              np.stack([read_stack(p) for p in snakemake.input.coarse_refs]), params.references)
+fine_refs = np.stack([first_ref.data] + [read_stack(p) for p in snakemake.input.fine_refs[1:]])
+coarse_refs = np.stack([read_stack(p) for p in snakemake.input.coarse_refs])
+group = Group(w.method, params.method, fine_refs, coarse_refs, params.references)
 files = dict(zip(params.dates, zip(snakemake.input.coarse, snakemake.input.fill)))
 
 
