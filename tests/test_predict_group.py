@@ -1,11 +1,8 @@
 """One prediction job per reference group (issue 28): stfusion.predict_group predicts each date as the method does
-alone, stfusion.links exposes each date under its path of before, and evaluate charges a date its share of the job."""
+alone, and evaluate charges a date its share of the job."""
 from __future__ import annotations
 
 import dataclasses
-import errno
-import os
-import time
 
 import numpy as np
 import pytest
@@ -13,7 +10,6 @@ import pytest
 from stfusion.benchmarks import date_usage
 from stfusion.classical import starfm as starfm_module
 from stfusion.errors import InputDataError
-from stfusion.links import expose
 from stfusion.methods import FUSION, of_family
 from stfusion.predict import nearest_reference
 from stfusion.predict_group import DateInputs, Group, chunks, predict_group
@@ -89,40 +85,6 @@ def test_a_group_stops_at_a_date_the_method_leaves_empty(monkeypatch):
 
 def test_chunks_keep_the_order_and_the_rest():
     assert list(chunks(iter(range(5)), 2)) == [[0, 1], [2, 3], [4]]
-
-
-def test_a_date_is_a_hard_link_to_its_group_file_dated_now(tmp_path):
-    source = tmp_path / "by_references/2021-06-01/2021-06-09.tif"
-    source.parent.mkdir(parents=True)
-    source.write_bytes(b"prediction")
-    os.utime(source, (1, 1))
-    target = tmp_path / "2021-06-09.tif"
-    target.write_bytes(b"the prediction of an earlier run")
-    before = time.time()
-    expose(source, target)
-    assert target.stat().st_ino == source.stat().st_ino and target.read_bytes() == b"prediction"
-    assert target.stat().st_mtime >= before - 1
-    assert not list(tmp_path.glob(".*.part"))  # made under a temporary name, renamed
-
-
-def test_a_date_is_a_copy_where_the_file_system_refuses_hard_links(tmp_path, monkeypatch):
-    source, target = tmp_path / "group.tif", tmp_path / "date.tif"
-    source.write_bytes(b"prediction")
-
-    def refuse(*args):
-        raise OSError(errno.EXDEV, "Invalid cross-device link")
-
-    monkeypatch.setattr(os, "link", refuse)
-    expose(source, target)
-    assert target.read_bytes() == b"prediction" and target.stat().st_ino != source.stat().st_ino
-
-
-def test_a_date_missing_from_its_group_folder_names_the_folder_and_the_fix(tmp_path):
-    source = tmp_path / "by_references/2021-06-01/2021-06-09.tif"
-    with pytest.raises(InputDataError, match=r"2021-06-09.tif is missing from its folder .*by_references/2021-06-01 "
-                                             r".*rerun the rule predict"):
-        expose(source, tmp_path / "2021-06-09.tif")
-    assert not (tmp_path / "2021-06-09.tif").exists()
 
 
 def test_a_date_is_charged_its_share_of_its_group_job(tmp_path):

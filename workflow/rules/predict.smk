@@ -1,11 +1,9 @@
 # Prediction: every date a method predicts (stfusion.schedule) that has reference pairs, from the date's gap-filled
 # coarse image (gapfill.smk), with its quality COG (stfusion.quality_band). One job per reference group (issue 28):
 # the dates predicted from the same reference pairs share one process, one reading of the references and a classical
-# method's work on them (stfusion.predict_group); each date then gets its path of before by a local rule.
+# method's work on them (stfusion.predict_group); each date then gets its path of before by a local rule
+# (link_prediction).
 # Input functions: fusion_inputs.smk; RESULTS from common.smk.
-from pathlib import Path
-
-from stfusion.links import expose
 
 
 rule predict:
@@ -37,12 +35,20 @@ localrules:
     link_prediction,
 
 
-rule link_prediction:  # in the Snakemake process itself (a local rule with `run:`): no process start per date
+# A local shell job (a `run:` job would cost more: Snakemake 9's local executor starts a whole Snakemake process for
+# each): a hard link to the group's file, a copy where the file system refuses one, then dated now. Snakemake dates a
+# folder output by the .snakemake_timestamp it writes when the job ends, after the files inside, so a link that kept
+# its file's time would look older than its input and run again each time.
+rule link_prediction:
     input:
         prediction_folder,
     output:
         prediction=f"{RESULTS}/{{site}}/predictions/{{method}}/{{date}}.tif",
         quality=f"{RESULTS}/{{site}}/predictions/{{method}}/{{date}}_quality.tif",
-    run:
-        for name in ("prediction", "quality"):  # stfusion.links: hard links (or copies), dated now
-            expose(Path(input[0]) / Path(output[name]).name, output[name])
+    params:
+        prediction=lambda wildcards, input: f"{input[0]}/{wildcards.date}.tif",
+        quality=lambda wildcards, input: f"{input[0]}/{wildcards.date}_quality.tif",
+    shell:
+        "(ln -f {params.prediction:q} {output.prediction:q} 2>/dev/null || cp {params.prediction:q} {output.prediction:q})"
+        " && (ln -f {params.quality:q} {output.quality:q} 2>/dev/null || cp {params.quality:q} {output.quality:q})"
+        " && touch {output.prediction:q} {output.quality:q}"
