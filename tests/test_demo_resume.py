@@ -1,5 +1,6 @@
 """Incremental and interrupted runs of the default config, on copies of the finished run: a new coarse scene
 re-runs only its own jobs, and a run killed in training or prediction resumes to the same outputs."""
+import json
 import os
 import re
 import shutil
@@ -14,16 +15,18 @@ import torch
 import yaml
 
 from conftest import REPO, copy_run, dry_run_jobs, job_env, snakemake
-from stfusion.io import read_stack
+from stfusion.io import read_raster, read_stack
+from stfusion.schedule import method_dates
 from stfusion.torch_artefact import load_artefact
 
 
 def test_a_new_coarse_scene_reruns_only_the_jobs_that_depend_on_it(demo_run, tmp_path):
     """Issue 6, incremental regeneration: one MODIS row added after the last Landsat date re-runs its own
     preprocessing and the pairing, then only the gap filling of the dates it can change (issue 25: its own, and the
-    8-day schedule's new dates up to it; 2021-09-18 before it is fully clear, so no earlier date reads it), their
-    predictions, the evaluations, the tables, the cubes of the methods that predict them, the site's STAC catalogue
-    and the report."""
+    8-day schedule's new dates up to it; 2021-09-18 before it is fully clear, so no earlier date reads it), the
+    prediction jobs of the reference groups they join (issue 28: each predicts its whole group again) and the links
+    of those groups' dates, the evaluations, the tables, the cubes of the methods that predict them, the site's
+    STAC catalogue and the report."""
     run = tmp_path / "run"
     copy_run(demo_run, run)
     extra = run / "extra"
@@ -39,19 +42,42 @@ def test_a_new_coarse_scene_reruns_only_the_jobs_that_depend_on_it(demo_run, tmp
     dry = snakemake(run, "-n", "--config", "scenes=extra/scenes.tsv").stdout
     jobs = dry_run_jobs(dry)
     rules = {name for name, _ in jobs}
-    assert "predict" in rules and rules <= {"match_bands", "gapfill", "predict", "evaluate", "summary", "series_cube",
-                                            "series_catalogue", "report", "all"}, rules
+    assert "predict" in rules and rules <= {"match_bands", "gapfill", "predict", "link_prediction", "evaluate",
+                                            "summary", "series_cube", "series_catalogue", "report", "all"}, rules
     scheduled = ["2021-09-20", "2021-09-28"]  # the demo's 8-day series from 2021-03-20 now reaches 2021-10-02
     filled = sorted(re.search(r"date=([\d-]+)", b).group(1) for name, b in jobs if name == "gapfill")
     assert filled == [*scheduled, "2021-10-02"], filled
-    predicted = [re.search(r"method=(\w+), date=([\d-]+)", b).groups() for name, b in jobs if name == "predict"]
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())
     one_ref = [m for m, spec in config["methods"].items() if spec["references"] == 1]
     series = config["sites"]["demo"]["series"]["methods"]
-    assert sorted(predicted) == sorted([(m, "2021-10-02") for m in one_ref] + [(m, d) for m in series for d in scheduled])
+    new = [(m, "2021-10-02") for m in one_ref] + [(m, d) for m in series for d in scheduled]
+    # issue 28: one predict job per reference group, so the jobs of the groups the new dates join, which predict
+    # every date of their group again, and the links of those dates to their paths
+    groups = reference_groups(config, json.loads((run / "results/demo/pairs/pairs.json").read_text()))
+    rerun = sorted({(m, key) for m, date in new for key, dates in groups[m].items() if date in dates})
+    predicted = sorted(re.search(r"method=(\w+), references=([\d_-]+)", b).groups() for name, b in jobs
+                       if name == "predict")
+    assert predicted == rerun, predicted
+    linked = sorted(re.search(r"method=(\w+), date=([\d-]+)", b).groups() for name, b in jobs
+                    if name == "link_prediction")
+    assert linked == sorted((m, date) for m, key in rerun for date in groups[m][key]), linked
     # the cubes of the methods that predict the new date are assembled again, and the site's catalogue
     cubes = [re.search(r"method=(\w+)", b).group(1) for name, b in jobs if name == "series_cube"]
     assert sorted(cubes) == sorted(one_ref) and [name for name, _ in jobs].count("series_catalogue") == 1
+
+
+def reference_groups(config: dict, pairs: dict) -> dict[str, dict[str, list[str]]]:
+    """Per method of the demo site {its references joined by _: the dates it predicts from them} (one rule predict
+    job each), from the config and the pairing (pairs.json)."""
+    groups = {}
+    for method, spec in config["methods"].items():
+        dates = set(method_dates(config, "demo", method, pairs["coarse_dates"]))
+        count = str(spec.get("predict_references", spec["references"]))
+        groups[method] = {}
+        for group in pairs["references"][count]["prediction"]:
+            if group["target"] in dates:
+                groups[method].setdefault("_".join(group["references"]), []).append(group["target"])
+    return groups
 
 
 def start_killable(run: Path, target: str, *args: str) -> subprocess.Popen:
@@ -84,8 +110,10 @@ def test_a_run_killed_in_training_and_in_prediction_resumes_to_the_same_outputs(
     copy_run(demo_run, run)
     weights, date = "results/demo/models/edcstfn_1ref/weights.pt", "2021-05-15"
     prediction = f"results/demo/predictions/edcstfn_1ref/{date}.tif"
+    references = read_raster(run / prediction).tags["reference_dates"].replace(",", "_")  # its group's job predicts it
+    group = run / f"results/demo/predictions/edcstfn_1ref/by_references/{references}"
     train_log, predict_log = (run / f"results/logs/demo/{name}.log" for name in ("train_edcstfn_1ref",
-                                                                                 f"predict_edcstfn_1ref_{date}"))
+                                                                                 f"predict_edcstfn_1ref_{references}"))
     for name in ("weights.pt", "checkpoint.pt", "history.csv", "learning_curve.png"):
         (run / weights).with_name(name).unlink()
     for path in (train_log, predict_log, run / prediction):
@@ -112,7 +140,7 @@ def test_a_run_killed_in_training_and_in_prediction_resumes_to_the_same_outputs(
     (run / "small_tiles.yaml").write_text("prediction: {tile: 32, overlap: 0, block: 256, batch_pixels: 1}\n")
     small_tiles = ("--configfile", str(REPO / "config/config.yaml"), str(run / "small_tiles.yaml"))
     kill_when_logged(start_killable(run, prediction, *small_tiles), predict_log, "tile batch 1/")
-    assert not (run / prediction).exists() and not list((run / prediction).parent.glob(f".{date}.tif*"))
+    assert not (run / prediction).exists() and not list(group.glob(f".{date}.tif*"))
     snakemake(run, "--unlock")
     snakemake(run, "--rerun-incomplete", prediction, *small_tiles)
     np.testing.assert_allclose(read_stack(run / prediction), read_stack(demo_run / prediction), rtol=0, atol=2e-3)
@@ -120,18 +148,20 @@ def test_a_run_killed_in_training_and_in_prediction_resumes_to_the_same_outputs(
 
 def test_a_bit_flipped_model_stops_predict_naming_the_file_and_the_rule(demo_run, tmp_path):
     """Issue 27, item 3: 64 bytes flipped inside a trained weights.pt (size unchanged) stop its next prediction with
-    the file and the rule that writes it, and leave no prediction; before, a 100 % NaN COG was written, exit 0."""
+    the file and the rule that writes it, and leave no prediction of the damaged model (issue 28: the folder of the
+    reference group's job); before, a 100 % NaN COG was written, exit 0."""
     run = copy_run(demo_run, tmp_path / "run")
     weights = run / "results/demo/models/edcstfn_1ref/weights.pt"
     data = bytearray(weights.read_bytes())
     middle = len(data) // 2
     data[middle:middle + 64] = bytes(b ^ 0xFF for b in data[middle:middle + 64])
     weights.write_bytes(bytes(data))
-    prediction = next((run / "results/demo/predictions/edcstfn_1ref").glob("*.tif"))
-    relative = str(prediction.relative_to(run))
-    result = snakemake(run, relative, "--forcerun", relative, check=False)
-    log = run / f"results/logs/demo/predict_edcstfn_1ref_{prediction.stem}.log"
+    prediction = sorted((run / "results/demo/predictions/edcstfn_1ref").glob("*[0-9].tif"))[0]
+    references = read_raster(prediction).tags["reference_dates"].replace(",", "_")
+    group = f"results/demo/predictions/edcstfn_1ref/by_references/{references}"  # the job that predicts it
+    result = snakemake(run, str(prediction.relative_to(run)), "--forcerun", group, check=False)
+    log = run / f"results/logs/demo/predict_edcstfn_1ref_{references}.log"
     text = result.stdout + result.stderr + (log.read_text() if log.exists() else "")
     assert result.returncode != 0
     assert "results/demo/models/edcstfn_1ref/weights.pt is damaged" in text and "rerun the rule train" in text, text[-3000:]
-    assert not prediction.exists()
+    assert not (run / group).exists()  # the prediction of the last good model stays linked until one replaces it

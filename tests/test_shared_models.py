@@ -1,6 +1,10 @@
 """One trained model per training setting (issue 27): the grouping of methods by training settings
-(stfusion.shared_models), and the DAG of a tiny project with two methods that differ only in a prediction option."""
+(stfusion.shared_models), and the DAG of a tiny project with two methods that differ only in a prediction option;
+on the same project, one prediction job per reference group (issue 28)."""
 from __future__ import annotations
+
+import json
+import shutil
 
 import pytest
 
@@ -72,6 +76,46 @@ def test_two_methods_differing_in_a_prediction_option_train_once(paired):
     assert [field(block, "output")[0] for rule, block in jobs if rule == "train"] == [weights]
     predictions = {field(block, "output")[0]: field(block, "input") for rule, block in jobs if rule == "predict"}
     shared = [path for path in predictions if "/edcstfn_1ref_to_2/" in path]
-    assert shared == [f"results/{SITE}/predictions/edcstfn_1ref_to_2/2021-06-09.tif"]  # two references: one date
+    # two references: one reference group, of one date, which a local job links to its path of before
+    assert shared == [f"results/{SITE}/predictions/edcstfn_1ref_to_2/by_references/2021-06-01_2021-06-17"]
+    links = {field(block, "output")[0]: field(block, "input") for rule, block in jobs if rule == "link_prediction"}
+    assert links[f"results/{SITE}/predictions/edcstfn_1ref_to_2/2021-06-09.tif"] == shared
     assert all(weights in inputs for path, inputs in predictions.items() if "/edcstfn" in path)
     assert "identical training settings" in result.stdout + result.stderr
+
+
+def test_a_new_coarse_date_reruns_only_the_prediction_job_of_its_reference_group(paired, tmp_path):
+    """Issue 28: the predictions of a naive method made (one job per reference group, each date linked to its path),
+    a MODIS date added between the pairs re-runs only the job of the group it joins, and the links of that group's
+    dates; the other group's job and links stay as they are."""
+    run = paired.copy(tmp_path / "work")
+    run.config["methods"] = {"nearest": {"model": "nearest_reference", "references": 1}}  # no training, no numba
+    folder = f"results/{SITE}/predictions/nearest"
+    targets = [f"{folder}/{d}{suffix}.tif" for d in DATES["modis"] for suffix in ("", "_quality")]
+
+    def make(*args: str):  # targets before --configfile, which takes every argument after it
+        run.write()
+        return snakemake(run.workdir, *args, "--configfile", str(run.path("config.yaml")))
+
+    make(*targets)
+    # one reference each, the nearer (the earlier on a tie): 2021-06-01 predicts 06-09 and 06-17, 2021-06-17 06-01
+    groups = run.path(f"{folder}/by_references")
+    assert {p.name: sorted(f.name for f in p.glob("*.tif")) for p in groups.iterdir()} == {
+        "2021-06-01": ["2021-06-09.tif", "2021-06-09_quality.tif", "2021-06-17.tif", "2021-06-17_quality.tif"],
+        "2021-06-17": ["2021-06-01.tif", "2021-06-01_quality.tif"]}
+    assert (run.path(f"{folder}/2021-06-09.tif").stat().st_ino
+            == run.path(f"{folder}/by_references/2021-06-01/2021-06-09.tif").stat().st_ino)  # a hard link
+    assert dry_run_jobs(make("-n", *targets).stdout) == []  # the links are not older than their folders
+
+    shutil.copy(run.path("data/modis.tif"), run.path("data/modis_new.tif"))
+    run.rows.append({"site": SITE, "sensor": "modis", "date": "2021-06-13", "path": "data/modis_new.tif", "qa": ""})
+    make(f"results/{SITE}/pairs/pairs.json")
+    groups = json.loads(run.path(f"results/{SITE}/pairs/pairs.json").read_text())["references"]["1"]["prediction"]
+    assert {g["target"]: g["references"] for g in groups}["2021-06-13"] == ["2021-06-17"]
+    targets += [f"{folder}/2021-06-13.tif"]
+    jobs = dry_run_jobs(make("-n", *targets).stdout)
+    assert [field(block, "output")[0] for rule, block in jobs if rule == "predict"] == [
+        f"{folder}/by_references/2021-06-17"]
+    linked = sorted(field(block, "output")[0] for rule, block in jobs if rule == "link_prediction")
+    assert linked == [f"{folder}/2021-06-01.tif", f"{folder}/2021-06-13.tif"], linked
+    assert {rule for rule, _ in jobs} == {"match_bands", "gapfill", "predict", "link_prediction"}, jobs

@@ -1,6 +1,7 @@
 """A naive prediction job starts without PyTorch or numba (issue 28): the module-level imports of the predict
-script and the naive baselines pull in neither, and the thread budget of ``use_threads`` still reaches them
-when a classical or deep job imports them afterwards. One subprocess, about 3 s."""
+script, the naive baselines and a naive group's prediction (stfusion.predict_group) pull in neither, and the thread
+budget of ``use_threads`` still reaches them when a classical or deep job imports them afterwards. One subprocess,
+about 3 s."""
 from __future__ import annotations
 
 import ast
@@ -21,8 +22,12 @@ def module_level_imports(path) -> str:
 
 def test_a_naive_prediction_imports_neither_torch_nor_numba():
     check = f"""{module_level_imports(SCRIPT)}
+from stfusion.methods import FUSION
 use_threads(1)
 FUSION["nearest_reference"].load(), FUSION["coarse_upsampled"].load()
+fine, coarse, fill = np.ones((1, 2, 8, 8), np.float32), np.ones((1, 2, 2, 2), np.float32), np.zeros((2, 2, 2), np.float32)
+group = Group("naive", {{"model": "coarse_upsampled"}}, fine, coarse, ["2021-06-01"])
+list(predict_group(group, ["2021-06-09"], lambda date: DateInputs(coarse[0], fill), prediction={{}}))
 assert "torch" not in sys.modules and "numba" not in sys.modules, sorted(m for m in ("torch", "numba") if m in sys.modules)
 import numba, torch
 assert torch.get_num_threads() == 1 and numba.get_num_threads() == 1, (torch.get_num_threads(), numba.get_num_threads())

@@ -43,3 +43,4 @@ wildcard_constraints:
     source=r"[A-Za-z0-9_]+",
     method=r"[A-Za-z0-9_]+",
     k=r"[12]",
+    references=r"\d{4}-\d{2}-\d{2}(_\d{4}-\d{2}-\d{2})*",  # a reference group: its dates joined by _

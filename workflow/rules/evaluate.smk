@@ -17,6 +17,9 @@ rule evaluate:
     params:
         pixel_ratio=lambda wildcards: 1 / fusion_ratio(wildcards.site),
         roles=target_roles,
+        # per scored date its group's predict job and that job's number of dates (the date's share of its time)
+        benchmark_of=lambda wildcards: date_benchmarks(wildcards.site, wildcards.method,
+                                                       scored_dates(wildcards.site, wildcards.method)),
         storage=lambda wildcards: fine_storage_override(wildcards.site),
     script:
         "../scripts/evaluate.py"

@@ -123,6 +123,41 @@ def prediction_outputs(site):
     ]
 
 
+def references_key(references):
+    """The {references} wildcard of a reference group: its reference dates joined by `_`."""
+    return "_".join(references)
+
+
+def reference_groups(site, method):
+    """{references key: the dates the method predicts from those references, in order}: one rule predict job each."""
+    groups = {}
+    for group in prediction_groups_of(site, method):
+        groups.setdefault(references_key(group["references"]), []).append(group["target"])
+    return groups
+
+
+def group_folder(site, method, key):
+    """The folder rule predict writes the dates of one reference group into."""
+    return f"{RESULTS}/{site}/predictions/{method}/by_references/{key}"
+
+
+def group_dates(wildcards):
+    """The dates of a reference group (a parameter of rule predict: a date added to the group re-runs its job)."""
+    return reference_groups(wildcards.site, wildcards.method)[wildcards.references]
+
+
+def group_benchmark(site, method, key):
+    return f"{RESULTS}/benchmarks/{site}/predict_{method}_{key}.tsv"
+
+
+def date_benchmarks(site, method, dates):
+    """{date: [the benchmark file of its group's predict job, the number of dates that job predicted]} (rule evaluate
+    charges each date its share of the job's time)."""
+    groups = reference_groups(site, method)
+    of_date = {d: key for key, members in groups.items() for d in members}
+    return {d: [group_benchmark(site, method, of_date[d]), len(groups[of_date[d]])] for d in dates}
+
+
 def gapfill_dates(wildcards):
     """The coarse dates whose matched scenes fill the date's coarse image (stfusion.gapfill.filling_scenes)."""
     masked = pairs_of(wildcards.site)["coarse_masked"]
@@ -146,9 +181,14 @@ def truth_path(site, date):
 
 
 def prediction_group(wildcards):
-    """The reference group of a prediction (a parameter of the rule, not the pairing file as an input: a new scene
+    """The reference group of a prediction (the rules read parameters, not the pairing file as an input: a new scene
     changes pairs.json, and only the jobs whose own group or scenes change should run again)."""
     return next(g for g in prediction_groups_of(wildcards.site, wildcards.method) if g["target"] == wildcards.date)
+
+
+def prediction_folder(wildcards):
+    """The folder of the reference group that holds a date's prediction (rule link_prediction's input)."""
+    return group_folder(wildcards.site, wildcards.method, references_key(prediction_group(wildcards)["references"]))
 
 
 def training_groups(wildcards):
@@ -199,7 +239,7 @@ def evaluation_inputs(wildcards):
         "predictions": [f"{RESULTS}/{site}/predictions/{method}/{d}.tif" for d in dates],
         "qualities": [f"{RESULTS}/{site}/predictions/{method}/{d}_quality.tif" for d in dates],
         "truths": [truth_path(site, d) for d in dates],
-        "benchmarks": [f"{RESULTS}/benchmarks/{site}/predict_{method}_{d}.tsv" for d in dates],
+        "benchmarks": sorted({path for path, _ in date_benchmarks(site, method, dates).values()}),
         "training": [f"{RESULTS}/benchmarks/{site}/train_{model_of(method)}.tsv"] if is_deep(method) else [],
         # a truth of the config is read like a scene of the fine sensor onto the site's grid (stfusion.truth)
         "truth_read": [f"{RESULTS}/{site}/grid.json", *sensor_files([config["sites"][site]["fusion"]["fine"]])]
@@ -216,17 +256,17 @@ def training_inputs(wildcards):
 
 
 def prediction_inputs(wildcards):
-    """Weights (deep models), the gap-filled coarse image of the date with its fill info, and the matched scenes of
-    its references (kept pairs)."""
+    """Weights (deep models), the matched scenes of the group's references (kept pairs), and the gap-filled coarse
+    image of each of its dates with its fill info, in the order of group_dates."""
     site, method = wildcards.site, wildcards.method
     fusion = config["sites"][site]["fusion"]
-    group = prediction_group(wildcards)
+    references, dates = wildcards.references.split("_"), group_dates(wildcards)
     matched = f"{RESULTS}/{site}/matched"
     inputs = {
-        "coarse_t1": f"{RESULTS}/{site}/filled/{wildcards.date}.tif",
-        "fill": f"{RESULTS}/{site}/filled/{wildcards.date}_fill.tif",
-        "fine_refs": [f"{matched}/{fusion['fine']}/{d}.tif" for d in group["references"]],
-        "coarse_refs": [f"{matched}/{fusion['coarse']}/{d}.tif" for d in group["references"]],
+        "coarse": [f"{RESULTS}/{site}/filled/{d}.tif" for d in dates],
+        "fill": [f"{RESULTS}/{site}/filled/{d}_fill.tif" for d in dates],
+        "fine_refs": [f"{matched}/{fusion['fine']}/{d}.tif" for d in references],
+        "coarse_refs": [f"{matched}/{fusion['coarse']}/{d}.tif" for d in references],
     }
     if is_deep(method):
         inputs["weights"] = f"{RESULTS}/{site}/models/{model_of(method)}/weights.pt"

@@ -1,5 +1,8 @@
-# Prediction: every date a method predicts (stfusion.schedule) that has reference pairs, in tiles, from the date's
-# gap-filled coarse image (gapfill.smk), with its quality COG (stfusion.quality_band).
+# Prediction: every date a method predicts (stfusion.schedule) that has reference pairs, from the date's gap-filled
+# coarse image (gapfill.smk), with its quality COG (stfusion.quality_band). One job per reference group (issue 28):
+# the dates predicted from the same reference pairs share one process, one reading of the references and a classical
+# method's work on them (stfusion.predict_group); each date then gets its path of before by a local rule
+# (link_prediction).
 # Input functions: fusion_inputs.smk; RESULTS from common.smk.
 
 
@@ -7,12 +10,11 @@ rule predict:
     input:
         unpack(prediction_inputs),
     output:
-        prediction=f"{RESULTS}/{{site}}/predictions/{{method}}/{{date}}.tif",
-        quality=f"{RESULTS}/{{site}}/predictions/{{method}}/{{date}}_quality.tif",
+        directory(group_folder("{site}", "{method}", "{references}")),
     log:
-        f"{RESULTS}/logs/{{site}}/predict_{{method}}_{{date}}.log",
+        f"{RESULTS}/logs/{{site}}/predict_{{method}}_{{references}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/{{site}}/predict_{{method}}_{{date}}.tsv"
+        group_benchmark("{site}", "{method}", "{references}")
     conda:
         "../../envs/torch.yaml"
     threads: lambda wildcards: workflow.cores if is_deep(wildcards.method) else 1  # others: many jobs side by side
@@ -20,9 +22,33 @@ rule predict:
         gpu=lambda wildcards: int(uses_gpu(wildcards.method)),
     params:
         method=lambda wildcards: config["methods"][wildcards.method],
-        group=prediction_group,
+        references=lambda wildcards: wildcards.references.split("_"),
+        dates=group_dates,
         fine_sensor=lambda wildcards: config["sites"][wildcards.site]["fusion"]["fine"],
         prediction=config["prediction"],
         device=config["training"]["device"],
     script:
         "../scripts/predict.py"
+
+
+localrules:
+    link_prediction,
+
+
+# A local shell job (a `run:` job would cost more: Snakemake 9's local executor starts a whole Snakemake process for
+# each): a hard link to the group's file, a copy where the file system refuses one, then dated now. Snakemake dates a
+# folder output by the .snakemake_timestamp it writes when the job ends, after the files inside, so a link that kept
+# its file's time would look older than its input and run again each time.
+rule link_prediction:
+    input:
+        prediction_folder,
+    output:
+        prediction=f"{RESULTS}/{{site}}/predictions/{{method}}/{{date}}.tif",
+        quality=f"{RESULTS}/{{site}}/predictions/{{method}}/{{date}}_quality.tif",
+    params:
+        prediction=lambda wildcards, input: f"{input[0]}/{wildcards.date}.tif",
+        quality=lambda wildcards, input: f"{input[0]}/{wildcards.date}_quality.tif",
+    shell:
+        "(ln -f {params.prediction:q} {output.prediction:q} 2>/dev/null || cp {params.prediction:q} {output.prediction:q})"
+        " && (ln -f {params.quality:q} {output.quality:q} 2>/dev/null || cp {params.quality:q} {output.quality:q})"
+        " && touch {output.prediction:q} {output.quality:q}"

@@ -1,10 +1,9 @@
 # Input functions of the report (report.smk): every file the page is made from, per site and experiment. Uses
 # RESULTS and SCENES (common.smk), the spatiotemporal experiment's functions (fusion_inputs.smk: prediction_outputs,
-# scored_dates, truth_path, is_deep, family, model_of, pairs_of), the fused series' (series_inputs.smk:
+# scored_dates, truth_path, is_deep, family, model_of, pairs_of,
+# reference_groups, group_benchmark), the fused series' (series_inputs.smk:
 # series_predictions), the spatio-temporal-spectral one's (sts_inputs.smk: sts_plan,
 # sts_truth, sts_trained, sts_model) and the rules' benchmark files (`rules`, known when the report job is planned).
-import os
-
 from stfusion.config import site_methods
 from stfusion.methods import STS, fusion_method
 
@@ -18,9 +17,8 @@ def fusion_report_files(site):
     # a model shared by methods with identical training settings (model_of): its history and training job in each
     histories = {m: f"{folder}/models/{model_of(m)}/history.csv" for m in methods if is_deep(m)}
     benchmarks = {m: [rules.train.benchmark.format(site=site, method=model_of(m))] if is_deep(m) else [] for m in methods}
-    for path in prediction_outputs(site):
-        method, date = os.path.basename(os.path.dirname(path)), os.path.basename(path)[: -len(".tif")]
-        benchmarks[method].append(rules.predict.benchmark.format(site=site, method=method, date=date))
+    for method in methods:  # one predict job per reference group
+        benchmarks[method] += [group_benchmark(site, method, key) for key in reference_groups(site, method)]
     for artefact in {a for m in methods for a in fusion_method(config, m).pretrained}:  # e.g. EDCSTFN's autoencoder
         histories[artefact] = f"{folder}/{artefact}/history.csv"
         benchmarks[artefact] = [getattr(rules, artefact).benchmark.format(site=site)]

@@ -4,7 +4,7 @@ from functools import partial
 
 import pandas as pd
 
-from stfusion.benchmarks import job_usage
+from stfusion.benchmarks import date_usage, job_usage
 from stfusion.evaluation import (SCORE_COLUMNS, TRAINING, TRAINING_JOB, require_scores, rmse_by_coarse_state,
                                  score_prediction, target_role, truth_bands)
 from stfusion.grid import SiteGrid
@@ -25,16 +25,17 @@ if snakemake.input.truth_read:  # the config's truth, read like a scene of the f
     read_truth_file = partial(read_truth, sensor=fine, storage=storage_for(fine, snakemake.params.storage),
                               grid=SiteGrid.from_json(grid_file))
 rows = []
-for prediction, quality, truth, benchmark in zip(snakemake.input.predictions, snakemake.input.qualities,
-                                                 snakemake.input.truths, snakemake.input.benchmarks):
+for prediction, quality, truth in zip(snakemake.input.predictions, snakemake.input.qualities, snakemake.input.truths):
     predicted, truth_raster = read_raster(prediction), read_truth_file(truth)
     tags = predicted.tags
     scores = score_prediction(predicted, truth_raster, matched, snakemake.params.pixel_ratio)
     require_scores([row["value"] for row in scores], prediction, truth, "predict")
     # observed and gap-filled coarse pixels apart (issue 25): the quality COG's coarse_state
     scores += rmse_by_coarse_state(truth_bands(truth_raster, matched), predicted.data, read_raster(quality).data[0])
-    # the run time and peak memory of the job that made the prediction
-    scores += [{"band": "all", "metric": metric, "value": value} for metric, value in job_usage(benchmark).items()]
+    # the run time and peak memory of the job that made the prediction: the date's share of its group's job time
+    benchmark, dates = snakemake.params.benchmark_of[tags["date"]]
+    scores += [{"band": "all", "metric": metric, "value": value}
+               for metric, value in date_usage(benchmark, dates).items()]
     role = target_role(tags["date"], roles["training"], roles["validation"])
     rows += [{"site": w.site, "method": w.method, "date": tags["date"], "references": tags["reference_dates"],
               "role": role, **row} for row in scores]

@@ -12,3 +12,10 @@ def job_usage(path: str | Path) -> dict[str, float]:
     """Wall-clock seconds and peak resident memory (MB) of the job; the mean when the job was repeated."""
     table = pd.read_csv(path, sep="\t")
     return {metric: float(pd.to_numeric(table[column], errors="coerce").mean()) for column, metric in USAGE.items()}
+
+
+def date_usage(path: str | Path, dates: int) -> dict[str, float]:
+    """A date's share of a job that predicted ``dates`` dates (rule predict, one job per reference group): the job's
+    seconds divided evenly among its dates, and the job's peak memory (shared by all, not divided)."""
+    usage = job_usage(path)
+    return {**usage, "job_seconds": usage["job_seconds"] / dates}

@@ -30,7 +30,11 @@ class Method:
     feature extractor, Tan et al. 2019, section 2.2); ``references``: the reference-pair counts it accepts;
     ``default_init`` and ``groups_for_skill`` (deep models): the constructor's ``init`` and the fewest training groups
     it needs for skill from random weights (stfusion.skill); ``options``: keyword arguments its ``from_config`` is
-    built with (the two-stage baselines' stages, names in FUSION and SPECTRAL)."""
+    built with (the two-stage baselines' stages, names in FUSION and SPECTRAL). A classical method's ``prepared``:
+    ``"module:attribute"`` of its work on the reference pairs alone (keyword arguments those of ``implementation``)
+    and of its prediction from that state, which rule predict runs once per reference group and once per date
+    (stfusion.predict_group); ``dates_at_once``: 0 when that prediction takes one date's coarse image (C, h, w),
+    else the most dates it takes as a stack (n, C, h, w) and returns at once (n, C, H, W)."""
 
     family: str
     implementation: str
@@ -40,11 +44,31 @@ class Method:
     default_init: str = "default"
     groups_for_skill: int = 0
     options: Mapping[str, Any] = field(default_factory=dict)
+    prepared: tuple[str, ...] = ()
+    dates_at_once: int = 0
 
     def load(self) -> Any:
         """The class or function of the method, imported now."""
-        module, attribute = self.implementation.split(":")
-        return getattr(importlib.import_module(module), attribute)
+        return load(self.implementation)
+
+    def load_prepared(self) -> tuple[Any, Any]:
+        """The preparation on the reference pairs and the prediction from its state (``prepared``), imported now."""
+        return tuple(load(name) for name in self.prepared)
+
+
+def load(implementation: str) -> Any:
+    """The attribute ``"module:attribute"`` names, its module imported now."""
+    module, attribute = implementation.split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def classical(module: str, name: str, **kwargs) -> Method:
+    """A classical method of ``module`` with its one-shot function ``name``, its preparation ``prepare_<name>`` and
+    its prediction of a date from the prepared state ``predict_<name>`` (``dates``: that of several dates instead,
+    taking up to ``dates_at_once`` of them)."""
+    predict = kwargs.pop("dates", f"predict_{name}")
+    return Method("classical", f"{module}:{name}", prepared=(f"{module}:prepare_{name}", f"{module}:{predict}"),
+                  **kwargs)
 
 
 def deep(implementation: str, **kwargs) -> Method:
@@ -57,9 +81,10 @@ FUSION: dict[str, Method] = {  # spatiotemporal fusion: `methods.<name>.model`
     "dcstfn": deep("stfusion.models.dcstfn:DCSTFN"),
     "stfnet": deep("stfusion.models.stfnet:StfNet"),
     "stfdcnn": deep("stfusion.models.stfdcnn:STFDCNN"),
-    "starfm": Method("classical", "stfusion.classical.starfm:starfm"),
-    "estarfm": Method("classical", "stfusion.classical.estarfm:estarfm", references=(2,)),
-    "fsdaf": Method("classical", "stfusion.classical.fsdaf:fsdaf", references=(1,)),
+    # STARFM sweeps each block once for up to 8 dates (stfusion.classical.starfm.DATES_PER_SWEEP)
+    "starfm": classical("stfusion.classical.starfm", "starfm", dates="predict_starfm_dates", dates_at_once=8),
+    "estarfm": classical("stfusion.classical.estarfm", "estarfm", references=(2,)),
+    "fsdaf": classical("stfusion.classical.fsdaf", "fsdaf", references=(1,)),
     "nearest_reference": Method("naive", "stfusion.predict:nearest_reference", gpu=False),
     "coarse_upsampled": Method("naive", "stfusion.predict:coarse_upsampled", gpu=False),
     "ensemble": Method("ensemble", "stfusion.ensemble.stacking:leave_one_date_out", gpu=False),

@@ -114,6 +114,8 @@ def experiment_html(experiment: Experiment) -> str:
         parts += ["<h4>Learning curves</h4>",
                   figure(figures.learning_curves(experiment.histories), "Training and validation loss per epoch (log scale).")]
     shared = " (autoencoder: the feature extractor that the EDCSTFN methods share)" if "autoencoder" in experiment.runtimes.index else ""
+    jobs = ("every training job and prediction job of a method (one prediction job per reference group: the dates "
+            "predicted from the same reference pairs)")
     parts += ["<h4>Run times</h4>", runtime_table(experiment.runtimes),
-              f'<p class="legend">From Snakemake\'s benchmark files: every training and prediction job of a method{shared}.</p>']
+              f'<p class="legend">From Snakemake\'s benchmark files: {jobs}{shared}.</p>']
     return "".join(parts)
