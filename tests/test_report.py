@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from affine import Affine
 
+from stfusion.cross_validation import cross_validation_table
 from stfusion.io import write_cog
 from stfusion.report import build_report
 from stfusion.report.experiments import load_fusion
@@ -119,10 +120,12 @@ def fake_run(tmp_path):
         f / "metrics/summary.tsv", sep="\t", index=False)
     pd.DataFrame([{"method": m, "role": "held_out", **{x: 0.1 * (k + 1) for x in metrics}, "dates": 2}
                   for k, m in enumerate(methods)]).to_csv(f / "metrics/summary_own_dates.tsv", sep="\t", index=False)
+    cross_validation_table(pd.DataFrame(rows)).to_csv(f / "metrics/cross_validation.tsv", sep="\t", index=False)
     pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [0.3, 0.2, 0.1], "validation_loss": [0.35, 0.25, 0.2], "lr": 1e-3}).to_csv(
         f / "history.csv", index=False)
     sites["fuse"]["fusion"] = {
         "summary": str(f / "metrics/summary.tsv"), "own_dates": str(f / "metrics/summary_own_dates.tsv"), "scores": scores, "bands": str(f / "matched/bands.json"),
+        "cross_validation": str(f / "metrics/cross_validation.tsv"), "ensembles": {},
         "predictions": predictions, "truths": truths, "histories": {"deepnet": str(f / "history.csv")},
         "benchmarks": {"deepnet": [bench.format("train"), bench.format("predict_a")], "classic": [bench.format("predict_b")]},
         "naive": [],
@@ -166,7 +169,8 @@ def test_the_page_holds_every_table_and_figure_and_nothing_from_outside(fake_run
         assert "landsat8_oli" in part and "cloud+shadow 30.0% &gt; max_cloud 5.0%" in part  # the inventory
         assert "<th class=\"n\">pixels below range</th>" in part and "<td class=\"n\">1234</td>" in part
     fuse = section(html, "fuse")
-    assert fuse.count("<table") == 1 + 1 + 2 + 1 + 1  # inventory, held-out mean, two dates, own dates, run times
+    # inventory, held-out mean, two dates, own dates, cross-validated RMSE per band, run times
+    assert fuse.count("<table") == 1 + 1 + 2 + 1 + 1 + 1
     assert "Held-out mean over the 2 dates every method holds out (2021-01-01, 2021-02-01)" in fuse
     assert "2021-02-01 (held out)" in fuse and "Images of 2021-02-01" in fuse  # the later of two middle dates
     # composites, errors, NDVI, scatters, learning curves

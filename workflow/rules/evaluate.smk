@@ -1,6 +1,7 @@
 # Evaluation: every prediction that has a truth (simulated truth, or a held-out
 # observation) is scored into a tidy CSV with what the date was to the method (held out, validation or training
-# target), and a per-site table averages the dates that every method holds out (a second: each method's own dates).
+# target), and a per-site table averages the dates that every method holds out (a second: each method's own dates;
+# a third, the cross-validation table: each method's RMSE per scored date and band, stfusion.cross_validation).
 # Input functions: fusion_inputs.smk; RESULTS from common.smk.
 from stfusion.config import site_methods
 
@@ -38,6 +39,7 @@ rule summary:
             subcategory="Spatiotemporal fusion",
         ),
         own_dates=f"{RESULTS}/{{site}}/metrics/summary_own_dates.tsv",
+        cross_validation=f"{RESULTS}/{{site}}/metrics/cross_validation.tsv",
     log:
         f"{RESULTS}/logs/{{site}}/summary.log",
     conda:

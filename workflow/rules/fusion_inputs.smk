@@ -1,13 +1,16 @@
 # Input functions and parameters of the spatiotemporal fusion rules (pairing, train, predict, evaluate): each
 # method's family from the registry (stfusion.methods), the model each deep method reads (stfusion.shared_models),
 # the pairing checkpoint's groups (pairs_of), the dates each method predicts and the coarse scenes that fill each
-# (gapfill_dates), the truth of a date (truth_path) and the no-skill warning. Uses RESULTS and SCENES (common.smk) and
-# site_scenes (scene_inputs.smk).
+# (gapfill_dates), the truth of a date (truth_path) and the no-skill warning. Uses RESULTS and SCENES (common.smk),
+# site_scenes (scene_inputs.smk) and, for the ensemble family, which combines other methods' predictions instead of
+# predicting from reference pairs, ensemble_inputs.smk (ensemble_dates, ensemble_folder, ensemble_benchmark,
+# ensemble_roles), which is included after this file and calls it.
 import json
 
 from snakemake.logging import logger
 
 from stfusion.config import site_methods
+from stfusion.ensemble.members import is_ensemble
 from stfusion.gapfill import filling_scenes
 from stfusion.methods import FUSION, fusion_method
 from stfusion.scenes import table_pair_dates
@@ -114,12 +117,19 @@ def prediction_groups_of(site, method):
     return [g for g in groups if g["target"] in dates]
 
 
+def prediction_dates(site, method):
+    """The dates a method predicts: those of its prediction groups, and an ensemble's those every member predicts."""
+    if is_ensemble(config["methods"], method):
+        return ensemble_dates(site, method)
+    return [group["target"] for group in prediction_groups_of(site, method)]
+
+
 def prediction_outputs(site):
-    """One prediction per method and date it predicts that has reference pairs."""
+    """One prediction per method and date it predicts (that has reference pairs, or an ensemble's members')."""
     return [
-        f"{RESULTS}/{site}/predictions/{method}/{group['target']}.tif"
+        f"{RESULTS}/{site}/predictions/{method}/{date}.tif"
         for method in site_methods(config, site)
-        for group in prediction_groups_of(site, method)
+        for date in prediction_dates(site, method)
     ]
 
 
@@ -150,12 +160,20 @@ def group_benchmark(site, method, key):
     return f"{RESULTS}/benchmarks/{site}/predict_{method}_{key}.tsv"
 
 
+def prediction_jobs(site, method):
+    """{the benchmark file of a job that predicts dates of the method: those dates}: one rule predict job per
+    reference group, and an ensemble's one job (rule ensemble_predict)."""
+    if is_ensemble(config["methods"], method):
+        return {ensemble_benchmark(site, method): ensemble_dates(site, method)}
+    return {group_benchmark(site, method, key): dates for key, dates in reference_groups(site, method).items()}
+
+
 def date_benchmarks(site, method, dates):
-    """{date: [the benchmark file of its group's predict job, the number of dates that job predicted]} (rule evaluate
-    charges each date its share of the job's time)."""
-    groups = reference_groups(site, method)
-    of_date = {d: key for key, members in groups.items() for d in members}
-    return {d: [group_benchmark(site, method, of_date[d]), len(groups[of_date[d]])] for d in dates}
+    """{date: [the benchmark file of the job that predicted it, the number of dates that job predicted]} (rule
+    evaluate charges each date its share of the job's time)."""
+    jobs = prediction_jobs(site, method)
+    of_date = {d: benchmark for benchmark, predicted in jobs.items() for d in predicted}
+    return {d: [of_date[d], len(jobs[of_date[d]])] for d in dates}
 
 
 def gapfill_dates(wildcards):
@@ -187,7 +205,10 @@ def prediction_group(wildcards):
 
 
 def prediction_folder(wildcards):
-    """The folder of the reference group that holds a date's prediction (rule link_prediction's input)."""
+    """The folder that holds a date's prediction (rule link_prediction's input): its reference group's, or the
+    ensemble's (rule ensemble_predict)."""
+    if is_ensemble(config["methods"], wildcards.method):
+        return ensemble_folder(wildcards.site, wildcards.method)
     return group_folder(wildcards.site, wildcards.method, references_key(prediction_group(wildcards)["references"]))
 
 
@@ -207,15 +228,22 @@ def training_scenes(wildcards):
 
 
 def target_roles(wildcards):
+    """The dates a method's scores are not held out on (rule evaluate's roles; method_roles)."""
+    return method_roles(wildcards.site, wildcards.method)
+
+
+def method_roles(site, name):
     """The targets of a deep method's training and of its validation groups (those that chose its kept weights):
     the dates its scores are not held out on; none for the methods that are not trained. A method trained with a
     pretrained artefact (EDCSTFN's feature autoencoder, rule autoencoder) learnt from that artefact's fine targets
-    too, those of the 1-reference groups: they are not held out either."""
-    if not is_deep(wildcards.method):
+    too, those of the 1-reference groups: they are not held out either. An ensemble's: ensemble_roles."""
+    if is_ensemble(config["methods"], name):
+        return ensemble_roles(site, name)
+    if not is_deep(name):
         return {"training": [], "validation": []}
-    method = config["methods"][wildcards.method]
+    method = config["methods"][name]
     counts = {str(method["references"])} | ({"1"} if FUSION[method["model"]].pretrained else set())
-    groups = pairs_of(wildcards.site)["references"]
+    groups = pairs_of(site)["references"]
     return {split: sorted({g["target"] for k in counts for g in groups[k][split]}) for split in ("training", "validation")}
 
 
@@ -228,7 +256,7 @@ def scored_dates(site, method):
         truths = {d for sensor, d in site_scenes(site) if sensor == spec["fusion"]["coarse"]}
     else:
         truths = set(pairs["pairs"])
-    return [g["target"] for g in prediction_groups_of(site, method) if g["target"] in truths]
+    return [date for date in prediction_dates(site, method) if date in truths]
 
 
 def evaluation_inputs(wildcards):
@@ -241,10 +269,16 @@ def evaluation_inputs(wildcards):
         "truths": [truth_path(site, d) for d in dates],
         "benchmarks": sorted({path for path, _ in date_benchmarks(site, method, dates).values()}),
         "training": [f"{RESULTS}/benchmarks/{site}/train_{model_of(method)}.tsv"] if is_deep(method) else [],
-        # a truth of the config is read like a scene of the fine sensor onto the site's grid (stfusion.truth)
-        "truth_read": [f"{RESULTS}/{site}/grid.json", *sensor_files([config["sites"][site]["fusion"]["fine"]])]
-        if config["sites"][site].get("truth") else [],
+        "truth_read": truth_read_inputs(site),
     }
+
+
+def truth_read_inputs(site):
+    """What a truth of the config is read with, like a scene of the fine sensor onto the site's grid (stfusion.truth):
+    the grid and the sensor's definition; none for a kept fine observation (read as it is)."""
+    if not config["sites"][site].get("truth"):
+        return []
+    return [f"{RESULTS}/{site}/grid.json", *sensor_files([config["sites"][site]["fusion"]["fine"]])]
 
 
 def training_inputs(wildcards):

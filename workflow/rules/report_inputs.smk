@@ -1,7 +1,7 @@
 # Input functions of the report (report.smk): every file the page is made from, per site and experiment. Uses
 # RESULTS and SCENES (common.smk), the spatiotemporal experiment's functions (fusion_inputs.smk: prediction_outputs,
 # scored_dates, truth_path, is_deep, family, model_of, pairs_of,
-# reference_groups, group_benchmark), the fused series' (series_inputs.smk:
+# prediction_jobs), the ensembles' (ensemble_inputs.smk: ensemble_weights_file), the fused series' (series_inputs.smk:
 # series_predictions), the spatio-temporal-spectral one's (sts_inputs.smk: sts_plan,
 # sts_truth, sts_trained, sts_model) and the rules' benchmark files (`rules`, known when the report job is planned).
 from stfusion.config import site_methods
@@ -17,14 +17,16 @@ def fusion_report_files(site):
     # a model shared by methods with identical training settings (model_of): its history and training job in each
     histories = {m: f"{folder}/models/{model_of(m)}/history.csv" for m in methods if is_deep(m)}
     benchmarks = {m: [rules.train.benchmark.format(site=site, method=model_of(m))] if is_deep(m) else [] for m in methods}
-    for method in methods:  # one predict job per reference group
-        benchmarks[method] += [group_benchmark(site, method, key) for key in reference_groups(site, method)]
+    for method in methods:  # one predict job per reference group, an ensemble's one job
+        benchmarks[method] += list(prediction_jobs(site, method))
     for artefact in {a for m in methods for a in fusion_method(config, m).pretrained}:  # e.g. EDCSTFN's autoencoder
         histories[artefact] = f"{folder}/{artefact}/history.csv"
         benchmarks[artefact] = [getattr(rules, artefact).benchmark.format(site=site)]
     return {
         "summary": f"{folder}/metrics/summary.tsv",
         "own_dates": f"{folder}/metrics/summary_own_dates.tsv",
+        "cross_validation": f"{folder}/metrics/cross_validation.tsv",
+        "ensembles": {m: ensemble_weights_file(site, m) for m in methods if family(m) == "ensemble"},
         "scores": {m: f"{folder}/metrics/{m}.csv" for m in methods},
         "bands": f"{folder}/matched/bands.json",
         "predictions": {m: {d: f"{folder}/predictions/{m}/{d}.tif" for d in scored_dates(site, m)} for m in methods},

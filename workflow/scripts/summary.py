@@ -1,7 +1,9 @@
 """Rule summary: methods x metrics over the dates every method of a site holds out (as in the tables of Tan et al.
-2019), and each method over its own held-out and validation dates."""
+2019), each method over its own held-out and validation dates, and the cross-validation table (each method's RMSE
+per scored date and band, stfusion.cross_validation)."""
 import pandas as pd
 
+from stfusion.cross_validation import cross_validation_table
 from stfusion.evaluation import TRAINING, TRAINING_JOB, VALIDATION, common_held_out_dates, own_dates_summary, summary
 from stfusion.io import write_text
 from stfusion.runlog import log_to
@@ -23,3 +25,5 @@ own = own_dates_summary(scores)
 write_text(snakemake.output.own_dates, own.to_csv(sep="\t", float_format="%.4f"))
 log.info("\n%s\n\nover each method's own dates:\n%s", table.to_string(float_format=lambda v: f"{v:.4f}"),
          own.to_string(float_format=lambda v: f"{v:.4f}"))
+write_text(snakemake.output.cross_validation,
+           cross_validation_table(scores).to_csv(sep="\t", index=False, float_format="%.6f"))

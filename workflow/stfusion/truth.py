@@ -9,8 +9,9 @@ truth in another projection or on another grid is scored on the grid of the pred
 """
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import rasterio
@@ -19,10 +20,10 @@ from .config import site_sensors
 from .errors import ConfigError, InputDataError
 from .grid import SiteGrid
 from .ingest import open_raster, storage_for
-from .io import Raster
+from .io import Raster, read_raster
 from .products import Product
 from .reproject import warp_reflectance
-from .sensors import Sensor, Storage
+from .sensors import Sensor, Storage, read_sensors
 
 FLOAT_REFLECTANCE = Storage(dtype="float32", scale=1.0, offset=0.0, nodata=None)
 PLAUSIBLE_REFLECTANCE = 2.0  # a 99th percentile above this is digital numbers or a wrong scale, not reflectance
@@ -93,6 +94,18 @@ def read_truth(path: str, sensor: Sensor, storage: Storage, grid: SiteGrid) -> R
         used = truth_storage(src.dtypes[bands[0] - 1], storage)
     reflectance = warp_reflectance(Product(path=path, family="raster"), sensor, used, grid, ratio=1)
     return Raster(reflectance[[band - 1 for band in bands]], grid.crs, grid.transform(1), sensor.band_names, {})
+
+
+def truth_reader(truth_read: Sequence[str], storage: Mapping | None) -> Callable[[str], Raster]:
+    """How the rules that score predictions (evaluate, ensemble_weights) read a truth file: a kept fine observation
+    as it is (matched: on the grid, band-matched); the config's truth like a scene of the fine sensor onto the site's
+    grid (``read_truth``), ``truth_read`` then being the site's grid.json and the sensor's definition file and
+    ``storage`` the site's ``storage`` keys of that sensor."""
+    if not truth_read:
+        return read_raster
+    grid_file, sensor_file = truth_read
+    fine = next(iter(read_sensors([sensor_file]).values()))
+    return partial(read_truth, sensor=fine, storage=storage_for(fine, storage), grid=SiteGrid.from_json(grid_file))
 
 
 def check_site_truths(config: dict, scenes, generated_dir: str | None) -> None:

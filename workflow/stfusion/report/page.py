@@ -10,6 +10,7 @@ import pandas as pd
 from .. import __version__
 from . import figures
 from .comparison import comparison_html
+from .ensemble import ensembles_html
 from .experiments import Experiment, load_fusion, load_spectral, load_sts
 from .markup import details, figure, note
 from .marks import MEAN, marked, marks_legend
@@ -106,6 +107,8 @@ def experiment_html(experiment: Experiment) -> str:
         parts.append(note(f"On the held-out mean, {', '.join(worse)} score{'s' if len(worse) == 1 else ''} worse than the best naive baseline "
                           f"({', '.join(experiment.naive)}): at this site they add no skill over a naive baseline."))
     parts += [note(text) for text in experiment.notes]
+    if experiment.ensembles is not None:
+        parts.append(ensembles_html(experiment.ensembles))
     if experiment.images is not None:
         parts += [f"<h4>Images of {escape(experiment.images.date)} (held out)</h4>", comparison_html(experiment.images)]
     if experiment.series is not None:
