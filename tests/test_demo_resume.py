@@ -42,13 +42,15 @@ def test_a_new_coarse_scene_reruns_only_the_jobs_that_depend_on_it(demo_run, tmp
     dry = snakemake(run, "-n", "--config", "scenes=extra/scenes.tsv").stdout
     jobs = dry_run_jobs(dry)
     rules = {name for name, _ in jobs}
+    # the ensemble (issue 26): its members' re-made predictions re-run its weights and its one prediction job
     assert "predict" in rules and rules <= {"match_bands", "gapfill", "predict", "link_prediction", "evaluate",
-                                            "summary", "series_cube", "series_catalogue", "report", "all"}, rules
+                                            "summary", "series_cube", "series_catalogue", "report", "all",
+                                            "ensemble_weights", "ensemble_predict"}, rules
     scheduled = ["2021-09-20", "2021-09-28"]  # the demo's 8-day series from 2021-03-20 now reaches 2021-10-02
     filled = sorted(re.search(r"date=([\d-]+)", b).group(1) for name, b in jobs if name == "gapfill")
     assert filled == [*scheduled, "2021-10-02"], filled
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())
-    one_ref = [m for m, spec in config["methods"].items() if spec["references"] == 1]
+    one_ref = [m for m, spec in config["methods"].items() if spec.get("references") == 1]
     series = config["sites"]["demo"]["series"]["methods"]
     new = [(m, "2021-10-02") for m in one_ref] + [(m, d) for m in series for d in scheduled]
     # issue 28: one predict job per reference group, so the jobs of the groups the new dates join, which predict
@@ -60,17 +62,21 @@ def test_a_new_coarse_scene_reruns_only_the_jobs_that_depend_on_it(demo_run, tmp
     assert predicted == rerun, predicted
     linked = sorted(re.search(r"method=(\w+), date=([\d-]+)", b).groups() for name, b in jobs
                     if name == "link_prediction")
-    assert linked == sorted((m, date) for m, key in rerun for date in groups[m][key]), linked
+    combined = set.intersection(*({d for dates in by_key.values() for d in dates} for by_key in groups.values()))
+    assert linked == sorted([(m, date) for m, key in rerun for date in groups[m][key]]
+                            + [("ensemble", date) for date in combined]), linked
     # the cubes of the methods that predict the new date are assembled again, and the site's catalogue
     cubes = [re.search(r"method=(\w+)", b).group(1) for name, b in jobs if name == "series_cube"]
-    assert sorted(cubes) == sorted(one_ref) and [name for name, _ in jobs].count("series_catalogue") == 1
+    assert sorted(cubes) == sorted([*one_ref, "ensemble"]) and [name for name, _ in jobs].count("series_catalogue") == 1
 
 
 def reference_groups(config: dict, pairs: dict) -> dict[str, dict[str, list[str]]]:
-    """Per method of the demo site {its references joined by _: the dates it predicts from them} (one rule predict
+    """Per method of the demo site but the ensemble {its references joined by _: the dates it predicts from them} (one rule predict
     job each), from the config and the pairing (pairs.json)."""
     groups = {}
     for method, spec in config["methods"].items():
+        if spec["model"] == "ensemble":  # no reference groups: it combines the others' predictions
+            continue
         dates = set(method_dates(config, "demo", method, pairs["coarse_dates"]))
         count = str(spec.get("predict_references", spec["references"]))
         groups[method] = {}

@@ -165,7 +165,10 @@ def test_metrics_and_summary(demo_run):
     assert (usage > 0).all() and usage["training", "job_max_rss_mb"] > 100
     summary = pd.read_csv(demo_run / "results/demo/metrics/summary.tsv", sep="\t", index_col="method")
     assert set(summary.index) == {"edcstfn_1ref", "edcstfn_2ref", "starfm", "estarfm", "fsdaf", "nearest_reference",
-                                  "coarse_upsampled"}
+                                  "coarse_upsampled", "ensemble"}
+    # issue 26: the stacked ensemble of every method, each held-out date predicted with weights fitted without it,
+    # beats the best single method on their held-out mean
+    assert summary.loc["ensemble", "rmse"] < summary.drop(index="ensemble").rmse.min()
     # issue 3's criterion: on the dates every method holds out, EDCSTFN beats both naive predictions on RMSE and SSIM
     # (measured: both keep their change-transfer start, RMSE 0.0250 / 0.0225, SSIM 0.902 / 0.918 against the
     # nearest reference's 0.0315 and 0.896)
