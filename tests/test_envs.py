@@ -20,7 +20,8 @@ So that ``--software-deployment-method conda`` gives the software that ``pip ins
   environment, except ``snakemake`` itself (the driver; scripts get it through the preamble above). A package
   that an imported library loads by name when called (``LOADED_BY``: zarr, which xarray's ``to_zarr`` imports)
   counts as imported with that library, and an environment with the library must hold it.
-  A script that loads fusion methods by name (``FUSION[...].load()``, predict.py) imports their modules.
+  A script that loads fusion methods by name (``FUSION[...].load()``, predict.py through stfusion.predict_group)
+  imports their modules.
 
 The rules are those of the workflow loaded with the default config (Snakemake's API), so a rule behind a
 config condition (``demo``) is checked when the default config enables it.
@@ -115,7 +116,7 @@ def third_party_imports(script: Path) -> set[str]:
     while todo:
         path, package = todo.pop()
         names = module_imports(path, package)
-        if path == script and "stfusion.methods" in names and ".load()" in script.read_text():
+        if "stfusion.methods" in names and ".load()" in path.read_text():  # predict.py through stfusion.predict_group
             names += [entry.implementation.split(":")[0] for entry in FUSION.values()]  # imported when loaded
         for name in names:
             parts = name.split(".")

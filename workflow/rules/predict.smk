@@ -45,6 +45,8 @@ rule link_prediction:
     output:
         prediction=f"{RESULTS}/{{site}}/predictions/{{method}}/{{date}}.tif",
         quality=f"{RESULTS}/{{site}}/predictions/{{method}}/{{date}}_quality.tif",
+    conda:
+        "../../envs/geo.yaml"  # ln, cp and touch only: the environment every light rule shares
     params:
         prediction=lambda wildcards, input: f"{input[0]}/{wildcards.date}.tif",
         quality=lambda wildcards, input: f"{input[0]}/{wildcards.date}_quality.tif",
