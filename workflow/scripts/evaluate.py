@@ -1,29 +1,20 @@
 """Rule evaluate: the metrics of every prediction of a method that has a truth, as a tidy CSV."""
 import json
-from functools import partial
 
 import pandas as pd
 
 from stfusion.benchmarks import date_usage, job_usage
 from stfusion.evaluation import (SCORE_COLUMNS, TRAINING, TRAINING_JOB, require_scores, rmse_by_coarse_state,
                                  score_prediction, target_role, truth_bands)
-from stfusion.grid import SiteGrid
-from stfusion.ingest import storage_for
 from stfusion.io import read_raster, write_text
 from stfusion.runlog import log_to
-from stfusion.sensors import read_sensors
-from stfusion.truth import read_truth
+from stfusion.truth import truth_reader
 
 log = log_to(snakemake.log[0])
 w = snakemake.wildcards
 matched = json.loads(open(snakemake.input.bands).read())["bands"]
 roles = snakemake.params.roles  # the targets of the method's training and validation groups (deep methods)
-read_truth_file = read_raster  # a held-out matched observation, on the grid and band-matched
-if snakemake.input.truth_read:  # the config's truth, read like a scene of the fine sensor (stfusion.truth)
-    grid_file, sensor_file = snakemake.input.truth_read
-    fine = next(iter(read_sensors([sensor_file]).values()))
-    read_truth_file = partial(read_truth, sensor=fine, storage=storage_for(fine, snakemake.params.storage),
-                              grid=SiteGrid.from_json(grid_file))
+read_truth_file = truth_reader(snakemake.input.truth_read, snakemake.params.storage)
 rows = []
 for prediction, quality, truth in zip(snakemake.input.predictions, snakemake.input.qualities, snakemake.input.truths):
     predicted, truth_raster = read_raster(prediction), read_truth_file(truth)

@@ -10,7 +10,7 @@ truth in another projection or on another grid is scored on the grid of the pred
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import rasterio
@@ -19,10 +19,10 @@ from .config import site_sensors
 from .errors import ConfigError, InputDataError
 from .grid import SiteGrid
 from .ingest import open_raster, storage_for
-from .io import Raster
+from .io import Raster, read_raster
 from .products import Product
 from .reproject import warp_reflectance
-from .sensors import Sensor, Storage
+from .sensors import Sensor, Storage, read_sensors
 
 FLOAT_REFLECTANCE = Storage(dtype="float32", scale=1.0, offset=0.0, nodata=None)
 PLAUSIBLE_REFLECTANCE = 2.0  # a 99th percentile above this is digital numbers or a wrong scale, not reflectance
@@ -93,6 +93,18 @@ def read_truth(path: str, sensor: Sensor, storage: Storage, grid: SiteGrid) -> R
         used = truth_storage(src.dtypes[bands[0] - 1], storage)
     reflectance = warp_reflectance(Product(path=path, family="raster"), sensor, used, grid, ratio=1)
     return Raster(reflectance[[band - 1 for band in bands]], grid.crs, grid.transform(1), sensor.band_names, {})
+
+
+def truth_reader(truth_read: Sequence[str], storage: Mapping) -> Callable[[str], Raster]:
+    """How a rule reads a date's truth: a held-out matched observation as it is (on the grid and band-matched), or,
+    where the config names a truth, ``read_truth`` with ``truth_read`` = [the site's grid.json, the fine sensor's
+    definition] and ``storage`` the site's ``storage.<fine sensor>`` keys."""
+    if not truth_read:
+        return read_raster
+    grid_file, sensor_file = truth_read
+    fine = next(iter(read_sensors([sensor_file]).values()))
+    grid = SiteGrid.from_json(grid_file)
+    return lambda path: read_truth(path, fine, storage_for(fine, storage), grid)
 
 
 def check_site_truths(config: dict, scenes, generated_dir: str | None) -> None:
