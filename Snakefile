@@ -21,6 +21,7 @@ include: "workflow/rules/ensemble_inputs.smk"
 include: "workflow/rules/sts_inputs.smk"
 include: "workflow/rules/report_inputs.smk"
 include: "workflow/rules/series_inputs.smk"
+include: "workflow/rules/uncertainty_inputs.smk"
 include: "workflow/rules/targets.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/preprocess.smk"
@@ -35,6 +36,7 @@ include: "workflow/rules/sts.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/spectral.smk"
 include: "workflow/rules/series.smk"
+include: "workflow/rules/uncertainty.smk"
 
 
 # Every target of the run (workflow/rules/targets.smk).

@@ -45,7 +45,8 @@ def test_a_new_coarse_scene_reruns_only_the_jobs_that_depend_on_it(demo_run, tmp
     # the ensemble (issue 26): its members' re-made predictions re-run its weights and its one prediction job
     assert "predict" in rules and rules <= {"match_bands", "gapfill", "predict", "link_prediction", "evaluate",
                                             "summary", "series_cube", "series_catalogue", "report", "all",
-                                            "ensemble_weights", "ensemble_predict"}, rules
+                                            "ensemble_weights", "ensemble_predict", "uncertainty_calibration", "uncertainty",
+                                            "link_uncertainty"}, rules
     scheduled = ["2021-09-20", "2021-09-28"]  # the demo's 8-day series from 2021-03-20 now reaches 2021-10-02
     filled = sorted(re.search(r"date=([\d-]+)", b).group(1) for name, b in jobs if name == "gapfill")
     assert filled == [*scheduled, "2021-10-02"], filled

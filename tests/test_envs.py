@@ -47,7 +47,7 @@ from packaging.utils import canonicalize_name
 CONDA_TO_PYPI = {"pytorch": "torch", "matplotlib-base": "matplotlib"}
 DRIVER_ONLY = {"snakemake"}
 # dependencies of library code that no rule runs yet: they join a rule's environment with the rule (then leave here)
-NOT_YET_IN_A_RULE = {"crepes": "stfusion.uncertainty (issue 26, item 3): its calibration rule comes with the DAG's"}
+NOT_YET_IN_A_RULE: dict[str, str] = {}
 LOADED_BY = {"zarr": "xarray"}  # package -> the library that imports it when called (stfusion.series.cube)
 PACKAGE = REPO / "workflow"
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]

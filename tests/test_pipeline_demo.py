@@ -208,6 +208,7 @@ def test_the_report_shows_every_site(demo_run):
         assert "scenes:" in part and "Held-out mean" in part and "Per date" in part and "Run times" in part, site
         assert all(f"<th>{method}</th>" in part for method in methods), site
         assert part.count("<b>") >= 5  # the best value of each metric
-        # composites, errors, NDVI, scatters, learning curves; and the fused series' time series and filled shares
-        assert part.count("data:image/png;base64,") == (7 if site == "demo" else 5), site
+        # composites, errors, NDVI, scatters, learning curves; the fused series' time series and filled shares; the
+        # uncertainty's reliability diagram and its maps beside the errors
+        assert part.count("data:image/png;base64,") == (9 if site == "demo" else 5), site
     assert "<script" not in html and "<link" not in html

@@ -4,6 +4,7 @@ nothing fetched from outside)."""
 import dataclasses
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -330,3 +331,25 @@ def test_the_page_shows_the_time_series_and_the_filled_shares(series_files):
     assert "<h4>Time series</h4>" in fuse and "as NDVI and nir (865 nm)" in fuse
     assert "Share of the site&#x27;s coarse pixels filled in time" in fuse
     assert fuse.count("data:image/png;base64,") == 5 + 2
+
+
+def test_the_uncertainty_section_has_the_reliability_diagram_its_table_and_the_maps_beside_the_errors(fake_run):
+    fusion = fake_run["fuse"]["fusion"]
+    folder = Path(fusion["summary"]).parents[1]
+    reliability, maps = {}, {}
+    for k, method in enumerate(fusion["predictions"]):
+        reliability[method] = str(folder / f"uncertainty/{method}/reliability.tsv")
+        Path(reliability[method]).parent.mkdir(parents=True)
+        pd.DataFrame([{"band": band, "stated": s, "observed": s - 0.01 * k, "pixels": 100, "spearman": 0.5,
+                       "methods": method} for band in ("red", "all") for s in (0.5, 0.8, 0.9, 0.95)]).to_csv(
+            reliability[method], sep="\t", index=False)
+        maps[method] = {d: str(folder / f"predictions/{method}/{d}_uncertainty.tif") for d in fusion["predictions"][method]}
+        for date, path in maps[method].items():
+            raster(path, 4, ["blue", "green", "red", "nir"], 9, date)
+    fusion["uncertainty"] = {"reliability": reliability, "maps": maps}
+    experiment = load_fusion(fusion, None)
+    assert experiment.uncertainty.date == "2021-02-01" and set(experiment.uncertainty.maps) == {"deepnet", "classic"}
+    assert list(experiment.uncertainty.reliability["classic"].observed) == pytest.approx([0.49, 0.79, 0.89, 0.94])
+    part = section(build_report(fake_run), "fuse")
+    assert "Per-pixel uncertainty" in part and "<td>89.0</td>" in part  # classic's observed 90 % coverage
+    assert part.count("data:image/png;base64,") == 5 + 2  # the reliability diagram, the error and half-width maps

@@ -38,7 +38,8 @@ SCHEMAS = REPO / "tests" / "data" / "stac_schemas"  # PROVENANCE.md there
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    """A site's results folder with predictions of two methods (NaN in a corner) and quality COGs of method m."""
+    """A site's results folder with predictions of two methods (NaN in a corner) and quality and uncertainty COGs of
+    method m."""
     folder = tmp_path_factory.mktemp("series") / "results" / "s"
     rng = np.random.default_rng(25)
     for method, dates in DATES.items():
@@ -51,6 +52,8 @@ def site(tmp_path_factory) -> Path:
                 flags = rng.integers(0, 8, (2, ROWS, COLS)).astype(np.uint8)
                 write_cog(folder / f"predictions/m/{date}_quality.tif", flags, CRS, TRANSFORM, ["filled", "days"],
                           nodata=255)
+                write_cog(folder / f"predictions/m/{date}_uncertainty.tif", data / 10, CRS, TRANSFORM, BANDS,
+                          {"level": 0.9})
     return folder
 
 
@@ -70,7 +73,8 @@ def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
 @pytest.fixture(scope="module")
 def cube_path(site) -> Path:
     path = site / "series/m.zarr"
-    cube.write_cube(path, cogs(site, "m"), cogs(site, "m", "_quality"), TILE)
+    cube.write_cube(path, cogs(site, "m"), cogs(site, "m", "_quality"), TILE,
+                    uncertainties=cogs(site, "m", "_uncertainty"))
     return path
 
 
@@ -84,6 +88,10 @@ def test_the_cube_holds_the_cogs_bit_for_bit_on_their_grid_by_date(site, cube_pa
         assert same_bits(opened.reflectance[i].values, read(cogs(site, "m")[date]))
     raw = xr.open_zarr(cube_path, mask_and_scale=False)  # the flags as stored, 255 outside the data
     assert all(same_bits(raw.quality[i].values, read(cogs(site, "m", "_quality")[d])) for i, d in enumerate(dates))
+    assert opened.uncertainty.dims == ("time", "band", "y", "x") and opened.uncertainty.attrs["units"] == "1"
+    assert "90%" in opened.uncertainty.attrs["long_name"]
+    assert all(same_bits(opened.uncertainty[i].values, read(cogs(site, "m", "_uncertainty")[d]))
+               for i, d in enumerate(dates))
     assert opened.rio.crs == CRS and opened.reflectance.rio.crs == CRS  # spatial_ref is a coordinate
     assert opened.rio.transform() == TRANSFORM and opened.odc.geobox.affine == TRANSFORM
     assert opened.odc.geobox.crs == CRS
@@ -143,7 +151,7 @@ def collection(site) -> Path:
     grid = SiteGrid(CRS, TRANSFORM.c, TRANSFORM.f, 30, COLS, ROWS, {"landsat8_oli": 1})
     predictions = {m: cogs(site, m) for m in DATES}
     write_catalogue(site / "stac", "s", grid, predictions, {"m": cogs(site, "m", "_quality")},
-                    spectral_bands(PAIRS, load_sensor("landsat8_oli")))
+                    spectral_bands(PAIRS, load_sensor("landsat8_oli")), {"m": cogs(site, "m", "_uncertainty")})
     return site / "stac" / "collection.json"
 
 
@@ -165,8 +173,11 @@ def test_the_collection_is_valid_stac_with_one_item_per_date(collection, offline
     assert loaded.validate_all() == len(DATES["m"])  # items validated, extension schemas included
     items = {i.id: i for i in loaded.get_items(recursive=True)}
     assert sorted(items) == [f"s-{d}" for d in sorted(DATES["m"])]
-    assert set(items["s-2021-06-01"].assets) == {"m", "m_quality", "n"}
-    assert set(items["s-2021-05-24"].assets) == {"m", "m_quality"}
+    assert set(items["s-2021-06-01"].assets) == {"m", "m_quality", "m_uncertainty", "n"}
+    assert set(items["s-2021-05-24"].assets) == {"m", "m_quality", "m_uncertainty"}
+    uncertainty = items["s-2021-06-01"].assets["m_uncertainty"]
+    assert uncertainty.roles == ["metadata", "uncertainty"] and "90 %" in uncertainty.description
+    assert uncertainty.extra_fields["raster:bands"][0]["unit"] == "1" and "eo:bands" not in uncertainty.extra_fields
     asset = items["s-2021-06-01"].assets["m"]
     assert asset.extra_fields["proj:code"] == CRS and asset.extra_fields["proj:shape"] == [ROWS, COLS]
     assert [b["name"] for b in asset.extra_fields["eo:bands"]] == [f"m_{b}" for b in BANDS]

@@ -150,3 +150,31 @@ def test_pixels_are_sampled_where_the_residual_and_the_quality_band_are_finite()
     drawn = sample_pixels(features, residual, "2021-05-01", np.random.default_rng(0), 100)
     assert len(drawn.dates) == 14 and np.isfinite(drawn.residuals).all()
     assert len(sample_pixels(features, residual, "2021-05-01", np.random.default_rng(0), 5).dates) == 5
+
+
+# ---------------------------------------------------------------- whose residuals calibrate (rule uncertainty_calibration)
+
+
+def test_a_method_holding_out_two_dates_calibrates_on_its_own_residuals_else_borrows_the_sites_classical_ones():
+    from stfusion.uncertainty.sources import calibration_methods
+    held = {"deep": [], "starfm": ["a", "b"], "fsdaf": ["a", "b", "c"], "naive": ["a", "b"], "ens": ["a", "b"]}
+    families = {"deep": "deep", "starfm": "classical", "fsdaf": "classical", "naive": "naive", "ens": "ensemble"}
+    assert calibration_methods("starfm", "s", held, families) == ["starfm"]
+    assert calibration_methods("deep", "s", held, families) == ["starfm", "fsdaf"]  # no ensemble, no naive
+    assert calibration_methods("deep", "s", {"deep": ["a"], "naive": ["a", "b"]}, families) == ["naive"]
+
+
+def test_no_method_holding_out_two_dates_is_a_config_error_naming_the_key_and_the_fix():
+    from stfusion.errors import ConfigError
+    from stfusion.uncertainty.sources import calibration_methods
+    with pytest.raises(ConfigError, match=r"sites\.s\.methods: method deep holds out 1 scored date.*add a classical"):
+        calibration_methods("deep", "s", {"deep": ["a"], "other": ["a"]}, {"deep": "deep", "other": "deep"})
+
+
+def test_the_reliability_table_has_every_band_and_all_per_level_with_spearman():
+    from stfusion.uncertainty.reliability import reliability_table
+    samples = heteroscedastic(dates=3, per_date=400)
+    table = reliability_table(leave_one_date_out(samples, ["red"], "synthetic residuals"), ["red"])
+    assert list(table.band.unique()) == ["red", "all"] and list(table.stated[:4]) == list(LEVELS)
+    assert (table.pixels == 1200).all() and table.observed.between(0, 1).all()
+    assert (table[table.band == "red"].observed.to_numpy() == table[table.band == "all"].observed.to_numpy()).all()

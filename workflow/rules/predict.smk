@@ -35,10 +35,18 @@ localrules:
     link_prediction,
 
 
-# A local shell job (a `run:` job would cost more: Snakemake 9's local executor starts a whole Snakemake process for
-# each): a hard link to the group's file, a copy where the file system refuses one, then dated now. Snakemake dates a
-# folder output by the .snakemake_timestamp it writes when the job ends, after the files inside, so a link that kept
-# its file's time would look older than its input and run again each time.
+def link_command(*names):
+    """The shell command of a local link rule: each params.<name> to output.<name>, a hard link, a copy where the file
+    system refuses one, then dated now. A local shell job (a `run:` job would cost more: Snakemake 9's local executor
+    starts a whole Snakemake process for each). Dated now: Snakemake dates a folder output by the
+    .snakemake_timestamp it writes when the job ends, after the files inside, so a link that kept its file's time
+    would look older than its input and run again each time."""
+    links = [f"(ln -f {{params.{n}:q}} {{output.{n}:q}} 2>/dev/null || cp {{params.{n}:q}} {{output.{n}:q}})"
+             for n in names]
+    return " && ".join([*links, "touch " + " ".join(f"{{output.{n}:q}}" for n in names)])
+
+
+# Each date of a group's folder at its path of before (also the uncertainty's link, uncertainty.smk).
 rule link_prediction:
     input:
         prediction_folder,
@@ -51,6 +59,4 @@ rule link_prediction:
         prediction=lambda wildcards, input: f"{input[0]}/{wildcards.date}.tif",
         quality=lambda wildcards, input: f"{input[0]}/{wildcards.date}_quality.tif",
     shell:
-        "(ln -f {params.prediction:q} {output.prediction:q} 2>/dev/null || cp {params.prediction:q} {output.prediction:q})"
-        " && (ln -f {params.quality:q} {output.quality:q} 2>/dev/null || cp {params.quality:q} {output.quality:q})"
-        " && touch {output.prediction:q} {output.quality:q}"
+        link_command("prediction", "quality")

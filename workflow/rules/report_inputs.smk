@@ -2,8 +2,9 @@
 # RESULTS and SCENES (common.smk), the spatiotemporal experiment's functions (fusion_inputs.smk: prediction_outputs,
 # scored_dates, truth_path, is_deep, family, model_of, pairs_of,
 # prediction_jobs), the ensembles' (ensemble_inputs.smk: ensemble_weights_file), the fused series' (series_inputs.smk:
-# series_predictions), the spatio-temporal-spectral one's (sts_inputs.smk: sts_plan,
-# sts_truth, sts_trained, sts_model) and the rules' benchmark files (`rules`, known when the report job is planned).
+# series_predictions), the uncertainty's (uncertainty_inputs.smk: uncertainty_folder), the spatio-temporal-spectral
+# one's (sts_inputs.smk: sts_plan, sts_truth, sts_trained, sts_model) and the rules' benchmark files (`rules`, known
+# when the report job is planned).
 from stfusion.config import site_methods
 from stfusion.methods import STS, fusion_method
 
@@ -35,6 +36,9 @@ def fusion_report_files(site):
         "benchmarks": benchmarks,
         "naive": [m for m in methods if family(m) == "naive"],
         "series": series_report_files(site),
+        "uncertainty": {"reliability": {m: f"{uncertainty_folder(site, m)}/reliability.tsv" for m in methods},
+                        "maps": {m: {d: f"{folder}/predictions/{m}/{d}_uncertainty.tif" for d in scored_dates(site, m)}
+                                 for m in methods}},
     }
 
 

@@ -1,7 +1,7 @@
 # Input functions of the fused series as products (series.smk): a method's cube and a site's STAC collection take
-# the prediction COGs (and the quality COGs beside them where a rule writes those). Uses RESULTS (common.smk),
-# site_scenes (scene_inputs.smk), sensor_files (job_params.smk) and prediction_outputs (fusion_inputs.smk), which
-# waits for the pairing checkpoint.
+# the prediction COGs (and the quality and uncertainty COGs beside them where a rule writes those). Uses RESULTS
+# (common.smk), site_scenes (scene_inputs.smk), sensor_files (job_params.smk) and prediction_outputs
+# (fusion_inputs.smk), which waits for the pairing checkpoint.
 import os
 
 
@@ -19,11 +19,18 @@ def series_predictions(site):
     return found
 
 
-def series_qualities(predictions):
-    """{method: {date: quality COG}}: the ``{date}_quality.tif`` beside each prediction, where a rule writes one
-    (issue 25, item 3); none where no rule does."""
-    beside = {m: {d: f"{p[: -len('.tif')]}_quality.tif" for d, p in dates.items()} for m, dates in predictions.items()}
+def series_beside(predictions, suffix):
+    """{method: {date: COG}}: the ``{date}{suffix}.tif`` beside each prediction, where a rule writes one: the
+    quality (``_quality``, issue 25, item 3) and the uncertainty (``_uncertainty``, issue 26); none where no rule
+    does."""
+    beside = {m: {d: f"{p[: -len('.tif')]}{suffix}.tif" for d, p in dates.items()} for m, dates in predictions.items()}
     return {m: {d: q for d, q in dates.items() if made_by_a_rule(q)} for m, dates in beside.items()}
+
+
+def series_layers(predictions):
+    """The prediction COGs and those beside them by kind: predictions, qualities, uncertainties."""
+    return {"predictions": predictions, "qualities": series_beside(predictions, "_quality"),
+            "uncertainties": series_beside(predictions, "_uncertainty")}
 
 
 def site_like(site):
@@ -34,22 +41,22 @@ def site_like(site):
 
 
 def cube_files(wildcards):
-    """The method's prediction and quality COGs by date (the quality empty where no rule writes them)."""
+    """The method's prediction, quality and uncertainty COGs by date (the last two empty where no rule writes
+    them)."""
     predictions = series_predictions(wildcards.site).get(wildcards.method, {})
-    return {"predictions": predictions, "qualities": series_qualities({wildcards.method: predictions})[wildcards.method]}
+    return {kind: by_method[wildcards.method] for kind, by_method in series_layers({wildcards.method: predictions}).items()}
 
 
 def cube_inputs(wildcards):
-    """The prediction and quality COGs in date order; a method without dates: a raster with their grid and bands."""
+    """The prediction, quality and uncertainty COGs in date order; a method without dates: a raster with their grid and bands."""
     files = cube_files(wildcards)
     return {kind: [by_date[d] for d in sorted(by_date)] for kind, by_date in files.items()} | {
         "like": [] if files["predictions"] else [site_like(wildcards.site)]}
 
 
 def catalogue_files(wildcards):
-    """Every method's prediction and quality COGs of the site by date."""
-    predictions = series_predictions(wildcards.site)
-    return {"predictions": predictions, "qualities": series_qualities(predictions)}
+    """Every method's prediction, quality and uncertainty COGs of the site by date."""
+    return series_layers(series_predictions(wildcards.site))
 
 
 def catalogue_inputs(wildcards):

@@ -37,8 +37,10 @@ def preprocessing_targets(wildcards):
 
 
 def prediction_targets(wildcards):
-    """Predictions of every site (known once each site's pairing and series-plan checkpoints have run)."""
-    return [path for site in config["sites"] for path in prediction_outputs(site) + sts_predictions(site)]
+    """Predictions of every site, each with its uncertainty (known once each site's pairing and series-plan
+    checkpoints have run)."""
+    return [path for site in config["sites"]
+            for path in prediction_outputs(site) + uncertainty_outputs(site) + sts_predictions(site)]
 
 
 def summary_targets(wildcards):

@@ -1,4 +1,4 @@
-"""Rule series_catalogue: a site's prediction and quality COGs as a STAC collection, one item per date."""
+"""Rule series_catalogue: a site's prediction, quality and uncertainty COGs as a STAC collection, one item per date."""
 import json
 from pathlib import Path
 
@@ -13,6 +13,6 @@ site, files = snakemake.wildcards.site, snakemake.params.files
 fine = next(iter(read_sensors(snakemake.input.sensor).values()))
 pairs = [BandPair(**pair) for pair in json.loads(Path(snakemake.input.bands).read_text())["bands"]]
 write_catalogue(Path(snakemake.output[0]).parent, site, SiteGrid.from_json(snakemake.input.grid),
-                files["predictions"], files["qualities"], spectral_bands(pairs, fine))
+                files["predictions"], files["qualities"], spectral_bands(pairs, fine), files["uncertainties"])
 log.info("%s: %d methods, %d dates", site, len(files["predictions"]),
          len({d for by_date in files["predictions"].values() for d in by_date}))

@@ -17,6 +17,7 @@ from ..sensors import load_sensor
 from .ensemble import Ensembles, load_ensembles
 from .marks import PRIMARY, worse_marks
 from .series import SiteSeries, load_series
+from .uncertainty_view import SiteUncertainty, load_uncertainty
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Experiment:
     own_dates: pd.DataFrame | None = None  # (method, role) x metrics: each method over its own dates, not ranked
     series: SiteSeries | None = None  # the fused time series at a few sample pixels (spatiotemporal fusion)
     ensembles: Ensembles | None = None  # cross-validated scores per band and the ensembles' weights (spatiotemporal)
+    uncertainty: SiteUncertainty | None = None  # reliability and uncertainty maps (spatiotemporal fusion)
 
 
 def read_scores(paths: Mapping[str, str]) -> pd.DataFrame:
@@ -97,8 +99,9 @@ def readers_of(histories: Mapping[str, str]) -> dict[str, list[str]]:
 def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
     """The spatiotemporal experiment: summary.tsv (means over the dates every method holds out),
     summary_own_dates.tsv (each method over its own dates), the tidy metrics per held-out date, the truth and
-    predictions of the middle date held out by every method, the fused series at a few pixels (``series``), and
-    the cross-validated scores and ensemble weights (``cross_validation``, ``ensembles``)."""
+    predictions of the middle date held out by every method, the fused series at a few pixels (``series``), the
+    cross-validated scores and ensemble weights (``cross_validation``, ``ensembles``) and the per-pixel uncertainty's
+    reliability and maps (``uncertainty``).
     mean = pd.read_csv(files["summary"], sep="\t", index_col="method")
     metrics = [c for c in mean.columns if c != "dates"]
     own = pd.read_csv(files["own_dates"], sep="\t", index_col=["method", "role"])
@@ -123,6 +126,9 @@ def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
         truth = truth_bands(read_raster(files["truths"][date]), bands["bands"])
         predictions = {m: read_raster(files["predictions"][m][date]).data for m in methods}
         images = Images(date, truth, predictions, centres)
+    uncertainty = files.get("uncertainty") and load_uncertainty(
+        files["uncertainty"]["reliability"], files["uncertainty"]["maps"], date,
+        images.truth if images else None, images.predictions if images else {})
     series = load_series(files["series"], [pair["name"] for pair in bands["bands"]], centres) if files.get("series") else None
     readers = readers_of(files["histories"])
     frames = {path: pd.read_csv(path) for path in readers}
@@ -134,7 +140,8 @@ def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
     return Experiment(f"Spatiotemporal fusion ({bands['fine']} from {bands['coarse']})", mean, per_date, images,
                       curves, read_runtimes(files["benchmarks"]), notes, files["naive"], worse,
                       kept_start=kept_starts(histories), mean_dates=shared, own_dates=own, series=series,
-                      ensembles=load_ensembles(files["cross_validation"], files["ensembles"]))
+                      ensembles=load_ensembles(files["cross_validation"], files["ensembles"]),
+                      uncertainty=uncertainty or None)
 
 
 def load_sts(files: Mapping, sensors: Mapping | None) -> Experiment:

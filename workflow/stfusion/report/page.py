@@ -15,6 +15,7 @@ from .experiments import Experiment, load_fusion, load_spectral, load_sts
 from .markup import details, figure, note
 from .marks import MEAN, marked, marks_legend
 from .series_view import series_html
+from .uncertainty_view import uncertainty_html
 from .tables import inventory_table, metric_legend, metric_table, own_dates_table, runtime_table
 
 INVENTORY_OPEN_ROWS = 40  # longer inventories start folded
@@ -111,6 +112,8 @@ def experiment_html(experiment: Experiment) -> str:
         parts.append(ensembles_html(experiment.ensembles))
     if experiment.images is not None:
         parts += [f"<h4>Images of {escape(experiment.images.date)} (held out)</h4>", comparison_html(experiment.images)]
+    if experiment.uncertainty is not None:
+        parts.append(uncertainty_html(experiment.uncertainty))
     if experiment.series is not None:
         parts.append(series_html(experiment.series))
     if experiment.histories:

@@ -1,7 +1,9 @@
 """A site's fused series as a STAC Collection that STAC clients (pystac, odc-stac, stackstac) load.
 
 One Item per prediction date, with one asset per method that predicted it (key: the method) and, where it exists,
-its quality COG (key: ``<method>_quality``). Each asset carries what its COG states, as the STAC extensions name it:
+its quality COG (key: ``<method>_quality``) and its per-pixel uncertainty (key: ``<method>_uncertainty``, roles
+``metadata`` and ``uncertainty``: the half-width of the 90 % interval per band, reflectance units; issue 26). Each
+asset carries what its COG states, as the STAC extensions name it:
 ``proj`` v2.0 (code or WKT2, shape, transform, bbox), ``raster`` v1.1 (per band: nodata, data type, resolution,
 unit) and, for the reflectance, ``eo`` v1.1 (per band: name ``<method>_<band>``, unique in the item, so that
 ``odc.stac.load(items, bands=["starfm_red"])`` finds it; common name, centre wavelength and FWHM in micrometres,
@@ -73,12 +75,13 @@ def footprint(crs: CRS, bounds: tuple[float, float, float, float]) -> tuple[dict
 
 
 def add_asset(item: pystac.Item, key: str, path: str, title: str, roles: list[str], unit: str | None,
-              eo_bands: Mapping[str, Band] | None) -> None:
+              eo_bands: Mapping[str, Band] | None, description: str | None = None) -> None:
     """Add a COG to an item as asset ``key`` with its proj, raster and (given ``eo_bands``) eo fields."""
     with rasterio.open(path) as src:
         crs, transform, shape, bounds = src.crs, src.transform, [src.height, src.width], list(src.bounds)
         names, dtypes, nodata = list(src.descriptions), src.dtypes, src.nodata
-    asset = pystac.Asset(href=os.path.abspath(path), media_type=pystac.MediaType.COG, title=title, roles=roles)
+    asset = pystac.Asset(href=os.path.abspath(path), media_type=pystac.MediaType.COG, title=title, roles=roles,
+                         description=description)
     item.add_asset(key, asset)
     epsg = crs.to_epsg()
     ProjectionExtension.ext(asset, add_if_missing=True).apply(
@@ -99,9 +102,15 @@ def _nodata(value: float | None) -> float | str | None:
     return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
 
 
+UNCERTAINTY_DESCRIPTION = ("Per band, the half-width w of the 90 % interval prediction +- w, calibrated on held-out "
+                           "dates (stfusion.uncertainty): in reflectance units; about 9 in 10 pixels have "
+                           "|prediction - truth| <= w")
+
+
 def date_items(site: str, predictions: Mapping[str, Mapping[str, str]], qualities: Mapping[str, Mapping[str, str]],
-               eo_bands: Mapping[str, Band]) -> list[pystac.Item]:
-    """One Item per date of ``{method: {date: COG}}``, with the quality COGs of ``{method: {date: COG}}``."""
+               eo_bands: Mapping[str, Band], uncertainties: Mapping[str, Mapping[str, str]] = {}) -> list[pystac.Item]:
+    """One Item per date of ``{method: {date: COG}}``, with the quality and uncertainty COGs of
+    ``{method: {date: COG}}``."""
     dates = sorted({d for by_date in predictions.values() for d in by_date})
     items = []
     for date in dates:
@@ -115,21 +124,25 @@ def date_items(site: str, predictions: Mapping[str, Mapping[str, str]], qualitie
             if date in qualities.get(method, {}):
                 add_asset(item, f"{method}_quality", qualities[method][date], f"{method} quality", ["metadata"],
                           None, None)
+            if date in uncertainties.get(method, {}):
+                add_asset(item, f"{method}_uncertainty", uncertainties[method][date], f"{method} uncertainty (90 %)",
+                          ["metadata", "uncertainty"], "1", None, UNCERTAINTY_DESCRIPTION)
         items.append(item)
     return items
 
 
 def write_catalogue(folder: str | Path, site: str, grid: SiteGrid, predictions: Mapping[str, Mapping[str, str]],
-                    qualities: Mapping[str, Mapping[str, str]], eo_bands: Mapping[str, Band]) -> None:
+                    qualities: Mapping[str, Mapping[str, str]], eo_bands: Mapping[str, Band],
+                    uncertainties: Mapping[str, Mapping[str, str]] = {}) -> None:
     """Write the site's collection into ``folder`` (``collection.json`` and ``<item>/<item>.json``), replacing it
     whole; its spatial extent is the site's grid, its temporal extent the first to the last prediction date."""
-    items = date_items(site, predictions, qualities, eo_bands)
+    items = date_items(site, predictions, qualities, eo_bands, uncertainties)
     bbox = footprint(CRS.from_user_input(grid.crs), grid.bounds)[1]
     times = [items[0].datetime, items[-1].datetime] if items else [None, None]
     collection = pystac.Collection(
         id=f"stfusion-{site}", title=f"stfusion: fused series of site {site}",
         description=f"Predictions of site {site} by the methods {', '.join(sorted(predictions))} (stfusion), one "
-                    "item per date, one asset per method (and its quality layer where it has one).",
+                    "item per date, one asset per method (and its quality and uncertainty layers where it has them).",
         extent=pystac.Extent(pystac.SpatialExtent([bbox]), pystac.TemporalExtent([times])), license="other")
     collection.add_items(items)
     with atomic_directory(folder) as tmp:

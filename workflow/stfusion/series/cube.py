@@ -2,7 +2,9 @@
 
 Layout: ``reflectance`` (time, band, y, x), float32, NaN where nothing was predicted, units "1" (reflectance 0..1);
 ``quality`` (time, quality_band, y, x) in its COGs' own data type and fill, where a quality COG
-``{date}_quality.tif`` lies beside every prediction (issue 25, item 3). Coordinates as the CF conventions name them
+``{date}_quality.tif`` lies beside every prediction (issue 25, item 3); ``uncertainty`` (time, band, y, x),
+float32, the half-width of the 90 % interval around the reflectance (units "1"), where a ``{date}_uncertainty.tif``
+lies beside every prediction (issue 26, item 3). Coordinates as the CF conventions name them
 (CF 1.8, sections 4 and 5.6): ``time`` (datetime64, the prediction dates), ``band`` (the COGs' band names), ``y``/``x``
 the pixel centres in the CRS's unit, and the grid mapping ``spatial_ref`` written by rioxarray (``crs_wkt`` and
 the GeoTransform), which rioxarray's ``.rio`` and odc-geo's ``.odc`` accessors read. It is listed as a coordinate
@@ -81,7 +83,7 @@ def pixel_centres(transform: Affine, rows: int, cols: int) -> tuple[np.ndarray, 
             transform.c + transform.a * (np.arange(cols) + 0.5))
 
 
-def date_dataset(date: str, prediction: Layer, quality: Layer | None) -> xr.Dataset:
+def date_dataset(date: str, prediction: Layer, quality: Layer | None, uncertainty: Layer | None = None) -> xr.Dataset:
     """The cube's slice of one date, with its coordinates, attributes and grid mapping."""
     y, x = pixel_centres(prediction.transform, *prediction.data.shape[1:])
     variables = {"reflectance": (("time", "band", "y", "x"), prediction.data[None],
@@ -92,6 +94,10 @@ def date_dataset(date: str, prediction: Layer, quality: Layer | None) -> xr.Data
         variables["quality"] = (("time", "quality_band", "y", "x"), quality.data[None],
                                 {"long_name": "quality of the fused reflectance (docs/results/series.md)"})
         coords["quality_band"] = ("quality_band", quality.names, {"long_name": "quality band name"})
+    if uncertainty is not None:
+        variables["uncertainty"] = (("time", "band", "y", "x"), uncertainty.data[None],
+                                    {"long_name": f"half-width of the {float(uncertainty.tags['level']):.0%} interval "
+                                     "around the fused reflectance", "units": "1"})
     dataset = xr.Dataset(variables, coords, attrs=cube_attributes(prediction))
     dataset = (dataset.rio.write_crs(prediction.crs).rio.write_transform(prediction.transform)
                .rio.write_coordinate_system().rio.write_grid_mapping())
@@ -106,7 +112,7 @@ def cube_attributes(prediction: Layer) -> dict[str, str]:
             "source": f"stfusion {__version__}: the prediction COGs of each date"}
 
 
-def encoding(prediction: Layer, quality: Layer | None, tile: int) -> dict[str, dict]:
+def encoding(prediction: Layer, quality: Layer | None, tile: int, uncertainty: bool = False) -> dict[str, dict]:
     """Chunks of one date, every band and ``tile`` pixels square; each variable's fill; the time unit."""
     rows, cols = prediction.data.shape[1:]
     tiles = (min(tile, rows), min(tile, cols))
@@ -115,16 +121,19 @@ def encoding(prediction: Layer, quality: Layer | None, tile: int) -> dict[str, d
     if quality is not None:
         fill = None if quality.nodata is None else np.array(quality.nodata, dtype=quality.data.dtype)
         found["quality"] = {"chunks": (1, len(quality.names), *tiles), "_FillValue": fill}
+    if uncertainty:
+        found["uncertainty"] = found["reflectance"]
     return found
 
 
 def write_cube(path: str | Path, predictions: Mapping[str, str | Path], qualities: Mapping[str, str | Path],
-               tile: int, like: str | Path | None = None) -> None:
-    """Assemble the cube at ``path`` from ``{date: prediction COG}`` and, if not empty, ``{date: quality COG}``
-    for the same dates; ``tile``: the y/x chunk size in pixels. A method that predicts no date gets a cube of no
+               tile: int, like: str | Path | None = None, uncertainties: Mapping[str, str | Path] = {}) -> None:
+    """Assemble the cube at ``path`` from ``{date: prediction COG}`` and, if not empty, ``{date: quality COG}`` and
+    ``{date: uncertainty COG}`` for the same dates; ``tile``: the y/x chunk size in pixels. A method that predicts no date gets a cube of no
     date on the grid and bands of ``like`` (a raster such as its predictions would be)."""
-    if qualities and set(qualities) != set(predictions):
-        raise ValueError(f"quality COGs for dates {sorted(qualities)} but predictions for {sorted(predictions)}")
+    for kind, beside in (("quality", qualities), ("uncertainty", uncertainties)):
+        if beside and set(beside) != set(predictions):
+            raise ValueError(f"{kind} COGs for dates {sorted(beside)} but predictions for {sorted(predictions)}")
     if not predictions and like is None:
         raise ValueError("a cube without dates needs `like`, a raster on the grid and bands of the predictions")
     dates = sorted(predictions)
@@ -137,14 +146,16 @@ def write_cube(path: str | Path, predictions: Mapping[str, str | Path], qualitie
                             encoding=encoding(layer, None, tile))
         for date in dates:
             layers = {"reflectance": read_layer(predictions[date]),
-                      "quality": read_layer(qualities[date]) if qualities else None}
+                      "quality": read_layer(qualities[date]) if qualities else None,
+                      "uncertainty": read_layer(uncertainties[date]) if uncertainties else None}
             for name, layer in layers.items():
                 if layer is not None:
                     check_like(layer, first.setdefault("reflectance", layers["reflectance"]),
                                first.setdefault(name, layer))
-            dataset = date_dataset(date, layers["reflectance"], layers["quality"])
+            dataset = date_dataset(date, layers["reflectance"], layers["quality"], layers["uncertainty"])
             if date == dates[0]:
                 dataset.to_zarr(tmp, mode="w", zarr_format=ZARR_FORMAT, consolidated=True,
-                                encoding=encoding(layers["reflectance"], layers["quality"], tile))
+                                encoding=encoding(layers["reflectance"], layers["quality"], tile,
+                                                  bool(uncertainties)))
             else:
                 dataset.to_zarr(tmp, append_dim="time", zarr_format=ZARR_FORMAT, consolidated=True)

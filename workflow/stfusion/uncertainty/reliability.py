@@ -18,7 +18,7 @@ from scipy.stats import spearmanr
 
 from ..errors import InputDataError
 from . import LEVELS, WRITTEN_LEVEL
-from .calibration import Samples, fit
+from .calibration import Samples, UncertaintyModel, fit
 
 
 @dataclass(frozen=True)
@@ -34,16 +34,28 @@ def leave_one_date_out(samples: Samples, bands: Sequence[str], what: str, levels
                        seed: int = 0) -> HeldOut:
     """Half-widths of every sample from a calibration on the other dates' samples only; ``what`` names the
     calibration data in errors. InputDataError with fewer than two dates."""
+    return held_out_widths(samples, leave_one_date_out_models(samples, bands, what, levels, seed), levels)
+
+
+def leave_one_date_out_models(samples: Samples, bands: Sequence[str], what: str, levels: Sequence[float] = LEVELS,
+                              seed: int = 0) -> dict[str, UncertaintyModel]:
+    """{date: the models calibrated on every other date's samples} for each date of ``samples``; InputDataError with
+    fewer than two dates."""
     dates = sorted(set(map(str, samples.dates)))
     if len(dates) < 2:
         raise InputDataError(f"{what} has calibration residuals on {len(dates)} date(s) "
                              f"({', '.join(dates) or 'none'}): leaving one date out needs at least two. Hold out more "
                              "dates")
+    return {date: fit(samples.where(samples.dates != date), bands, f"{what} without {date}", levels, seed)
+            for date in dates}
+
+
+def held_out_widths(samples: Samples, models: Mapping[str, UncertaintyModel],
+                    levels: Sequence[float] = LEVELS) -> HeldOut:
+    """The half-widths of each date's samples from ``models[date]``, a calibration that did not see that date."""
     parts = []
-    for date in dates:
-        left_out = samples.dates == date
-        model = fit(samples.where(~left_out), bands, f"{what} without {date}", levels, seed)
-        test = samples.where(left_out)
+    for date, model in models.items():
+        test = samples.where(samples.dates == date)
         parts.append((test, {level: model.half_width_table(test.features, level) for level in levels}))
     return HeldOut(np.concatenate([test.dates for test, _ in parts]),
                    np.concatenate([np.abs(test.residuals) for test, _ in parts]),
@@ -74,3 +86,18 @@ def rank_correlation(held_out: HeldOut, bands: Sequence[str], level: float = WRI
 
     result = {band: rho(held_out.abs_error[:, b], widths[:, b]) for b, band in enumerate(bands)}
     return result | {"all": rho(held_out.abs_error.ravel(), widths.ravel())}
+
+
+def reliability_table(held_out: HeldOut, bands: Sequence[str], level: float = WRITTEN_LEVEL) -> pd.DataFrame:
+    """The table of rule uncertainty_calibration (reliability.tsv): per band and pooled over bands ("all"), per
+    stated level the observed coverage over every left-out date's pixels and their number, and Spearman's rho of the
+    half-width at ``level`` with |r| (``rank_correlation``, repeated on each level's row of the band)."""
+    rho = rank_correlation(held_out, bands, level)
+    rows = []
+    for b, band in enumerate([*bands, "all"]):
+        for stated, widths in held_out.half_widths.items():
+            error, width = (held_out.abs_error, widths) if band == "all" else (held_out.abs_error[:, b], widths[:, b])
+            finite = np.isfinite(error) & np.isfinite(width)
+            rows.append({"band": band, "stated": stated, "observed": float((error[finite] <= width[finite]).mean()),
+                         "pixels": int(finite.sum()), "spearman": rho[band]})
+    return pd.DataFrame(rows)
