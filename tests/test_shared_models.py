@@ -1,6 +1,7 @@
 """One trained model per training setting (issue 27): the grouping of methods by training settings
 (stfusion.shared_models), and the DAG of a tiny project with two methods that differ only in a prediction option;
-on the same project, one prediction job per reference group (issue 28)."""
+on the same project, one prediction job per reference group (issue 28) and the jobs an ensemble adds, or the
+error of one whose members hold out too few common dates (issue 26)."""
 from __future__ import annotations
 
 import json
@@ -12,6 +13,8 @@ from conftest import dry_run_jobs, field, snakemake
 from stfusion.shared_models import model_owners, sharing, training_settings
 from test_bad_input import SITE, Scenario, landsat, landsat_qa, modis
 
+NAIVE = {"nearest": {"model": "nearest_reference", "references": 1},
+         "upsampled": {"model": "coarse_upsampled", "references": 1}}
 EDCSTFN = {"model": "edcstfn", "references": 1, "epochs": 6, "lr": 1.0e-4, "batch_size": 4, "options": {}}
 
 
@@ -119,3 +122,40 @@ def test_a_new_coarse_date_reruns_only_the_prediction_job_of_its_reference_group
     linked = sorted(field(block, "output")[0] for rule, block in jobs if rule == "link_prediction")
     assert linked == [f"{folder}/2021-06-01.tif", f"{folder}/2021-06-13.tif"], linked
     assert {rule for rule, _ in jobs} == {"match_bands", "gapfill", "predict", "link_prediction"}, jobs
+
+
+
+def with_methods(paired, tmp_path, methods):
+    run = paired.copy(tmp_path / "work")
+    run.config["methods"] = methods
+    return run
+
+
+def test_an_ensemble_adds_its_weights_job_and_one_prediction_job_linked_per_date(paired, tmp_path):
+    run = with_methods(paired, tmp_path, {**NAIVE, "stack": {"model": "ensemble"}})
+    result = run.run("-n")
+    assert result.returncode == 0, run.messages(result)[-3000:]
+    jobs = dry_run_jobs(result.stdout)
+    weights = [block for rule, block in jobs if rule == "ensemble_weights"]
+    assert [field(b, "output") for b in weights] == [[f"results/{SITE}/ensemble/stack/weights.json"]]
+    assert {f"results/{SITE}/metrics/{m}.csv" for m in NAIVE} <= set(field(weights[0], "input"))
+    folder = f"results/{SITE}/predictions/stack/combined"
+    [predict] = [block for rule, block in jobs if rule == "ensemble_predict"]
+    assert field(predict, "output") == [folder]
+    assert not any(rule == "predict" and "/stack/" in block for rule, block in jobs)
+    links = {field(block, "output")[0]: field(block, "input") for rule, block in jobs if rule == "link_prediction"}
+    # every date both members predict, the MODIS date between the pairs too
+    assert {p: links[p] for p in links if "/stack/" in p} == {
+        f"results/{SITE}/predictions/stack/{d}.tif": [folder] for d in DATES["modis"]}
+
+
+def test_an_ensemble_whose_members_hold_out_too_few_common_dates_fails_at_dag_build(paired, tmp_path):
+    """ESTARFM (two references) predicts no pair date of two pairs: no date both members hold out."""
+    methods = {"nearest": NAIVE["nearest"], "estarfm": {"model": "estarfm", "references": 2},
+               "stack": {"model": "ensemble"}}
+    run = with_methods(paired, tmp_path, methods)
+    result = run.run("-n")
+    text = run.messages(result)
+    assert result.returncode != 0 and "Job stats" not in text
+    assert ("methods.stack: at site tiny its members (nearest, estarfm) hold out 0 common date(s) (none)" in text
+            ), text[-3000:]
