@@ -155,6 +155,30 @@ def test_every_coarse_date_with_references_is_predicted(demo_run):
                 assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
 
 
+def test_the_demo_series_is_a_cube_and_a_collection_on_the_site_grid(demo_run):
+    """Issue 25, done when: the default run writes coarse_upsampled's regular 8-day series (with the coarse dates) as a
+    Zarr cube on the site grid, read by xarray and rioxarray, and a STAC collection with an item per date whose COG
+    holds the cube's values (the cube and collection code on small COGs: test_series.py)."""
+    import pystac
+    import rioxarray  # noqa: F401  (registers the .rio accessor)
+    import xarray as xr
+
+    from stfusion.grid import SiteGrid
+
+    pairs = json.loads((demo_run / "results/demo/pairs/pairs.json").read_text())
+    dates = sorted({*pairs["schedule"], *pairs["coarse_dates"]})
+    cube = xr.open_zarr(demo_run / "results/demo/series/coarse_upsampled.zarr")
+    assert list(pd.DatetimeIndex(cube.time.values).strftime("%Y-%m-%d")) == dates
+    grid = SiteGrid.from_json(demo_run / "results/demo/grid.json")
+    assert cube.rio.crs.to_string() == grid.crs and cube.rio.transform() == grid.transform()
+    collection = pystac.Collection.from_file(str(demo_run / "results/demo/stac/collection.json"))
+    items = {item.datetime.date().isoformat(): item for item in collection.get_items()}
+    assert sorted(items) == dates
+    date = "2021-07-24"  # 60 % cloud: its coarse image mostly gap-filled
+    cog = items[date].assets["coarse_upsampled"].get_absolute_href()
+    np.testing.assert_array_equal(read_stack(cog), cube.reflectance.sel(time=date).values)
+
+
 def test_metrics_and_summary(demo_run):
     scores = pd.read_csv(demo_run / "results/demo/metrics/edcstfn_2ref.csv", dtype={"date": str})
     assert list(scores.columns) == ["site", "method", "date", "references", "role", "band", "metric", "value"]
