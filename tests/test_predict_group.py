@@ -43,7 +43,8 @@ def test_every_classical_method_has_its_prepared_form():
 @pytest.mark.parametrize("model", list(OPTIONS))
 def test_a_group_predicts_each_date_as_the_method_does_alone(model, monkeypatch):
     """The preparation once, then the dates (STARFM two per call here, so three dates take two calls): each equals
-    the one-shot function on that date, to 1e-5, and the NaN it leaves takes the coarse image."""
+    the one-shot function on that date, to 1e-5, and the NaN it leaves takes the coarse image, with a finite quality
+    band there (coarse state and days as any pixel's, no clear reference)."""
     monkeypatch.setitem(FUSION, "starfm", dataclasses.replace(FUSION["starfm"], dates_at_once=2))
     pairs = FUSION[model].references[-1]
     fine, coarse, inputs = scene(pairs)
@@ -56,7 +57,7 @@ def test_a_group_predicts_each_date_as_the_method_does_alone(model, monkeypatch)
         holes = np.isnan(alone).any(axis=0)
         np.testing.assert_allclose(date.prediction[:, ~holes], alone[:, ~holes], atol=1e-5)
         assert np.isfinite(date.prediction).all() and date.from_coarse == holes.sum()
-        assert (date.quality[2][holes] == -1).all()
+        assert (date.quality[2][holes] == -1).all() and np.isfinite(date.quality[:, holes]).all()  # not NaN there
 
 
 def test_a_naive_group_gives_each_date_its_reference_days_and_quality():

@@ -153,7 +153,6 @@ def finish(group: Group, date: str, inputs: DateInputs, prediction: np.ndarray, 
     ratio = group.ratio
     quality = quality_band(inputs.fill[0], inputs.fill[1], group.fine_refs, reference_days(group, date), ratio)
     prediction = prediction.astype(np.float32)
-    quality[:, np.isnan(prediction).all(axis=0)] = np.nan  # NaN where the prediction is: outside the data
     if group.entry.family == "deep":
         fix = (f"its model {weights} predicts nothing (damaged, or a training that diverged): "
                f"{rerun_hint(weights, 'train')}")
@@ -166,4 +165,5 @@ def finish(group: Group, date: str, inputs: DateInputs, prediction: np.ndarray, 
         prediction, filled = fill_from_coarse(prediction, inputs.coarse_t1, ratio)
         quality[2, filled] = NO_CLEAR_REFERENCE
         from_coarse = int(filled.sum())
+    quality[:, np.isnan(prediction).all(axis=0)] = np.nan  # NaN where the prediction is, after its filling: outside the data
     return DatePrediction(date, prediction, quality, from_coarse)
