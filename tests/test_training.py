@@ -215,7 +215,8 @@ def test_several_dates_from_shared_reference_features_equal_each_date_alone(name
         direct = [model(*(torch.from_numpy(a)[None] for a in (fine_refs, coarse_refs, t1)))[0].numpy()
                   for t1 in coarse_dates]
     for tile, overlap, batch_pixels in [(32, 8, 1), (40, 4, 2**19)]:
-        dates = predict_scene_dates(model, fine_refs, coarse_refs, coarse_dates, tile, overlap, batch_pixels=batch_pixels)
+        dates = predict_scene_dates(model, fine_refs, coarse_refs, coarse_dates, tile, overlap,
+                                    batch_pixels=batch_pixels)
         np.testing.assert_allclose(dates, np.stack(direct), atol=1e-5, rtol=0)
     with pytest.raises(ValueError, match=r"coarse_dates must be \(n, C, h, w\)"):
         predict_scene_dates(model, fine_refs, coarse_refs, coarse_dates[0])

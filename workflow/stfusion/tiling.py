@@ -133,8 +133,8 @@ def predict_scene_dates(
             torch.from_numpy(np.stack([a[..., wy // s : (wy + wh) // s, wx // s : (wx + ww) // s]
                                        for (wy, _, _), (wx, _, _) in batch], axis=axis)).to(device)
             for a, s, axis in ((fine_refs, 1, 0), (coarse_refs, r, 0), (coarse_dates, r, 1)))
-        blends = [np.outer(_ramp(y1 - y0, overlap, y0 == 0, y1 == height), _ramp(x1 - x0, overlap, x0 == 0, x1 == width))
-                  for (_, y0, y1), (_, x0, x1) in batch]
+        blends = [np.outer(_ramp(y1 - y0, overlap, y0 == 0, y1 == height),
+                           _ramp(x1 - x0, overlap, x0 == 0, x1 == width)) for (_, y0, y1), (_, x0, x1) in batch]
         features = model.reference_features(fine, coarse)
         for date, t1 in enumerate(dates):
             pred = model.forward_shared(features, fine, coarse, t1).float().cpu().numpy()

@@ -160,7 +160,8 @@ def predict_estarfm_dates(state: EstarfmState, coarse_dates: np.ndarray, out=Non
     fine_refs, coarse_refs, ratio = state.fine_refs, state.coarse_refs, state.ratio
     if out is None:
         out = np.empty((len(coarse_dates), *fine_refs.shape[1:]), np.float32)
-    for index, b in enumerate(progress(estarfm_blocks(fine_refs.shape[-2:], ratio, state.window, state.block), "block")):
+    blocks = estarfm_blocks(fine_refs.shape[-2:], ratio, state.window, state.block)
+    for index, b in enumerate(progress(blocks, "block")):
         folded = (state.folded[index] if state.folded is not None else
                   state.fold_block(b) if state.device.type == "cpu" else None)
         fine, coarse = (torch.from_numpy(np.ascontiguousarray(x[(..., *w)], dtype=np.float32))

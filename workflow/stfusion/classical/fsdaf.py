@@ -183,9 +183,9 @@ def predict_fsdaf_dates(state: FsdafState, coarse_dates: np.ndarray, out=None):
         for date, change in enumerate(changes):
             if change is not None:
                 out[(date, ..., *b.core)] = predict_window(
-                    fine_refs[(0, ..., *b.window)], coarse_refs[(0, ..., *b.coarse)], coarse_dates[(date, ..., *b.coarse)],
-                    b.inner, shared, ratio=ratio, centres=state.centres, change=change, thresholds=state.thresholds,
-                    **options)
+                    fine_refs[(0, ..., *b.window)], coarse_refs[(0, ..., *b.coarse)],
+                    coarse_dates[(date, ..., *b.coarse)], b.inner, shared, ratio=ratio, centres=state.centres,
+                    change=change, thresholds=state.thresholds, **options)
     return out
 
 
