@@ -168,12 +168,17 @@ def test_gpu_equals_cpu():
 
 def test_shared_similar_pixels_equal_fresh_ones_date_by_date():
     """One ``prepare_fsdaf`` serves several dates: each equals a run that finds step 6's similar pixels afresh,
-    for a date whose coarse image has a gap (which removes similar pixels) and for dates without."""
+    for a date whose coarse image has a gap (which removes similar pixels) and for dates without; so does a series
+    predicted block by block from a state that keeps no block."""
     fine_refs, coarse_refs, coarse_t1 = scene(36, 45, 3, seed=2)
     state = fsdaf_module.prepare_fsdaf(fine_refs, coarse_refs, 3, block=16, half_window=4, n_similar=6)
     fresh = state._replace(blocks=[shared._replace(similar=None) for shared in state.blocks])
     gap = coarse_t1.copy()
     gap[:, 3, 4] = np.nan
-    for date in (coarse_t1, gap, coarse_refs[0] + 0.02):
+    dates = np.stack([coarse_t1, gap, coarse_refs[0] + 0.02])
+    unkept = fsdaf_module.prepare_fsdaf(fine_refs, coarse_refs, 3, block=16, half_window=4, n_similar=6,
+                                        keep_blocks=False)
+    for date, series_date in zip(dates, fsdaf_module.predict_fsdaf_dates(unkept, dates)):
         shared = fsdaf_module.predict_fsdaf(state, date)
         np.testing.assert_array_equal(shared, fsdaf_module.predict_fsdaf(fresh, date))
+        np.testing.assert_array_equal(series_date, shared)  # each block's part made once for the series, not kept

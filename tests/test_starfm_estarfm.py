@@ -189,16 +189,21 @@ def test_estarfm_needs_two_pairs_and_odd_windows() -> None:
 
 def test_estarfm_folded_dates_equal_the_whole_method() -> None:
     """One ``prepare_estarfm`` serves several dates: each equals ESTARFM swept in full on that date, for a date
-    whose coarse image has a gap (its blocks run the whole method) and for dates without (the folded weights)."""
+    whose coarse image has a gap (its blocks run the whole method) and for dates without (the folded weights);
+    a series folded block by block into a given ``out`` (no fold kept) equals them."""
     fine, coarse = with_gaps(*landscape(32, 40, 3, 4, seed=3))
     state = estarfm_module.prepare_estarfm(fine[:2], coarse[:2], 4, window=11, block=16)
     gap = coarse[2].copy()
     gap[:, 1, 2] = np.nan
-    for date in (coarse[2], gap, 1.1 * coarse[0]):
+    dates = np.stack([coarse[2], gap, 1.1 * coarse[0]])
+    unkept = estarfm_module.prepare_estarfm(fine[:2], coarse[:2], 4, window=11, block=16, fold=False)
+    block_by_block = estarfm_module.predict_estarfm_dates(unkept, dates, out=np.full((3, *fine.shape[1:]), -1.0))
+    for date, series_date in zip(dates, block_by_block):
         whole = estarfm_module.run_in_blocks(state.block_function, fine[:2], coarse[:2], date, 4, 11, 16, "cpu")
         folded = estarfm_module.predict_estarfm(state, date)
         np.testing.assert_array_equal(np.isnan(folded), np.isnan(whole))
         np.testing.assert_allclose(folded, whole, atol=1e-5, equal_nan=True)
+        np.testing.assert_array_equal(series_date, folded)  # each block folded once for the series, not kept
 
 
 def test_prepared_references_refuse_a_date_of_another_shape() -> None:

@@ -1,5 +1,5 @@
 """Training, the initial weights as epoch 0, resume after a kill, schedules, mixed precision, the
-feature-extractor weights, and tile-size independence."""
+feature-extractor weights, tile-size independence, and several dates from shared reference features."""
 import math
 from dataclasses import replace
 
@@ -9,7 +9,7 @@ import torch
 
 from stfusion.errors import InputDataError
 from stfusion.models import EDCSTFN, FeatureAutoencoder, build_model, load_feature_extractor, save_feature_extractor
-from stfusion.tiling import predict_scene
+from stfusion.tiling import predict_scene, predict_scene_dates
 from stfusion.torch_artefact import load_artefact
 from stfusion.train import TrainingSettings, best_epoch, fit
 
@@ -198,3 +198,25 @@ def test_prediction_does_not_depend_on_the_tile_size_or_batch(name):
     for tile, overlap, batch_pixels in [(32, 8, 1), (48, 16, 2**19), (40, 4, 2**19), (16, 0, 2**19), (24, 0, 1)]:
         tiled = predict_scene(model, fine_refs, coarse_refs, coarse_t1, tile, overlap, batch_pixels=batch_pixels)
         np.testing.assert_allclose(tiled, whole, atol=1e-5)
+
+
+@pytest.mark.parametrize("name, references", [("edcstfn", 2), ("edcstfn", 1), ("stfnet", 2)])
+def test_several_dates_from_shared_reference_features_equal_each_date_alone(name, references):
+    """EDCSTFN encodes its fine references once per batch of tiles for every date (issue 28); a model that shares
+    nothing (STFNet) goes through the same function. Each date equals the untiled network on it."""
+    torch.manual_seed(0)
+    options = {"feature_loss": False, "init": "default"} if name == "edcstfn" else {}
+    model = build_model(name, channels=3, ratio=RATIO, **options).eval()
+    rng = np.random.default_rng(1)
+    fine_refs = rng.random((references, 3, 96, 80), dtype=np.float32)
+    coarse_refs = rng.random((references, 3, 24, 20), dtype=np.float32)
+    coarse_dates = rng.random((3, 3, 24, 20), dtype=np.float32)
+    with torch.no_grad():
+        direct = [model(*(torch.from_numpy(a)[None] for a in (fine_refs, coarse_refs, t1)))[0].numpy()
+                  for t1 in coarse_dates]
+    for tile, overlap, batch_pixels in [(32, 8, 1), (40, 4, 2**19)]:
+        dates = predict_scene_dates(model, fine_refs, coarse_refs, coarse_dates, tile, overlap,
+                                    batch_pixels=batch_pixels)
+        np.testing.assert_allclose(dates, np.stack(direct), atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match=r"coarse_dates must be \(n, C, h, w\)"):
+        predict_scene_dates(model, fine_refs, coarse_refs, coarse_dates[0])

@@ -79,7 +79,6 @@ def _ramp(length: int, overlap: int, at_start: bool, at_end: bool) -> np.ndarray
     return weight
 
 
-@torch.no_grad()
 def predict_scene(
     model: FusionModel,
     fine_refs: np.ndarray,
@@ -94,25 +93,54 @@ def predict_scene(
 
     ``tile`` (the largest core) and ``overlap`` are in fine pixels (``axis_tiles``). Memory: the inputs, the
     float32 output and its (H, W) blend weights, and the activations of ``batch_pixels`` fine pixels of windows
-    (at least one window).
+    (at least one window). One date of ``predict_scene_dates``.
+    """
+    return predict_scene_dates(model, fine_refs, coarse_refs, coarse_t1[None], tile, overlap, device, batch_pixels)[0]
+
+
+@torch.no_grad()
+def predict_scene_dates(
+    model: FusionModel,
+    fine_refs: np.ndarray,
+    coarse_refs: np.ndarray,
+    coarse_dates: np.ndarray,
+    tile: int = TILE,
+    overlap: int = PREDICTION["overlap"],
+    device: torch.device | str = "cpu",
+    batch_pixels: int = BATCH_PIXELS,
+) -> np.ndarray:
+    """Predict n dates from the same references: coarse_dates (n, C, h, w) -> (n, C, H, W) float32, each date
+    equal to its ``predict_scene`` up to float rounding.
+
+    Each batch of tile windows computes the model's ``reference_features`` (EDCSTFN's fine branch; nothing for
+    the other models) once and predicts every date from them (``forward_shared``). Memory as ``predict_scene``,
+    with n outputs, plus the features of one batch of windows (never the whole scene's).
     """
     _, channels, height, width = fine_refs.shape
+    if coarse_dates.ndim != 4 or coarse_dates.shape[1:] != coarse_refs.shape[1:]:
+        raise ValueError(f"coarse_dates must be (n, C, h, w) with (C, h, w) = {coarse_refs.shape[1:]} of the "
+                         f"coarse references; got shape {coarse_dates.shape}")
     r = model.ratio
     (wh, rows), (ww, cols) = (axis_tiles(n, tile, model.halo, r, overlap) for n in (height, width))
     tiles = [(row, col) for row in rows for col in cols]
     per_call = max(1, batch_pixels // (wh * ww))
-    out = np.zeros((channels, height, width), np.float32)
+    out = np.zeros((len(coarse_dates), channels, height, width), np.float32)
     weight = np.zeros((height, width), np.float32)
     model.eval().to(device)
     for first in progress(range(0, len(tiles), per_call), "tile batch"):
         batch = tiles[first : first + per_call]
-        inputs = (np.stack([fine_refs[..., wy : wy + wh, wx : wx + ww] for (wy, _, _), (wx, _, _) in batch]),
-                  *(np.stack([a[..., wy // r : (wy + wh) // r, wx // r : (wx + ww) // r] for (wy, _, _), (wx, _, _) in batch])
-                    for a in (coarse_refs, coarse_t1)))
-        pred = model(*(torch.from_numpy(a).to(device) for a in inputs)).float().cpu().numpy()
-        for p, ((wy, y0, y1), (wx, x0, x1)) in zip(pred, batch):
-            w = np.outer(_ramp(y1 - y0, overlap, y0 == 0, y1 == height), _ramp(x1 - x0, overlap, x0 == 0, x1 == width))
-            out[:, y0:y1, x0:x1] += p[:, y0 - wy : y1 - wy, x0 - wx : x1 - wx] * w
+        fine, coarse, dates = (
+            torch.from_numpy(np.stack([a[..., wy // s : (wy + wh) // s, wx // s : (wx + ww) // s]
+                                       for (wy, _, _), (wx, _, _) in batch], axis=axis)).to(device)
+            for a, s, axis in ((fine_refs, 1, 0), (coarse_refs, r, 0), (coarse_dates, r, 1)))
+        blends = [np.outer(_ramp(y1 - y0, overlap, y0 == 0, y1 == height),
+                           _ramp(x1 - x0, overlap, x0 == 0, x1 == width)) for (_, y0, y1), (_, x0, x1) in batch]
+        features = model.reference_features(fine, coarse)
+        for date, t1 in enumerate(dates):
+            pred = model.forward_shared(features, fine, coarse, t1).float().cpu().numpy()
+            for p, w, ((wy, y0, y1), (wx, x0, x1)) in zip(pred, blends, batch):
+                out[date, :, y0:y1, x0:x1] += p[:, y0 - wy : y1 - wy, x0 - wx : x1 - wx] * w
+        for w, ((_, y0, y1), (_, x0, x1)) in zip(blends, batch):
             weight[y0:y1, x0:x1] += w
     out /= weight
     return out

@@ -47,16 +47,19 @@ def check_ratio(fine: np.ndarray, coarse: np.ndarray, ratio: int) -> None:
 
 
 def predict_in_blocks(method: BlockMethod, fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray,
-                      ratio: int, halo: int, block: int = 512) -> np.ndarray:
+                      ratio: int, halo: int, block: int = 512, out=None):
     """Apply ``method(fine_refs, coarse_refs, coarse_t1, core) -> (..., C, core rows, core cols)`` block by block.
 
     fine_refs (K, C, H, W) and coarse_refs (K, C, H / ratio, W / ratio), coarse_t1 (..., C, H / ratio,
     W / ratio), as for the deep models, with leading axes for several dates where ``method`` takes them;
-    ``block`` and ``halo`` in fine pixels (see ``scene_blocks``).
+    ``block`` and ``halo`` in fine pixels (see ``scene_blocks``). The blocks go into ``out`` (..., C, H, W), an
+    array or anything that takes ``out[..., rows, cols] = block`` (a writer of windows: a whole series of a
+    whole scene need not be held), a new float32 array when None; returns ``out``.
     """
     _, channels, height, width = fine_refs.shape
     check_ratio(fine_refs, coarse_t1, ratio)
-    out = np.empty((*coarse_t1.shape[:-3], channels, height, width), np.float32)
+    if out is None:
+        out = np.empty((*coarse_t1.shape[:-3], channels, height, width), np.float32)
     for b in progress(scene_blocks(height, width, ratio, halo, block), "block"):
         out[..., b.core[0], b.core[1]] = method(fine_refs[(..., *b.window)], coarse_refs[(..., *b.coarse)],
                                               coarse_t1[(..., *b.coarse)], b.inner)

@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..runlog import progress
-from .blocks import scene_blocks
+from .blocks import Block, scene_blocks
 from .kernels import fsdaf_similar_change, fsdaf_similar_pixels, offset_weights
 from .similar import check_inputs, similarity_thresholds
 from .unmixing import class_change, kmeans
@@ -68,7 +68,8 @@ def fsdaf(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray,
     """
     check_inputs(fine_refs, coarse_refs, coarse_t1, ratio, (1,), "FSDAF")
     state = prepare_fsdaf(fine_refs, coarse_refs, ratio, block=block, device=device, seed=seed, n_classes=n_classes,
-                          half_window=half_window, n_similar=n_similar, n_pure=n_pure, data_range=data_range)
+                          half_window=half_window, n_similar=n_similar, n_pure=n_pure, data_range=data_range,
+                          keep_blocks=False)  # one date: each block's shared part is used once, then dropped
     return predict_fsdaf(state, coarse_t1)
 
 
@@ -82,7 +83,7 @@ class SharedBlock(NamedTuple):
 
 class FsdafState(NamedTuple):
     """``prepare_fsdaf``'s result: the reference pair, the options, steps 1's classes and the class fractions of
-    step 2 (None when no pixel can be classified), and each block's ``SharedBlock``."""
+    step 2 (None when no pixel can be classified), and each block's ``SharedBlock`` (None: made per series)."""
 
     fine_refs: np.ndarray
     coarse_refs: np.ndarray
@@ -93,17 +94,19 @@ class FsdafState(NamedTuple):
     fractions: np.ndarray | None
     complete: np.ndarray | None
     thresholds: Tensor | None
-    blocks: list[SharedBlock]
+    blocks: list[SharedBlock] | None
 
 
 def prepare_fsdaf(fine_refs: np.ndarray, coarse_refs: np.ndarray, ratio: int, *, block: int = 512,
                   device: str | torch.device = "cpu", seed: int = 0, n_classes: int = 4, half_window: int = 20,
                   n_similar: int = 20, n_pure: int = 100,
-                  data_range: Sequence[float] | None = (0.0, 1.0)) -> FsdafState:
+                  data_range: Sequence[float] | None = (0.0, 1.0), keep_blocks: bool = True) -> FsdafState:
     """FSDAF's work on the reference pair alone, once for all its dates: the classification (step 1), the class
     fractions of the coarse pixels that make the unmixing's design matrix (step 2), the homogeneity index of
     step 5 and the similar pixels of step 6, which depend on F1 only wherever the date's coarse image is
-    present (Zhu et al. 2016). Parameters as for ``fsdaf``."""
+    present (Zhu et al. 2016). ``keep_blocks`` False keeps only the scene-wide part: ``predict_fsdaf_dates``
+    then does each block's part once for all its dates, holding one block's at a time (every block's takes
+    about 100 bytes per fine pixel). Other parameters as for ``fsdaf``."""
     check_inputs(fine_refs, coarse_refs, coarse_refs[0], ratio, (1,), "FSDAF")
     _check_parameters(n_classes, half_window, n_similar, n_pure, data_range)
     device = torch.device(device)
@@ -117,38 +120,72 @@ def prepare_fsdaf(fine_refs: np.ndarray, coarse_refs: np.ndarray, ratio: int, *,
     fractions, complete = _class_fractions(fine, centres, ratio, device)
     centres = torch.as_tensor(centres, dtype=torch.float64, device=device)
     thresholds = torch.as_tensor(similarity_thresholds(fine_refs, n_classes)[0], dtype=torch.float64, device=device)
-    blocks = []
-    for b in progress(scene_blocks(*fine.shape[-2:], ratio, half_window + 2 * ratio, block), "block"):
-        f1 = torch.as_tensor(fine[(..., *b.window)], dtype=torch.float64, device=device)
-        labels = class_map(f1, centres)
-        c1 = torch.as_tensor(coarse_refs[(0, ..., *b.coarse)], dtype=torch.float64, device=device)
-        similar = None
-        if device.type == "cpu":
-            candidates = torch.where((labels >= 0) & _to_fine(torch.isfinite(c1).all(dim=0), ratio), f1, torch.nan)
-            similar = similar_pixels(candidates, thresholds, half_window, n_similar, b.inner)
-        blocks.append(SharedBlock(labels, homogeneity_index(labels, len(centres), ratio), similar))
-    return FsdafState(fine_refs, coarse_refs, ratio, block, options, centres, fractions, complete, thresholds, blocks)
+    state = FsdafState(fine_refs, coarse_refs, ratio, block, options, centres, fractions, complete, thresholds, None)
+    if not keep_blocks:
+        return state
+    return state._replace(blocks=[shared_block(state, b) for b in progress(fsdaf_blocks(state), "block")])
+
+
+def fsdaf_blocks(state: FsdafState) -> list[Block]:
+    """The blocks of the state's scene: the half window plus two coarse pixels (the bicubic step's reach) as halo."""
+    return scene_blocks(*state.fine_refs.shape[-2:], state.ratio, state.options["half_window"] + 2 * state.ratio,
+                        state.block)
+
+
+def shared_block(state: FsdafState, b: Block) -> SharedBlock:
+    """What steps 3 to 6 need of the fine reference alone in block ``b``."""
+    device, ratio = state.options["device"], state.ratio
+    f1 = torch.as_tensor(state.fine_refs[(0, ..., *b.window)], dtype=torch.float64, device=device)
+    labels = class_map(f1, state.centres)
+    c1 = torch.as_tensor(state.coarse_refs[(0, ..., *b.coarse)], dtype=torch.float64, device=device)
+    similar = None
+    if device.type == "cpu":
+        candidates = torch.where((labels >= 0) & _to_fine(torch.isfinite(c1).all(dim=0), ratio), f1, torch.nan)
+        similar = similar_pixels(candidates, state.thresholds, state.options["half_window"],
+                                 state.options["n_similar"], b.inner)
+    return SharedBlock(labels, homogeneity_index(labels, len(state.centres), ratio), similar)
 
 
 def predict_fsdaf(state: FsdafState, coarse_t1: np.ndarray) -> np.ndarray:
     """The fine image at the date of ``coarse_t1`` (C, H / ratio, W / ratio) from ``prepare_fsdaf``'s state: the
     unmixing of step 2 with this date's coarse change, then steps 3 to 6 block by block. Equal to ``fsdaf``."""
+    check_inputs(state.fine_refs, state.coarse_refs, coarse_t1, state.ratio, (1,), "FSDAF")
+    return predict_fsdaf_dates(state, coarse_t1[None])[0]
+
+
+def predict_fsdaf_dates(state: FsdafState, coarse_dates: np.ndarray, out=None):
+    """The fine images (n, C, H, W) of n dates, ``coarse_dates`` (n, C, H / ratio, W / ratio): each date's unmixing
+    (step 2), then block by block steps 3 to 6 of every date from the block's shared part (the state's, or made
+    once here for all the dates). Each date equals its ``predict_fsdaf``. ``out`` as for
+    ``blocks.predict_in_blocks``."""
     fine_refs, coarse_refs, ratio = state.fine_refs, state.coarse_refs, state.ratio
-    check_inputs(fine_refs, coarse_refs, coarse_t1, ratio, (1,), "FSDAF")
-    coarse_change = coarse_t1.astype(np.float64) - coarse_refs[0]
-    if state.centres is None or not np.isfinite(coarse_change).all(axis=0).any():
-        return np.full(fine_refs.shape[1:], np.nan, np.float32)
+    if coarse_dates.ndim != 4:
+        raise ValueError(f"FSDAF: coarse_dates must be (n, C, H/ratio, W/ratio); got shape {coarse_dates.shape}")
+    check_inputs(fine_refs, coarse_refs, coarse_dates[0], ratio, (1,), "FSDAF")
+    if out is None:
+        out = np.empty((len(coarse_dates), *fine_refs.shape[1:]), np.float32)
     options = dict(state.options)
-    eligible = state.complete & np.isfinite(coarse_change).all(axis=0)
-    change = class_change(state.fractions, eligible, coarse_change, options.pop("n_pure"))
-    change = torch.as_tensor(change, dtype=torch.float64, device=options.pop("device"))
-    out = np.empty(fine_refs.shape[1:], np.float32)
-    for b, shared in zip(scene_blocks(*fine_refs.shape[-2:], ratio, options["half_window"] + 2 * ratio, state.block),
-                         state.blocks):
-        out[(..., *b.core)] = predict_window(fine_refs[(0, ..., *b.window)], coarse_refs[(0, ..., *b.coarse)],
-                                             coarse_t1[(..., *b.coarse)], b.inner, shared, ratio=ratio,
-                                             centres=state.centres, change=change, thresholds=state.thresholds,
-                                             **options)
+    device, n_pure = options.pop("device"), options.pop("n_pure")
+    changes = []
+    for date, coarse_t1 in enumerate(coarse_dates):
+        coarse_change = coarse_t1.astype(np.float64) - coarse_refs[0]
+        if state.centres is None or not np.isfinite(coarse_change).all(axis=0).any():
+            out[date] = np.full(fine_refs.shape[1:], np.nan, np.float32)
+            changes.append(None)
+            continue
+        eligible = state.complete & np.isfinite(coarse_change).all(axis=0)
+        changes.append(torch.as_tensor(class_change(state.fractions, eligible, coarse_change, n_pure),
+                                       dtype=torch.float64, device=device))
+    if all(change is None for change in changes):
+        return out
+    for index, b in enumerate(progress(fsdaf_blocks(state), "block")):
+        shared = shared_block(state, b) if state.blocks is None else state.blocks[index]
+        for date, change in enumerate(changes):
+            if change is not None:
+                out[(date, ..., *b.core)] = predict_window(
+                    fine_refs[(0, ..., *b.window)], coarse_refs[(0, ..., *b.coarse)],
+                    coarse_dates[(date, ..., *b.coarse)], b.inner, shared, ratio=ratio, centres=state.centres,
+                    change=change, thresholds=state.thresholds, **options)
     return out
 
 

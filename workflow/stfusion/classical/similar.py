@@ -105,12 +105,12 @@ def window_views(padded: Sequence[Tensor], half: int, rows: slice) -> Iterator[t
 
 
 def run_in_blocks(block_function: BlockFunction, fine_refs: np.ndarray, coarse_refs: np.ndarray,
-                  coarse_t1: np.ndarray, ratio: int, window: int, block: int, device: str | torch.device) -> np.ndarray:
+                  coarse_t1: np.ndarray, ratio: int, window: int, block: int, device: str | torch.device, out=None):
     """The whole scene, block by block (``predict_in_blocks``), each block on ``device`` as float32 tensors.
 
     The coarse images are resampled to the fine grid inside each block (``upsample_bilinear``); the halo
     is the window's half-width plus one coarse pixel for the resampling. ``coarse_t1`` may carry a leading
-    axis of dates (n, C, h, w) for a ``block_function`` that takes them.
+    axis of dates (n, C, h, w) for a ``block_function`` that takes them. ``out`` as for ``predict_in_blocks``.
     """
     device = torch.device(device)
 
@@ -124,4 +124,4 @@ def run_in_blocks(block_function: BlockFunction, fine_refs: np.ndarray, coarse_r
         return block_function(tensor(fine), coarse_fine, t1_fine, core).cpu().numpy()
 
     return predict_in_blocks(on_block, fine_refs, coarse_refs, coarse_t1, ratio, halo=window // 2 + ratio,
-                             block=block)
+                             block=block, out=out)

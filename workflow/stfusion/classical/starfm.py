@@ -96,19 +96,23 @@ def predict_starfm(state: StarfmState, coarse_t1: np.ndarray) -> np.ndarray:
     return predict_starfm_dates(state, coarse_t1[None])[0]
 
 
-def predict_starfm_dates(state: StarfmState, coarse_dates: np.ndarray) -> np.ndarray:
+def predict_starfm_dates(state: StarfmState, coarse_dates: np.ndarray, out=None):
     """The fine images (n, C, H, W) of n dates, ``coarse_dates`` (n, C, H / ratio, W / ratio), from one state.
 
-    Each block is swept once for up to ``DATES_PER_SWEEP`` dates: the reference part of every window
-    (``starfm_sums``) serves them all. Each date equals its ``predict_starfm``.
+    Each block is swept once per ``DATES_PER_SWEEP`` dates: the reference part of every window (``starfm_sums``)
+    serves them all. Each date equals its ``predict_starfm``. ``out``: where the blocks go, as for
+    ``blocks.predict_in_blocks`` (a writer of windows keeps a long series of a whole scene out of memory).
     """
     if coarse_dates.ndim != 4:
         raise ValueError(f"STARFM: coarse_dates must be (n, C, H/ratio, W/ratio); got shape {coarse_dates.shape}")
     check_inputs(state.fine_refs, state.coarse_refs, coarse_dates[0], state.ratio, (1, 2), "STARFM")
-    return np.concatenate([run_in_blocks(state.block_function, state.fine_refs, state.coarse_refs,
-                                         coarse_dates[first : first + DATES_PER_SWEEP], state.ratio, state.window,
-                                         state.block, state.device)
-                           for first in range(0, len(coarse_dates), DATES_PER_SWEEP)])
+
+    def sweeps(fine: Tensor, coarse: Tensor, dates: Tensor, core: tuple[slice, slice]) -> Tensor:
+        return torch.cat([state.block_function(fine, coarse, dates[first : first + DATES_PER_SWEEP], core)
+                          for first in range(0, len(dates), DATES_PER_SWEEP)])
+
+    return run_in_blocks(sweeps, state.fine_refs, state.coarse_refs, coarse_dates, state.ratio, state.window,
+                         state.block, state.device, out)
 
 
 class References(NamedTuple):

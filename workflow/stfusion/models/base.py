@@ -26,6 +26,16 @@ class FusionModel(nn.Module):
         """fine_refs (B, K, C, H, W); coarse_refs (B, K, C, H/r, W/r); coarse_t1 (B, C, H/r, W/r) -> (B, C, H, W)."""
         raise NotImplementedError
 
+    def reference_features(self, fine_refs: Tensor, coarse_refs: Tensor) -> Tensor | None:
+        """What the model computes from the reference pairs alone, shared by every date predicted from them
+        (``tiling.predict_scene_dates``); None for a model that shares nothing (every date runs it whole)."""
+        return None
+
+    def forward_shared(self, features: Tensor | None, fine_refs: Tensor, coarse_refs: Tensor,
+                       coarse_t1: Tensor) -> Tensor:
+        """``forward`` given ``reference_features(fine_refs, coarse_refs)``: equal to it up to float rounding."""
+        return self(fine_refs, coarse_refs, coarse_t1)
+
     def training_loss(self, fine_refs: Tensor, coarse_refs: Tensor, coarse_t1: Tensor, target: Tensor) -> Tensor:
         """Scalar loss for one batch: the model's ``loss`` of its prediction against ``target``."""
         return self.loss(self(fine_refs, coarse_refs, coarse_t1), target)

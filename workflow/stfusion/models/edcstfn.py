@@ -119,20 +119,33 @@ class EDCSTFN(FusionModel):
         """The frozen pre-trained autoencoder of the feature loss."""
         return self._feature_extractor
 
-    def merged_features(self, fine_refs: Tensor, coarse_refs: Tensor, coarse_t1: Tensor) -> tuple[Tensor, Tensor]:
-        """g(L(tk)) + h(...) and h(...) for each reference: two (B, K, 128, H, W) tensors."""
+    def reference_features(self, fine_refs: Tensor, coarse_refs: Tensor) -> Tensor:
+        """g(L(tk)) of each reference, (B K, 128, H, W): the fine branch encodes the fine reference alone (Tan et
+        al. 2019, Eq. 3), so every date predicted from the same references shares it."""
+        b, k, c, h, w = fine_refs.shape
+        return self.fine_encoder(fine_refs.reshape(b * k, c, h, w))
+
+    def merged_features(self, fine_refs: Tensor, coarse_refs: Tensor, coarse_t1: Tensor,
+                        encoded: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """g(L(tk)) + h(...) and h(...) for each reference: two (B, K, 128, H, W) tensors; ``encoded``: g(L(tk))
+        from ``reference_features`` (computed here when None)."""
         k = self.check_inputs(fine_refs, coarse_refs, coarse_t1)
         b, _, c, h, w = fine_refs.shape
         fine = fine_refs.reshape(b * k, c, h, w)
         coarse = upsample_bicubic(coarse_refs.reshape(b * k, c, *coarse_refs.shape[-2:]), self.ratio)
         target = upsample_bicubic(coarse_t1, self.ratio).repeat_interleave(k, dim=0)
         residual = self.residual_encoder(torch.cat([coarse, fine, target], dim=1))
-        merged = self.fine_encoder(fine) + residual
+        merged = (self.fine_encoder(fine) if encoded is None else encoded) + residual
         return merged.reshape(b, k, *merged.shape[1:]), residual.reshape(b, k, *residual.shape[1:])
 
     def forward(self, fine_refs: Tensor, coarse_refs: Tensor, coarse_t1: Tensor) -> Tensor:
         """Prediction (B, C, H, W); with two references the merged features are blended (Equations 8-10)."""
-        merged, residual = self.merged_features(fine_refs, coarse_refs, coarse_t1)
+        return self.forward_shared(None, fine_refs, coarse_refs, coarse_t1)
+
+    def forward_shared(self, features: Tensor | None, fine_refs: Tensor, coarse_refs: Tensor,
+                       coarse_t1: Tensor) -> Tensor:
+        """``forward`` from the fine branch's features ``reference_features(fine_refs, coarse_refs)`` (or None)."""
+        merged, residual = self.merged_features(fine_refs, coarse_refs, coarse_t1, features)
         if merged.shape[1] == 1:
             return self.decoder(merged[:, 0])
         inverse = 1.0 / (residual.abs() + self.eps)
