@@ -92,3 +92,29 @@ def test_a_date_is_charged_its_share_of_its_group_job(tmp_path):
     benchmark = tmp_path / "predict.tsv"
     benchmark.write_text("s\th:m:s\tmax_rss\tmax_vms\n12.0\t0:00:12\t300.0\t900.0\n")
     assert date_usage(benchmark, 3) == {"job_seconds": 4.0, "job_max_rss_mb": 300.0}
+
+
+def test_a_deep_group_predicts_each_date_as_its_tiled_prediction_alone(tmp_path):
+    """An untrained EDCSTFN (its speed and sharing do not depend on its weights) loaded once: the dates predicted
+    together, its fine references encoded once per tile (tiling.predict_scene_dates), each equal to the date's own
+    tiled prediction to 1e-5, NaN where the date's coarse image is."""
+    import torch
+
+    from stfusion.artefacts import save_model
+    from stfusion.models import build_model
+    from stfusion.predict import prepare_inputs
+    from stfusion.tiling import predict_scene
+
+    torch.manual_seed(0)
+    fine, coarse, inputs = scene(2)
+    model = build_model("edcstfn", channels=3, ratio=RATIO)
+    weights = tmp_path / "weights.pt"
+    save_model(weights, "edcstfn", 3, RATIO, {}, model.state_dict())
+    tiles = {"tile": 16, "overlap": 4, "batch_pixels": 2 * 16 * 16}
+    group = Group("deep", {"model": "edcstfn"}, fine, coarse, REFERENCES)
+    done = list(predict_group(group, DATES, inputs.__getitem__, prediction=tiles, weights=str(weights)))
+    for date in done:
+        fine_in, coarse_in, t1, missing = prepare_inputs(fine, coarse, inputs[date.date].coarse_t1, RATIO)
+        alone = predict_scene(model, fine_in, coarse_in, t1, tiles["tile"], tiles["overlap"], "cpu",
+                              tiles["batch_pixels"])
+        np.testing.assert_allclose(date.prediction, np.where(missing, np.nan, alone), atol=1e-5)

@@ -64,6 +64,9 @@ class Group:
         return FUSION[self.spec["model"]]
 
 
+DEEP_DATES_AT_ONCE = 8  # dates per tiled call of a deep model: their outputs are held at once, as STARFM's sweep
+
+
 def predict_group(group: Group, dates: Sequence[str], read_date: Callable[[str], DateInputs], *,
                   prediction: Mapping, device: str = "cpu", weights: str | None = None,
                   log: logging.Logger | None = None) -> Iterator[DatePrediction]:
@@ -97,17 +100,21 @@ def naive_predictions(group: Group, dated: Iterable[tuple[str, DateInputs]]):
 
 def deep_predictions(group: Group, dated: Iterable[tuple[str, DateInputs]], weights: str, tiles: Mapping,
                      device, log: logging.Logger):
-    """(date, inputs, prediction) of a deep model, loaded once and applied to each date in tiles."""
+    """(date, inputs, prediction) of a deep model, loaded once and applied in tiles to up to ``DEEP_DATES_AT_ONCE``
+    dates per call (``tiling.predict_scene_dates``: EDCSTFN encodes each tile's fine references once for them, Tan
+    et al. 2019, section 2.2). The references' gap filling (``prepare_inputs``) does not depend on the date."""
     from .artefacts import load_model
-    from .tiling import predict_scene
+    from .tiling import predict_scene_dates
     model = load_model(weights)
     log.info("%s: weights %s", group.method, weights)  # another method's where training settings match
-    for date, inputs in dated:
-        fine_refs, coarse_refs, coarse_t1, missing = prepare_inputs(group.fine_refs, group.coarse_refs,
-                                                                    inputs.coarse_t1, group.ratio)
-        prediction = predict_scene(model, fine_refs, coarse_refs, coarse_t1, tiles["tile"], tiles["overlap"], device,
-                                   tiles["batch_pixels"])
-        yield date, inputs, np.where(missing, np.nan, prediction)
+    for chunk in chunks(dated, DEEP_DATES_AT_ONCE):
+        prepared = [prepare_inputs(group.fine_refs, group.coarse_refs, inputs.coarse_t1, group.ratio)
+                    for _, inputs in chunk]
+        fine_refs, coarse_refs = prepared[0][:2]
+        stacked = predict_scene_dates(model, fine_refs, coarse_refs, np.stack([p[2] for p in prepared]),
+                                      tiles["tile"], tiles["overlap"], device, tiles["batch_pixels"])
+        for (date, inputs), (*_, missing), prediction in zip(chunk, prepared, stacked):
+            yield date, inputs, np.where(missing, np.nan, prediction)
 
 
 def classical_predictions(group: Group, dated: Iterable[tuple[str, DateInputs]], count: int, block: int, device):
