@@ -101,7 +101,7 @@ def load_fusion(files: Mapping, sensors: Mapping | None) -> Experiment:
     summary_own_dates.tsv (each method over its own dates), the tidy metrics per held-out date, the truth and
     predictions of the middle date held out by every method, the fused series at a few pixels (``series``), the
     cross-validated scores and ensemble weights (``cross_validation``, ``ensembles``) and the per-pixel uncertainty's
-    reliability and maps (``uncertainty``).
+    reliability and maps (``uncertainty``)."""
     mean = pd.read_csv(files["summary"], sep="\t", index_col="method")
     metrics = [c for c in mean.columns if c != "dates"]
     own = pd.read_csv(files["own_dates"], sep="\t", index_col=["method", "role"])
