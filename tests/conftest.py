@@ -74,7 +74,8 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
 # (test_demo_sts.py, test_products_demo_layout.py) come after the NDVI year, by when that part is done, and run
 # beside its second part; those that copy the whole run come last.
 LONG_FILES = ["test_pipeline_demo.py", "test_samples_ifsdaf_ndvi.py", "test_demo_sts.py", "test_lgc_crop.py",
-              "test_products_demo_layout.py", "test_samples.py", "test_demo_resume.py", "test_demo_starts.py"]
+              "test_products_demo_layout.py", "test_samples.py", "test_demo_resume.py", "test_demo_starts.py",
+              "test_shared_models.py", "test_uncertainty_dag.py"]
 
 
 def pytest_collection_modifyitems(items):

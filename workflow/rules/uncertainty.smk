@@ -56,6 +56,8 @@ rule link_uncertainty:
         half_width_folder,
     output:
         uncertainty=f"{RESULTS}/{{site}}/predictions/{{method}}/{{date}}_uncertainty.tif",
+    conda:
+        "../../envs/geo.yaml"  # ln, cp and touch only, as link_prediction
     params:
         uncertainty=lambda wildcards, input: f"{input[0]}/{wildcards.date}.tif",
     shell:
