@@ -1,5 +1,6 @@
 """Bilinear resampling weights from a coarse grid to a fine one ``ratio`` times finer, without PyTorch: the naive
-coarse_upsampled baseline and STARFM/ESTARFM's resampling of the coarse images share them."""
+coarse_upsampled baseline, the uncertainty's coarse-change feature and STARFM/ESTARFM's resampling of the coarse
+images share them."""
 from __future__ import annotations
 
 import numpy as np
@@ -19,3 +20,10 @@ def bilinear_weights(size: int, ratio: int) -> np.ndarray:
     np.add.at(weights, (np.arange(size * ratio), low), 1 - (s - low))
     np.add.at(weights, (np.arange(size * ratio), high), s - low)
     return weights
+
+
+def upsample_bilinear(coarse: np.ndarray, ratio: int) -> np.ndarray:
+    """(..., rows, cols) on the coarse grid to (..., rows ratio, cols ratio), float32, with ``bilinear_weights`` on
+    both axes (computed in float64)."""
+    rows, cols = (bilinear_weights(n, ratio) for n in coarse.shape[-2:])
+    return (rows @ coarse.astype(np.float64) @ cols.T).astype(np.float32)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .bilinear import bilinear_weights
+from .bilinear import upsample_bilinear
 from .errors import InputDataError
 
 
@@ -69,5 +69,4 @@ def nearest_reference(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1:
 def coarse_upsampled(fine_refs: np.ndarray, coarse_refs: np.ndarray, coarse_t1: np.ndarray, ratio: int,
                      target_days: list[int]) -> np.ndarray:
     """Naive baseline: the coarse image at t1 on the fine grid (bilinear, as a sharpening-free prediction)."""
-    rows, cols = (bilinear_weights(n, ratio) for n in coarse_t1.shape[-2:])
-    return (rows @ coarse_t1.astype(np.float64) @ cols.T).astype(np.float32)
+    return upsample_bilinear(coarse_t1, ratio)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import uniform_filter
 
-from ..bilinear import bilinear_weights
+from ..bilinear import upsample_bilinear
 from ..quality_band import QUALITY_BANDS
 
 RAW_FEATURES = ("spread", "coarse_change", *QUALITY_BANDS, "heterogeneity")
@@ -33,13 +33,6 @@ def prediction_spread(predictions: np.ndarray) -> np.ndarray | None:
     if len(predictions) < 2:
         return None
     return predictions.astype(np.float64).std(axis=0).astype(np.float32)
-
-
-def upsample_bilinear(coarse: np.ndarray, ratio: int) -> np.ndarray:
-    """(bands, rows, cols) on the coarse grid to (bands, rows ratio, cols ratio), as the naive coarse_upsampled
-    method resamples (stfusion.bilinear.bilinear_weights on both axes)."""
-    rows, cols = (bilinear_weights(n, ratio) for n in coarse.shape[-2:])
-    return (rows @ coarse.astype(np.float64) @ cols.T).astype(np.float32)
 
 
 def coarse_change(coarse_target: np.ndarray, coarse_refs: np.ndarray, ratio: int) -> np.ndarray:
