@@ -1,7 +1,7 @@
 # Input functions and parameters of the ensemble family's rules (ensemble.smk; issue 26): an ensemble's members at a
 # site, the dates it is fitted on (checked once the pairing is known: too few fail there, naming methods.<name>),
 # the dates it predicts, what each scored date is to it (rule evaluate's roles) and the files of its two jobs. Uses
-# RESULTS (common.smk) and fusion_inputs.smk (prediction_dates, scored_dates, method_roles, truth_path,
+# RESULTS (common.smk) and fusion_inputs.smk (prediction_dates, scored_dates, held_out_dates, method_roles, truth_path,
 # truth_read_inputs), which calls ensemble_dates, ensemble_roles, ensemble_folder and ensemble_benchmark back.
 from stfusion.config import site_methods
 from stfusion.ensemble.members import check_fitting_dates, ensemble_members
@@ -10,13 +10,6 @@ from stfusion.ensemble.members import check_fitting_dates, ensemble_members
 def members_of(site, method):
     """The members of the ensemble at the site (methods.<method>.members, by default the site's other methods)."""
     return ensemble_members(config["methods"], method, site_methods(config, site))
-
-
-def held_out_dates(site, method):
-    """The scored dates a method holds out: neither its training nor its validation targets."""
-    roles = method_roles(site, method)
-    taken = set(roles["training"]) | set(roles["validation"])
-    return [date for date in scored_dates(site, method) if date not in taken]
 
 
 def fitting_dates(site, method):

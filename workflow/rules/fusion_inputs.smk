@@ -247,6 +247,13 @@ def method_roles(site, name):
     return {split: sorted({g["target"] for k in counts for g in groups[k][split]}) for split in ("training", "validation")}
 
 
+def held_out_dates(site, method):
+    """The scored dates a method holds out: neither its training nor its validation targets."""
+    roles = method_roles(site, method)
+    taken = set(roles["training"]) | set(roles["validation"])
+    return [date for date in scored_dates(site, method) if date not in taken]
+
+
 def scored_dates(site, method):
     """Prediction dates of a method that have a truth: with ``sites.<site>.truth``, its coarse dates of the scene
     table (stfusion.truth checks those; a scheduled date without a coarse scene has none), else its pair dates."""

@@ -1,10 +1,8 @@
 # Input functions of the per-pixel uncertainty (uncertainty.smk; stfusion.uncertainty): which predictions calibrate a
 # method (its held-out scored dates, or the pooled ones of the site's other methods where it holds out too few), and
 # the files a prediction's features are read from. Uses RESULTS (common.smk), the fusion functions
-# (fusion_inputs.smk: pairs_of, scored_dates, target_roles, truth_path, family, fusion_ratio, fine_storage_override),
+# (fusion_inputs.smk: pairs_of, held_out_dates, truth_path, family, fusion_ratio, fine_storage_override) and
 # series_predictions (series_inputs.smk), which waits for the pairing checkpoint.
-from types import SimpleNamespace
-
 from stfusion.config import site_methods
 from stfusion.ensemble.members import is_ensemble
 from stfusion.uncertainty import sources
@@ -19,13 +17,6 @@ def uncertainty_folder(site, method):
 def uncertainty_outputs(site):
     """The `{date}_uncertainty.tif` beside every prediction of the site."""
     return [f"{path[: -len('.tif')]}_uncertainty.tif" for path in prediction_outputs(site)]
-
-
-def held_out_dates(site, method):
-    """The method's scored dates that were neither a training nor a validation target (role held_out of
-    metrics/<method>.csv: stfusion.evaluation.target_role)."""
-    roles = target_roles(SimpleNamespace(site=site, method=method))
-    return [d for d in scored_dates(site, method) if d not in {*roles["training"], *roles["validation"]}]
 
 
 def calibration_methods(site, method):
