@@ -10,7 +10,6 @@ Imports nothing heavy at module level: a naive group job starts without PyTorch 
 """
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 import logging
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from .gapfill import days_between
 from .integrity import rerun_hint
 from .methods import FUSION, Method
 from .predict import fill_from_coarse, prepare_inputs, require_predicted, valid_inputs
@@ -151,7 +151,7 @@ def chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def reference_days(group: Group, date: str) -> list[int]:
     """|t1 - tk| in days for each reference of the group."""
-    return [abs((dt.date.fromisoformat(date) - dt.date.fromisoformat(ref)).days) for ref in group.references]
+    return [abs(days_between(date, ref)) for ref in group.references]
 
 
 def finish(group: Group, date: str, inputs: DateInputs, prediction: np.ndarray, weights: str | None) -> DatePrediction:
